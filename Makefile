@@ -1,0 +1,61 @@
+# The commands a person types. Every target first makes sure .venv exists and is current.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PROTOS := $(shell find protos -name '*.proto' | sort)
+
+.PHONY: venv dev test check lint fmt typecheck gen gen-check buf-lint buf-breaking bench clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+dev: venv
+	$(PY) -m orders_cli dev
+
+test: venv
+	$(PY) -m pytest
+
+check: lint typecheck gen-check buf-lint
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
+
+fmt: venv
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+typecheck: venv
+	$(PY) -m mypy
+
+# The one command that produces all generated code (Python messages, gRPC stubs, typed stubs).
+gen: venv
+	rm -rf gen/python/orders
+	mkdir -p gen/python
+	$(PY) -m grpc_tools.protoc -I protos \
+		--python_out=gen/python --mypy_out=gen/python \
+		--grpc_python_out=gen/python --mypy_grpc_out=gen/python $(PROTOS)
+	find gen/python/orders -type d -exec touch {}/__init__.py \;
+
+gen-check: gen
+	git diff --exit-code --stat -- gen/ || (echo "generated code is stale: run 'make gen' and commit" && exit 1)
+	test -z "$$(git status --porcelain -- gen/)" || (echo "untracked generated files: run 'make gen' and commit" && exit 1)
+
+buf-lint: node_modules/.installed
+	npx --no-install buf lint
+
+bench: venv
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache
