@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any, Final
-from uuid import UUID
+from uuid import UUID, uuid5
 
 import msgspec
 
@@ -58,7 +58,9 @@ def decode_metadata(data: bytes) -> EventMetadata:
         raise MalformedEventError(f"event metadata: {error}") from error
 
 
-def decode_event(type_name: str, data: bytes, schema_version: int = CURRENT_SCHEMA_VERSION) -> Event:
+def decode_event(
+    type_name: str, data: bytes, schema_version: int = CURRENT_SCHEMA_VERSION
+) -> Event:
     """Decode and validate one stored event.
 
     Raises UnknownEventTypeError, UnsupportedSchemaVersionError or MalformedEventError.
@@ -81,8 +83,6 @@ def deterministic_event_id(namespace: UUID, key: str, index: int) -> UUID:
     A retried append of the same command then carries the same ids, and the event store's own
     de-duplication drops it even when our idempotency record was lost.
     """
-    from uuid import uuid5
-
     return uuid5(namespace, f"{key}/{index}")
 
 
@@ -91,7 +91,9 @@ def json_schemas() -> dict[str, Any]:
     schemas, components = msgspec.json.schema_components(EVENT_TYPES)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "events": {TYPE_NAMES[cls]: schema for cls, schema in zip(EVENT_TYPES, schemas, strict=True)},
+        "events": {
+            TYPE_NAMES[cls]: schema for cls, schema in zip(EVENT_TYPES, schemas, strict=True)
+        },
         "$defs": components,
     }
 

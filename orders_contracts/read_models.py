@@ -1,0 +1,321 @@
+"""MongoDB read models written by the projector and queried by the read service.
+
+Collection names, document shapes (TypedDicts), indexes, and the rules a reader relies on.
+
+Versioned collections
+    Every read-model collection exists per *version*: the physical name is
+    ``f"{base}_v{version}"`` (``order_summaries_v1``). The active version is named by the
+    pointer document ``read_model_versions/{_id: "active"}``; a rebuild fills ``_v{N+1}`` while
+    ``_v{N}`` keeps serving and then switches the pointer with one single-document update, so a
+    reader sees either all old or all new collections. Readers call ``collection_name(base,
+    version)`` with the pointer's ``version`` (re-read it at most every second or so, or when a
+    query finds nothing). No pointer document yet means version ``INITIAL_VERSION``.
+
+Positions and read-your-writes
+    Every document of a stream (``order_summaries``, ``order_details``: ``_id`` = order id,
+    stream ``order-<id>``; ``customers``: ``_id`` = customer id, stream ``customer-<id>``) stores
+    ``revision``, the stream revision it reflects (0 = first event), and ``commit_position``,
+    the $all commit position of the last event applied. A token of stream ``order-X`` at
+    revision R is reached when ``order_summaries._id == X`` has ``revision >= R``.
+
+    Visibility rule (what makes that check sound): all read-model changes of one projector batch
+    are committed in ONE multi-document transaction (documents of every collection, analytics
+    deltas and ``projection_status``). So when ``order_summaries.revision >= R``, the order's
+    ``order_details``, the customer's counters, and the analytics that include it are visible
+    too. ``customers.revision`` only counts the customer's own stream (registration), not orders.
+
+Exact counters
+    ``order_summaries.contribution`` is what the order currently adds to the analytics and to its
+    customer's counters. The projector changes it only together with the order's revision and the
+    matching ``$inc`` deltas, in the same transaction, so a duplicate, stale or replayed event
+    (revision not newer) changes nothing and a crash leaves either all or none of it.
+
+Money is integer minor units plus an ISO 4217 code. Times are UTC ``datetime`` (BSON dates,
+millisecond precision). Days are ``"YYYY-MM-DD"`` strings of the order's ``created_at`` in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Final, Literal, NotRequired, TypeAlias, TypedDict
+
+# --- Collection base names -------------------------------------------------------------------
+
+ORDER_SUMMARIES: Final = "order_summaries"
+ORDER_DETAILS: Final = "order_details"
+CUSTOMERS: Final = "customers"
+SALES_BY_STATUS: Final = "sales_by_status"
+SALES_BY_DAY: Final = "sales_by_day"
+PROJECTION_STATUS: Final = "projection_status"
+"""Progress per read model; versioned like the others (one status set per version)."""
+
+VERSIONED_COLLECTIONS: Final[tuple[str, ...]] = (
+    ORDER_SUMMARIES,
+    ORDER_DETAILS,
+    CUSTOMERS,
+    SALES_BY_STATUS,
+    SALES_BY_DAY,
+    PROJECTION_STATUS,
+)
+READ_MODEL_VERSIONS: Final = "read_model_versions"
+"""Unversioned: holds the pointer document ``{_id: "active"}``."""
+ACTIVE_POINTER_ID: Final = "active"
+INITIAL_VERSION: Final = 1
+
+
+def collection_name(base: str, version: int) -> str:
+    """Physical collection name of a read model in a given version."""
+    return f"{base}_v{version}"
+
+
+# --- Shared shapes -----------------------------------------------------------------------------
+
+OrderStatus: TypeAlias = Literal["PLACED", "PAID", "SHIPPED", "DELIVERED", "CANCELLED"]
+ORDER_STATUSES: Final[tuple[OrderStatus, ...]] = (
+    "PLACED",
+    "PAID",
+    "SHIPPED",
+    "DELIVERED",
+    "CANCELLED",
+)
+PaymentStatus: TypeAlias = Literal["PENDING", "PAID"]
+
+
+class Money(TypedDict):
+    currency: str
+    amount_minor: int
+
+
+class Contribution(TypedDict):
+    """What one order currently adds to analytics and customer counters."""
+
+    status: OrderStatus
+    day: str
+    currency: str
+    amount_minor: int
+    customer_id: str
+
+
+# --- order_summaries ---------------------------------------------------------------------------
+
+
+class OrderSummaryDoc(TypedDict):
+    """``order_summaries``: one per order, ``_id`` = order id.
+
+    Serves: GetOrderSummary (by _id); ListCustomerOrders (customer_id, newest first, keyset on
+    (created_at, _id) descending: ``{customer_id: C, $or: [{created_at: {$lt: t}}, {created_at: t,
+    _id: {$lt: id}}]}`` sorted ``{created_at: -1, _id: -1}``); ListOrders (status + created_at
+    range, same keyset); GetOrderStats (aggregate $match customer_id/status/created_at, $group by
+    status summing total.amount_minor per total.currency); read-your-writes checks ``revision``.
+    """
+
+    _id: str
+    order_id: str
+    customer_id: str
+    customer_name: str
+    status: OrderStatus
+    total: Money
+    item_count: int
+    """Sum of line quantities."""
+    line_count: int
+    payment_status: PaymentStatus
+    created_at: datetime
+    """OrderPlaced.placed_at."""
+    updated_at: datetime
+    """Time of the latest domain event applied (event time, not projection time)."""
+    revision: int
+    commit_position: int
+    contribution: Contribution
+    projected_at: datetime
+    """Wall clock of the projector's write; the only field that differs between replays."""
+
+
+# --- order_details -----------------------------------------------------------------------------
+
+
+class OrderLineDoc(TypedDict):
+    sku: str
+    quantity: int
+    unit_price_minor: int
+    line_total_minor: int
+
+
+class CustomerRef(TypedDict):
+    customer_id: str
+    name: str
+    """Snapshot at order time (OrderPlaced.customer_name)."""
+
+
+class PaymentDoc(TypedDict):
+    payment_id: str
+    amount: Money
+    method: str
+    processed_at: datetime
+
+
+class ShippingDoc(TypedDict):
+    carrier: str
+    tracking_number: str
+    shipped_at: datetime
+    delivered_at: datetime | None
+
+
+TimelineKind: TypeAlias = Literal[
+    "OrderPlaced", "PaymentProcessed", "OrderShipped", "OrderDelivered", "OrderCancelled"
+]
+
+
+class TimelineEntry(TypedDict):
+    revision: int
+    event_type: TimelineKind
+    at: datetime
+    """The domain time carried by the event."""
+    summary: str
+    """Human-readable one-liner, e.g. "paid 12.50 EUR by card"."""
+
+
+class OrderDetailsDoc(TypedDict):
+    """``order_details``: one per order, ``_id`` = order id. Serves GetOrderDetails (by _id)."""
+
+    _id: str
+    order_id: str
+    customer: CustomerRef
+    status: OrderStatus
+    lines: list[OrderLineDoc]
+    total: Money
+    payment: PaymentDoc | None
+    shipping: ShippingDoc | None
+    cancellation_reason: str | None
+    cancelled_at: datetime | None
+    timeline: list[TimelineEntry]
+    """Ascending by revision; one entry per event of the stream."""
+    created_at: datetime
+    updated_at: datetime
+    revision: int
+    commit_position: int
+    projected_at: datetime
+
+
+# --- customers ---------------------------------------------------------------------------------
+
+
+class CustomerDoc(TypedDict):
+    """``customers``: one per customer, ``_id`` = customer id.
+
+    Serves GetCustomer (by _id) and the customer data attached to GetOrderStats.
+
+    A customer document can exist before its CustomerRegistered is projected (an order arrived
+    first): then ``registered`` is false, ``name`` is the order's snapshot, ``email`` and
+    ``registered_at`` are None, and ``revision`` is -1. Counters are per currency because
+    amounts in different currencies never add up.
+    """
+
+    _id: str
+    customer_id: str
+    registered: bool
+    name: str
+    email: str | None
+    registered_at: datetime | None
+    order_count: int
+    """Orders placed, cancelled ones included."""
+    lifetime_value: dict[str, int]
+    """Currency -> minor units of the customer's orders that are not cancelled."""
+    cancelled_count: int
+    last_order_at: datetime | None
+    """Max created_at of the customer's orders (cancelled included)."""
+    last_order_id: str | None
+    revision: int
+    """Revision of the customer's own stream, -1 before CustomerRegistered is applied."""
+    commit_position: int
+    projected_at: datetime
+
+
+# --- analytics ---------------------------------------------------------------------------------
+
+
+class SalesByStatusDoc(TypedDict):
+    """``sales_by_status``: ``_id`` = f"{status}|{currency}".
+
+    Orders currently in that status and the sum of their totals. Serves the per-status totals of
+    GetSalesAnalytics / dashboards. Average order value = revenue_minor // orders (compute it on
+    read; ``orders`` can be 0 after every order left the status).
+    """
+
+    _id: str
+    status: OrderStatus
+    currency: str
+    orders: int
+    revenue_minor: int
+
+
+class SalesByDayDoc(TypedDict):
+    """``sales_by_day``: ``_id`` = f"{day}|{currency}", day of the order's created_at (UTC).
+
+    Serves GetSalesAnalytics: ``find({day: {$gte: from, $lte: to}, currency?})`` sorted by day.
+    ``orders`` / ``revenue_minor`` count orders placed that day that are not cancelled (revenue =
+    booked sales); ``cancelled_orders`` / ``cancelled_minor`` the cancelled ones;
+    ``by_status`` the current status mix of that day's orders. Average order value =
+    revenue_minor // orders, computed on read.
+    """
+
+    _id: str
+    day: str
+    currency: str
+    orders: int
+    revenue_minor: int
+    cancelled_orders: int
+    cancelled_minor: int
+    by_status: dict[str, int]
+    """Status -> number of that day's orders currently in it (all statuses present, maybe 0)."""
+
+
+# --- progress ----------------------------------------------------------------------------------
+
+
+class ProjectionStatusDoc(TypedDict):
+    """``projection_status``: ``_id`` = read-model base name (e.g. "order_summaries").
+
+    Updated in every batch's transaction. ``lag_events`` / ``lag_seconds`` are measured against
+    the head of $all (last event of the whole store, any stream) when the batch was written.
+    """
+
+    _id: str
+    last_commit_position: int
+    events_applied: int
+    events_skipped: int
+    """Unknown type, newer schema version, duplicates/stale (no-ops)."""
+    events_unknown: int
+    events_parked: int
+    head_commit_position: int
+    lag_events: int
+    """Estimate: events of $all between our position and the head (0 when caught up)."""
+    lag_seconds: float
+    updated_at: datetime
+
+
+class ReadModelVersionDoc(TypedDict):
+    """``read_model_versions/{_id: "active"}``: which collection version readers use."""
+
+    _id: str
+    version: int
+    previous_version: NotRequired[int | None]
+    """Kept for ``python -m projector rollback`` until ``drop-version``."""
+    building_version: NotRequired[int | None]
+    """A rebuild in progress (not yet readable)."""
+    switched_at: datetime
+
+
+# --- indexes -----------------------------------------------------------------------------------
+
+IndexKeys: TypeAlias = tuple[tuple[str, int], ...]
+
+INDEXES: Final[dict[str, tuple[tuple[str, IndexKeys], ...]]] = {
+    ORDER_SUMMARIES: (
+        ("customer_created", (("customer_id", 1), ("created_at", -1), ("_id", -1))),
+        ("status_created", (("status", 1), ("created_at", -1), ("_id", -1))),
+        ("created", (("created_at", -1), ("_id", -1))),
+    ),
+    SALES_BY_DAY: (("day_currency", (("day", 1), ("currency", 1))),),
+    SALES_BY_STATUS: (("status_currency", (("status", 1), ("currency", 1))),),
+}
+"""Per base collection: (index name, keys). Created by the projector at start, idempotently."""
