@@ -1,0 +1,45 @@
+"""Why the core refuses a command: a machine-readable reason plus a sentence for people."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Refusal(Enum):
+    """Each value's name is the ``ErrorInfo.reason`` the edge reports."""
+
+    CUSTOMER_ALREADY_EXISTS = "customer already exists"
+    CUSTOMER_NOT_FOUND = "customer not found"
+    ORDER_ALREADY_EXISTS = "order already exists"
+    ORDER_NOT_FOUND = "order not found"
+    ORDER_ALREADY_PAID = "order already paid"
+    ORDER_NOT_PAID = "order not paid"
+    ORDER_CANCELLED = "order cancelled"
+    ORDER_NOT_SHIPPED = "order not shipped"
+    ORDER_ALREADY_SHIPPED = "order already shipped"
+    ORDER_ALREADY_DELIVERED = "order already delivered"
+    PAYMENT_AMOUNT_MISMATCH = "payment amount does not equal the order total"
+    PAYMENT_CURRENCY_MISMATCH = "payment currency differs from the order currency"
+
+
+class DomainError(Exception):
+    """A command refused by the core. ``field`` names the request field at fault, if one is."""
+
+    def __init__(self, reason: Refusal, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.field = field
+
+    def __repr__(self) -> str:
+        return f"DomainError({self.reason.name}, {self.message!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DomainError) and (self.reason, self.message, self.field) == (
+            other.reason,
+            other.message,
+            other.field,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.reason, self.message, self.field))
