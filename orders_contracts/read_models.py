@@ -10,6 +10,10 @@ Versioned collections
     reader sees either all old or all new collections. Readers call ``collection_name(base,
     version)`` with the pointer's ``version`` (re-read it at most every second or so, or when a
     query finds nothing). No pointer document yet means version ``INITIAL_VERSION``.
+    Live projectors read the pointer inside every batch transaction and write the active version
+    only; a rebuild (or rollback) catches its version up from $all to the head with the same
+    transactional, revision-guarded writes, switches the pointer, and keeps tailing for a grace
+    period so batches that were in flight during the switch are covered.
 
 Positions and read-your-writes
     Every document of a stream (``order_summaries``, ``order_details``: ``_id`` = order id,
@@ -205,9 +209,11 @@ class CustomerDoc(TypedDict):
     Serves GetCustomer (by _id) and the customer data attached to GetOrderStats.
 
     A customer document can exist before its CustomerRegistered is projected (an order arrived
-    first): then ``registered`` is false, ``name`` is the order's snapshot, ``email`` and
-    ``registered_at`` are None, and ``revision`` is -1. Counters are per currency because
-    amounts in different currencies never add up.
+    first): then ``registered`` is false, ``name`` is the customer_name snapshot of the
+    customer's latest order (greatest (created_at, order id)), ``email`` and ``registered_at``
+    are None, and ``revision`` is -1. Counters are per currency because amounts in different
+    currencies never add up; ``lifetime_value`` has a key for every currency the customer ever
+    ordered in (possibly 0).
     """
 
     _id: str
@@ -238,7 +244,8 @@ class SalesByStatusDoc(TypedDict):
 
     Orders currently in that status and the sum of their totals. Serves the per-status totals of
     GetSalesAnalytics / dashboards. Average order value = revenue_minor // orders (compute it on
-    read; ``orders`` can be 0 after every order left the status).
+    read; ``orders`` can be 0 after every order left the status). For every currency seen, a
+    document exists for each of the five statuses (possibly all zeros).
     """
 
     _id: str
