@@ -1,0 +1,98 @@
+"""Load generation and statistics shared by every scenario."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+import psutil
+
+Call = Callable[[], Awaitable[object]]
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    operations: int
+    seconds: float
+    latencies_ms: list[float] = field(repr=False)
+
+    @property
+    def per_second(self) -> float:
+        return self.operations / self.seconds if self.seconds else 0.0
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+async def closed_loop(call: Call, concurrency: int, seconds: float) -> LoadResult:
+    """As many calls as `concurrency` workers can complete back to back: peak throughput."""
+    latencies: list[float] = []
+    deadline = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            await call()
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return LoadResult(len(latencies), time.perf_counter() - started, latencies)
+
+
+async def open_loop(call: Call, rate: float, seconds: float) -> LoadResult:
+    """Calls sent on a fixed schedule, latency taken from the scheduled send time.
+
+    Measuring from the schedule rather than the actual send avoids coordinated omission: a
+    stalled system is charged for every call it delayed, not only for the one that stalled.
+    """
+    latencies: list[float] = []
+    total = int(rate * seconds)
+    start = time.perf_counter()
+
+    async def one(scheduled: float) -> None:
+        await call()
+        latencies.append((time.perf_counter() - scheduled) * 1000)
+
+    tasks = []
+    for index in range(total):
+        scheduled = start + index / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(scheduled)))
+    await asyncio.gather(*tasks)
+    return LoadResult(total, time.perf_counter() - start, latencies)
+
+
+class CpuMeter:
+    """CPU seconds (user + system) used by a set of processes between start() and stop()."""
+
+    def __init__(self, pids: Sequence[int]) -> None:
+        self._processes = [psutil.Process(pid) for pid in pids]
+        self._before = 0.0
+
+    def _total(self) -> float:
+        total = 0.0
+        for process in self._processes:
+            times = process.cpu_times()
+            total += times.user + times.system
+        return total
+
+    def start(self) -> None:
+        self._before = self._total()
+
+    def stop(self) -> float:
+        return self._total() - self._before

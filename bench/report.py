@@ -1,0 +1,80 @@
+"""Writes the results: a Markdown table, a flat JSON object, and PNG plots."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+from bench.results_model import ScenarioResult
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
+
+
+def write_markdown(results: list[ScenarioResult], repetitions: int, path: Path) -> str:
+    lines = [
+        f"Machine: {_machine()}. Every figure is the median of {repetitions} repetitions; "
+        "the baseline ran in the same repetition.",
+        "",
+        "| scenario | metric | value | baseline | ratio | unit |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for result in results:
+        for what, value, baseline, ratio, unit in result.rows:
+            base = f"{baseline:,.1f}" if baseline is not None else ""
+            share = f"{ratio:.2f}" if ratio is not None else ""
+            lines.append(f"| {result.name} | {what} | {value:,.1f} | {base} | {share} | {unit} |")
+    text = "\n".join(lines) + "\n"
+    path.write_text(text)
+    return text
+
+
+def write_json(results: list[ScenarioResult], path: Path) -> None:
+    flat: dict[str, float] = {}
+    for result in results:
+        flat.update(result.metrics)
+    path.write_text(json.dumps(flat, indent=2, sort_keys=True) + "\n")
+
+
+def write_plots(results: list[ScenarioResult], directory: Path) -> list[Path]:
+    written: list[Path] = []
+    for result in results:
+        if result.latencies_ms:
+            figure, axis = plt.subplots(figsize=(8, 4.5))
+            for label, samples in result.latencies_ms.items():
+                ordered = sorted(samples)
+                fractions = [(index + 1) / len(ordered) for index in range(len(ordered))]
+                axis.plot(ordered, fractions, label=label)
+            axis.set_xscale("log")
+            axis.set_xlabel("latency (ms, log scale)")
+            axis.set_ylabel("fraction of calls at or below")
+            axis.set_title(f"{result.name}: latency distribution")
+            axis.grid(True, which="both", alpha=0.3)
+            axis.legend()
+            path = directory / f"{result.name}-latency.png"
+            figure.savefig(path, dpi=100, bbox_inches="tight")
+            plt.close(figure)
+            written.append(path)
+        if result.throughput_series:
+            figure, axis = plt.subplots(figsize=(8, 4.5))
+            for label, series in result.throughput_series.items():
+                axis.plot([t for t, _ in series], [rate for _, rate in series], label=label)
+            axis.set_xlabel("seconds")
+            axis.set_ylabel("events per second")
+            axis.set_title(f"{result.name}: throughput over time")
+            axis.grid(True, alpha=0.3)
+            axis.legend()
+            path = directory / f"{result.name}-throughput.png"
+            figure.savefig(path, dpi=100, bbox_inches="tight")
+            plt.close(figure)
+            written.append(path)
+    return written

@@ -1,0 +1,1 @@
+"""One module per scenario; each returns flat metrics (name -> number) and plottable series."""
