@@ -43,6 +43,8 @@ gen: venv
 	rm -rf gen/python/orders
 	mkdir -p gen/python
 	$(PY) -m grpc_tools.protoc -I protos \
+		--plugin=protoc-gen-mypy=$(VENV)/bin/protoc-gen-mypy \
+		--plugin=protoc-gen-mypy_grpc=$(VENV)/bin/protoc-gen-mypy_grpc \
 		--python_out=gen/python --mypy_out=gen/python \
 		--grpc_python_out=gen/python --mypy_grpc_out=gen/python $(PROTOS)
 	find gen/python/orders -type d -exec touch {}/__init__.py \;
