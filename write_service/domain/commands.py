@@ -16,6 +16,8 @@ class Line:
     sku: str
     quantity: int
     unit_price_minor: int
+    # Per line because requests price each line; validation insists they all agree.
+    currency: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +33,7 @@ class PlaceOrder:
     order_id: str
     customer_id: str
     lines: tuple[Line, ...]
+    # The order's currency: that of its lines.
     currency: str
     at: datetime
 

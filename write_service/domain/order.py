@@ -11,8 +11,7 @@ matters to the decision.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import Enum
+from dataclasses import dataclass, replace
 from typing import Final, assert_never
 
 from orders_contracts.events import (
@@ -34,15 +33,7 @@ from write_service.domain.commands import (
 )
 from write_service.domain.customer import CustomerState
 from write_service.domain.refusal import DomainError, Refusal
-
-
-class Status(Enum):
-    NOT_PLACED = "not placed"
-    PLACED = "placed"
-    PAID = "paid"
-    SHIPPED = "shipped"
-    DELIVERED = "delivered"
-    CANCELLED = "cancelled"
+from write_service.domain.status import Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +43,8 @@ class OrderState:
     status: Status = Status.NOT_PLACED
     total_minor: int = 0
     currency: str = ""
+    # Whether a payment was taken: a cancelled order that was paid is owed a refund.
+    paid: bool = False
 
 
 NO_ORDER: Final = OrderState()
@@ -62,13 +55,13 @@ def evolve_order(state: OrderState, event: OrderEvent) -> OrderState:
         case OrderPlaced(total_minor=total, currency=currency):
             return OrderState(Status.PLACED, total, currency)
         case PaymentProcessed():
-            return OrderState(Status.PAID, state.total_minor, state.currency)
+            return replace(state, status=Status.PAID, paid=True)
         case OrderShipped():
-            return OrderState(Status.SHIPPED, state.total_minor, state.currency)
+            return replace(state, status=Status.SHIPPED)
         case OrderDelivered():
-            return OrderState(Status.DELIVERED, state.total_minor, state.currency)
+            return replace(state, status=Status.DELIVERED)
         case OrderCancelled():
-            return OrderState(Status.CANCELLED, state.total_minor, state.currency)
+            return replace(state, status=Status.CANCELLED)
         case _:
             assert_never(event)
 
@@ -118,19 +111,19 @@ def _place(command: PlaceOrder, state: OrderState, customer: CustomerState) -> O
 
 
 def _pay(command: ProcessPayment, state: OrderState) -> PaymentProcessed:
-    _refuse_unless_ready(state, command.order_id, "paid")
+    _refuse_unless_ready(state, command.order_id, Status.PAID)
     if command.currency != state.currency:
         raise DomainError(
             Refusal.PAYMENT_CURRENCY_MISMATCH,
             f"payment is in {command.currency} but the order is in {state.currency}",
-            "currency",
+            "amount",
         )
     if command.amount_minor != state.total_minor:
         raise DomainError(
             Refusal.PAYMENT_AMOUNT_MISMATCH,
             f"payment of {command.amount_minor} does not equal the order total of "
             f"{state.total_minor}",
-            "amount_minor",
+            "amount",
         )
     return PaymentProcessed(
         order_id=command.order_id,
@@ -143,7 +136,7 @@ def _pay(command: ProcessPayment, state: OrderState) -> PaymentProcessed:
 
 
 def _ship(command: ShipOrder, state: OrderState) -> OrderShipped:
-    _refuse_unless_ready(state, command.order_id, "shipped")
+    _refuse_unless_ready(state, command.order_id, Status.SHIPPED)
     return OrderShipped(
         order_id=command.order_id,
         carrier=command.carrier,
@@ -153,37 +146,37 @@ def _ship(command: ShipOrder, state: OrderState) -> OrderShipped:
 
 
 def _deliver(command: DeliverOrder, state: OrderState) -> OrderDelivered:
-    _refuse_unless_ready(state, command.order_id, "delivered")
+    _refuse_unless_ready(state, command.order_id, Status.DELIVERED)
     return OrderDelivered(order_id=command.order_id, delivered_at=command.at)
 
 
 def _cancel(command: CancelOrder, state: OrderState) -> OrderCancelled:
-    _refuse_unless_ready(state, command.order_id, "cancelled")
+    _refuse_unless_ready(state, command.order_id, Status.CANCELLED)
     return OrderCancelled(order_id=command.order_id, reason=command.reason, cancelled_at=command.at)
 
 
-# For each step, why an order in each status that does not allow it is refused; a status that
-# is not listed allows the step. An order that was never placed is refused as not found.
-_NOT_READY: Final[dict[str, dict[Status, Refusal]]] = {
-    "paid": {
+# For each status a command leads to: why an order in a status that does not allow the step is
+# refused. A status not listed allows it; an order never placed is refused as not found.
+_NOT_READY: Final[dict[Status, dict[Status, Refusal]]] = {
+    Status.PAID: {
         Status.PAID: Refusal.ORDER_ALREADY_PAID,
         Status.SHIPPED: Refusal.ORDER_ALREADY_PAID,
         Status.DELIVERED: Refusal.ORDER_ALREADY_PAID,
         Status.CANCELLED: Refusal.ORDER_CANCELLED,
     },
-    "shipped": {
+    Status.SHIPPED: {
         Status.PLACED: Refusal.ORDER_NOT_PAID,
         Status.SHIPPED: Refusal.ORDER_ALREADY_SHIPPED,
         Status.DELIVERED: Refusal.ORDER_ALREADY_DELIVERED,
         Status.CANCELLED: Refusal.ORDER_CANCELLED,
     },
-    "delivered": {
+    Status.DELIVERED: {
         Status.PLACED: Refusal.ORDER_NOT_SHIPPED,
         Status.PAID: Refusal.ORDER_NOT_SHIPPED,
         Status.DELIVERED: Refusal.ORDER_ALREADY_DELIVERED,
         Status.CANCELLED: Refusal.ORDER_CANCELLED,
     },
-    "cancelled": {
+    Status.CANCELLED: {
         Status.SHIPPED: Refusal.ORDER_ALREADY_SHIPPED,
         Status.DELIVERED: Refusal.ORDER_ALREADY_DELIVERED,
         Status.CANCELLED: Refusal.ORDER_CANCELLED,
@@ -191,11 +184,14 @@ _NOT_READY: Final[dict[str, dict[Status, Refusal]]] = {
 }
 
 
-def _refuse_unless_ready(state: OrderState, order_id: str, step: str) -> None:
+def _refuse_unless_ready(state: OrderState, order_id: str, requested: Status) -> None:
     if state.status is Status.NOT_PLACED:
         raise DomainError(Refusal.ORDER_NOT_FOUND, f"order {order_id} does not exist", "order_id")
-    reason = _NOT_READY[step].get(state.status)
+    reason = _NOT_READY[requested].get(state.status)
     if reason is not None:
         raise DomainError(
-            reason, f"order {order_id} is {state.status.value} and cannot be {step}", "order_id"
+            reason,
+            f"order {order_id} is {state.status.value} and cannot be {requested.value}",
+            "order_id",
+            transition=(state.status, requested),
         )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+from write_service.domain.status import Status
+
 
 class Refusal(Enum):
     """Each value's name is the ``ErrorInfo.reason`` the edge reports."""
@@ -23,23 +25,18 @@ class Refusal(Enum):
 
 
 class DomainError(Exception):
-    """A command refused by the core. ``field`` names the request field at fault, if one is."""
+    """A command refused by the core; ``field`` names the request field at fault, if one is."""
 
-    def __init__(self, reason: Refusal, message: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        reason: Refusal,
+        message: str,
+        field: str | None = None,
+        transition: tuple[Status, Status] | None = None,
+    ) -> None:
         super().__init__(message)
         self.reason = reason
         self.message = message
         self.field = field
-
-    def __repr__(self) -> str:
-        return f"DomainError({self.reason.name}, {self.message!r})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, DomainError) and (self.reason, self.message, self.field) == (
-            other.reason,
-            other.message,
-            other.field,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.reason, self.message, self.field))
+        # (current, requested) status of an order step that is not allowed now.
+        self.transition = transition

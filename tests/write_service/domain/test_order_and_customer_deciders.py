@@ -30,7 +30,9 @@ from write_service.domain.commands import (
 )
 from write_service.domain.customer import CustomerState
 from write_service.domain.decider import Kind, decide, evolve, initial, target
+from write_service.domain.order import OrderState
 from write_service.domain.refusal import DomainError, Refusal
+from write_service.domain.status import Status
 
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 NOW = datetime(2026, 1, 2, 9, 0, tzinfo=UTC)
@@ -46,7 +48,9 @@ DELIVERED = OrderDelivered("o-1", T0)
 CANCELLED = OrderCancelled("o-1", "changed my mind", T0)
 
 REGISTER = RegisterCustomer("c-1", "Ada", "ada@example.com", NOW)
-PLACE = PlaceOrder("o-1", "c-1", (Line("sku-1", 2, 500), Line("sku-2", 1, 250)), "EUR", NOW)
+PLACE = PlaceOrder(
+    "o-1", "c-1", (Line("sku-1", 2, 500, "EUR"), Line("sku-2", 1, 250, "EUR")), "EUR", NOW
+)
 PAY = ProcessPayment("o-1", "p-2", 1250, "EUR", "card", NOW)
 PAY_TOO_LITTLE = ProcessPayment("o-1", "p-2", 1000, "EUR", "card", NOW)
 PAY_IN_USD = ProcessPayment("o-1", "p-2", 1250, "USD", "card", NOW)
@@ -201,3 +205,19 @@ def test_a_decision_never_changes_when_made_again() -> None:
 def test_an_event_of_another_aggregate_in_a_stream_is_rejected() -> None:
     with pytest.raises(ValueError, match="order stream"):
         evolve(initial(Kind.ORDER), REGISTERED)
+
+
+def test_an_illegal_step_names_the_current_and_the_requested_status() -> None:
+    state = reduce(evolve, IN_TRANSIT, initial(Kind.ORDER))
+    with pytest.raises(DomainError) as refusal:
+        decide(CANCEL, state)
+    assert refusal.value.transition == (Status.SHIPPED, Status.CANCELLED)
+
+
+def test_a_cancelled_order_remembers_whether_it_was_paid() -> None:
+    assert reduce(evolve, CANCELLED_PAID, initial(Kind.ORDER)) == OrderState(
+        Status.CANCELLED, 1250, "EUR", paid=True
+    )
+    assert reduce(evolve, CANCELLED_UNPAID, initial(Kind.ORDER)) == OrderState(
+        Status.CANCELLED, 1250, "EUR", paid=False
+    )
