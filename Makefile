@@ -56,6 +56,24 @@ gen-check: gen
 buf-lint: node_modules/.installed
 	npx --no-install buf lint
 
+# Breaking-change check of protos/ (buf's FILE rules). On a branch, the baseline is where it left
+# main. On main itself (CI runs in a fresh clone of main) comparing with main is pointless, so the
+# baseline is the parent of the newest commit that changed the contract: that change is what must
+# not break clients. Override with any commit-ish, e.g. `make buf-breaking BUF_BASE=v1.0.0`.
+BUF_BASE ?= $(shell \
+	base=$$(git merge-base HEAD main 2>/dev/null); \
+	if [ -z "$$base" ] || [ "$$base" = "$$(git rev-parse HEAD)" ]; then \
+		base=$$(git rev-parse -q --verify "$$(git log -n 1 --format=%H -- protos buf.yaml)~1"); fi; \
+	echo "$$base")
+
+buf-breaking: node_modules/.installed
+	@if git cat-file -e '$(BUF_BASE):buf.yaml' 2>/dev/null; then \
+		echo "buf breaking against $(BUF_BASE)"; \
+		npx --no-install buf breaking --against '.git#ref=$(BUF_BASE)'; \
+	else \
+		echo "buf-breaking: the baseline '$(BUF_BASE)' has no contract yet, nothing to compare"; \
+	fi
+
 bench: venv
 	$(PY) -m bench
 
