@@ -1,0 +1,83 @@
+"""Read-your-writes: has the projection reached the caller's consistency token yet?
+
+A token names a stream and the revision of the caller's write. It is reached when the document
+of that stream reflects that revision (`order-X` -> the order's document, `customer-X` -> the
+customer's document). That check is exact even when the projector applies events out of
+order, and it covers every other read model too, because the projector commits all changes of a
+batch (every collection, analytics and progress) in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orders_contracts import read_models as rm
+from orders_contracts.streams import CUSTOMER_STREAM_PREFIX, ORDER_STREAM_PREFIX
+from read_service.errors import ConsistencyNotReachedError, FieldViolation
+from read_service.projection_watcher import ProjectionWatcher
+from read_service.read_store import ReadStore
+from read_service.validation import id_violation
+
+TOKEN_STREAM_FIELD = "consistency.min_token.stream"
+
+
+@dataclass(frozen=True, slots=True)
+class ConsistencyToken:
+    stream: str
+    revision: int
+    commit_position: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReadConsistency:
+    """What the caller asked for; `token` None means "as the read models are now"."""
+
+    token: ConsistencyToken | None = None
+    allow_stale: bool = False
+
+
+def consistency_violations(consistency: ReadConsistency) -> list[FieldViolation]:
+    if consistency.token is None:
+        return []
+    stream = consistency.token.stream
+    for prefix in (ORDER_STREAM_PREFIX, CUSTOMER_STREAM_PREFIX):
+        if stream.startswith(prefix):
+            violation = id_violation(TOKEN_STREAM_FIELD, stream.removeprefix(prefix))
+            return [] if violation is None else [violation]
+    return [
+        FieldViolation(TOKEN_STREAM_FIELD, "must name an order or customer stream ('order-<id>')")
+    ]
+
+
+async def reach(
+    store: ReadStore,
+    watcher: ProjectionWatcher,
+    consistency: ReadConsistency,
+    *,
+    within_seconds: float,
+    order_model: str = rm.ORDER_SUMMARIES,
+) -> bool:
+    """Make sure the read models reflect the token; return whether the answer will be stale.
+
+    `order_model` is the collection the query reads for an order stream, so a single-order read
+    compares the very document it answers from.
+    """
+    token = consistency.token
+    if token is None:
+        return False
+    if token.stream.startswith(ORDER_STREAM_PREFIX):
+        model, identifier = order_model, token.stream.removeprefix(ORDER_STREAM_PREFIX)
+    else:
+        model, identifier = rm.CUSTOMERS, token.stream.removeprefix(CUSTOMER_STREAM_PREFIX)
+
+    async def reached() -> bool:
+        revision = await store.revision_of(model, identifier)
+        return revision is not None and revision >= token.revision
+
+    if await reached():
+        return False
+    if consistency.allow_stale:
+        return True
+    if within_seconds > 0 and await watcher.wait_until(reached, within_seconds):
+        return False
+    raise ConsistencyNotReachedError(token.stream, token.revision)

@@ -1,0 +1,68 @@
+"""What every query needs: the read store, the shared projection watcher, and what it answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from orders_contracts import read_models as rm
+from read_service.consistency import ReadConsistency, consistency_violations, reach
+from read_service.errors import FieldViolation
+from read_service.projection_watcher import ProjectionWatcher
+from read_service.read_store import Document, ReadStore
+from read_service.validation import raise_if_any
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Freshness:
+    """How fresh an answer is (the core's ReadMetadata)."""
+
+    stale: bool
+    commit_position: int
+    projected_at: datetime | None
+    stream_revision: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer(Generic[T]):
+    value: T
+    freshness: Freshness
+
+
+@dataclass(frozen=True, slots=True)
+class QueryContext:
+    store: ReadStore
+    watcher: ProjectionWatcher
+
+
+async def prepare(
+    ctx: QueryContext,
+    violations: list[FieldViolation | None],
+    consistency: ReadConsistency,
+    *,
+    wait_seconds: float,
+    order_model: str = rm.ORDER_SUMMARIES,
+) -> bool:
+    """Refuse a bad request (every bad field at once), then reach the token; return staleness."""
+    found = [v for v in violations if v is not None] + consistency_violations(consistency)
+    raise_if_any(found)
+    return await reach(
+        ctx.store, ctx.watcher, consistency, within_seconds=wait_seconds, order_model=order_model
+    )
+
+
+async def freshness(
+    ctx: QueryContext, model: str, stale: bool, document: Document | None = None
+) -> Freshness:
+    progress = await ctx.store.progress(model)
+    if document is None:
+        return Freshness(stale, progress.commit_position, progress.updated_at)
+    return Freshness(
+        stale,
+        progress.commit_position,
+        document.get("projected_at", progress.updated_at),
+        stream_revision=int(document["revision"]),
+    )

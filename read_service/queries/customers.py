@@ -1,0 +1,27 @@
+"""The customer query: profile, order count and lifetime value."""
+
+from __future__ import annotations
+
+from orders_contracts import read_models as rm
+from read_service.consistency import ReadConsistency
+from read_service.errors import NotFoundError
+from read_service.queries.context import Answer, QueryContext, freshness, prepare
+from read_service.read_store import Document
+from read_service.validation import id_violation
+
+
+async def get_customer(
+    ctx: QueryContext, customer_id: str, consistency: ReadConsistency, *, wait_seconds: float
+) -> Answer[Document]:
+    stale = await prepare(
+        ctx, [id_violation("customer_id", customer_id)], consistency, wait_seconds=wait_seconds
+    )
+    customer = await find_customer(ctx, customer_id)
+    return Answer(customer, await freshness(ctx, rm.CUSTOMERS, stale, customer))
+
+
+async def find_customer(ctx: QueryContext, customer_id: str) -> Document:
+    found = await ctx.store.find_by_id(rm.CUSTOMERS, customer_id)
+    if found is None:
+        raise NotFoundError("customer", customer_id)
+    return found

@@ -1,0 +1,55 @@
+"""Single-order queries: the listing view and the full view of one order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orders_contracts import read_models as rm
+from read_service.consistency import ReadConsistency
+from read_service.errors import NotFoundError
+from read_service.queries.context import Answer, QueryContext, freshness, prepare
+from read_service.read_store import Document
+from read_service.validation import id_violation
+
+
+@dataclass(frozen=True, slots=True)
+class OrderDetailsView:
+    details: Document
+    summary: Document
+    customer_email: str | None
+
+
+async def get_order_summary(
+    ctx: QueryContext, order_id: str, consistency: ReadConsistency, *, wait_seconds: float
+) -> Answer[Document]:
+    stale = await prepare(
+        ctx, [id_violation("order_id", order_id)], consistency, wait_seconds=wait_seconds
+    )
+    summary = await _find_order(ctx, rm.ORDER_SUMMARIES, order_id)
+    return Answer(summary, await freshness(ctx, rm.ORDER_SUMMARIES, stale, summary))
+
+
+async def get_order_details(
+    ctx: QueryContext, order_id: str, consistency: ReadConsistency, *, wait_seconds: float
+) -> Answer[OrderDetailsView]:
+    stale = await prepare(
+        ctx,
+        [id_violation("order_id", order_id)],
+        consistency,
+        wait_seconds=wait_seconds,
+        order_model=rm.ORDER_DETAILS,
+    )
+    details = await _find_order(ctx, rm.ORDER_DETAILS, order_id)
+    # Both documents are written in the same batch transaction, so they agree on the revision.
+    summary = await _find_order(ctx, rm.ORDER_SUMMARIES, order_id)
+    customer = await ctx.store.find_by_id(rm.CUSTOMERS, details["customer"]["customer_id"])
+    email = None if customer is None else customer.get("email")
+    view = OrderDetailsView(details=details, summary=summary, customer_email=email)
+    return Answer(view, await freshness(ctx, rm.ORDER_DETAILS, stale, details))
+
+
+async def _find_order(ctx: QueryContext, model: str, order_id: str) -> Document:
+    found = await ctx.store.find_by_id(model, order_id)
+    if found is None:
+        raise NotFoundError("order", order_id)
+    return found

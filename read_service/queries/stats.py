@@ -1,0 +1,84 @@
+"""Order statistics: count and total amount per status and currency, grouped in MongoDB."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from orders_contracts import read_models as rm
+from read_service.consistency import ReadConsistency
+from read_service.queries.context import Answer, QueryContext, freshness, prepare
+from read_service.queries.customers import find_customer
+from read_service.queries.listing import order_filter
+from read_service.read_store import Document
+from read_service.validation import optional_id_violation, status_violations, time_range_violation
+
+_STATUS_RANK: Final[dict[str, int]] = {s: rank for rank, s in enumerate(rm.ORDER_STATUSES)}
+
+
+@dataclass(frozen=True, slots=True)
+class StatsRow:
+    status: str
+    currency: str
+    order_count: int
+    total_minor: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderStats:
+    rows: list[StatsRow]
+    customer: Document | None
+
+
+async def get_order_stats(
+    ctx: QueryContext,
+    customer_id: str,
+    statuses: Sequence[str],
+    created_after: datetime | None,
+    created_before: datetime | None,
+    consistency: ReadConsistency,
+    *,
+    wait_seconds: float,
+) -> Answer[OrderStats]:
+    stale = await prepare(
+        ctx,
+        [
+            optional_id_violation("customer_id", customer_id),
+            *status_violations(statuses),
+            time_range_violation(created_after, created_before),
+        ],
+        consistency,
+        wait_seconds=wait_seconds,
+    )
+    customer = await find_customer(ctx, customer_id) if customer_id else None
+    match = order_filter(frozenset(statuses), created_after, created_before)
+    if customer_id:
+        match["customer_id"] = customer_id
+    pipeline: list[dict[str, Any]] = [
+        {"$match": match},
+        {
+            "$group": {
+                "_id": {"status": "$status", "currency": "$total.currency"},
+                "order_count": {"$sum": 1},
+                "total_minor": {"$sum": "$total.amount_minor"},
+            }
+        },
+    ]
+    summaries = await ctx.store.collection(rm.ORDER_SUMMARIES)
+    groups = await (await summaries.aggregate(pipeline)).to_list(None)
+    rows = sorted(
+        (
+            StatsRow(
+                status=group["_id"]["status"],
+                currency=group["_id"]["currency"],
+                order_count=int(group["order_count"]),
+                total_minor=int(group["total_minor"]),
+            )
+            for group in groups
+        ),
+        key=lambda row: (_STATUS_RANK.get(row.status, len(_STATUS_RANK)), row.currency),
+    )
+    stats = OrderStats(rows=rows, customer=customer)
+    return Answer(stats, await freshness(ctx, rm.ORDER_SUMMARIES, stale))

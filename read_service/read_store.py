@@ -1,0 +1,86 @@
+"""The read models as the queries see them: the active version's collections and their progress.
+
+A rebuild fills new versioned collections and then switches the pointer document; readers look
+the pointer up at most every `pointer_ttl_seconds` (and again when a query finds nothing), so a
+switch needs no restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+
+from orders_contracts import read_models as rm
+
+Document = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """How far the projector has got, from a read model's status document."""
+
+    commit_position: int
+    updated_at: datetime | None
+
+
+class ReadStore:
+    def __init__(self, database: AsyncDatabase[Document], *, pointer_ttl_seconds: float) -> None:
+        self._database = database
+        self._pointer_ttl = pointer_ttl_seconds
+        self._version: int | None = None
+        self._version_read_at = 0.0
+        self._lock = asyncio.Lock()
+
+    @property
+    def database(self) -> AsyncDatabase[Document]:
+        return self._database
+
+    async def collection(self, base: str) -> AsyncCollection[Document]:
+        version = await self._active_version()
+        return self._database[rm.collection_name(base, version)]
+
+    async def refresh(self) -> bool:
+        """Re-read the pointer now; say whether the active version changed."""
+        before = self._version
+        self._version = None
+        return await self._active_version() != before
+
+    async def find_by_id(self, base: str, identifier: str) -> Document | None:
+        """One document by id; a miss re-reads the pointer once in case a switch just happened."""
+        found = await (await self.collection(base)).find_one({"_id": identifier})
+        if found is None and await self.refresh():
+            found = await (await self.collection(base)).find_one({"_id": identifier})
+        return found
+
+    async def revision_of(self, base: str, identifier: str) -> int | None:
+        found = await (await self.collection(base)).find_one(
+            {"_id": identifier}, projection={"revision": True}
+        )
+        return None if found is None else int(found["revision"])
+
+    async def progress(self, base: str) -> Progress:
+        status = await (await self.collection(rm.PROJECTION_STATUS)).find_one({"_id": base})
+        if status is None:
+            return Progress(commit_position=0, updated_at=None)
+        return Progress(
+            commit_position=int(status.get("last_commit_position", 0)),
+            updated_at=status.get("updated_at"),
+        )
+
+    async def _active_version(self) -> int:
+        loop = asyncio.get_running_loop()
+        if self._version is not None and loop.time() - self._version_read_at < self._pointer_ttl:
+            return self._version
+        async with self._lock:
+            if self._version is None or loop.time() - self._version_read_at >= self._pointer_ttl:
+                pointer = await self._database[rm.READ_MODEL_VERSIONS].find_one(
+                    {"_id": rm.ACTIVE_POINTER_ID}
+                )
+                self._version = rm.INITIAL_VERSION if pointer is None else int(pointer["version"])
+                self._version_read_at = loop.time()
+            return self._version
