@@ -1,0 +1,200 @@
+"""The one command handler: read the stream, fold, decide, append with the expected revision.
+
+Every command takes the same path; nothing here knows what a command means. Conflicts are
+retried a bounded number of times with jittered exponential backoff, each time deciding again
+on the stream as it now is. Requests are validated before they get here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import dataclass
+
+import structlog
+from kurrentdbclient import AsyncKurrentDBClient, StreamState
+from kurrentdbclient.exceptions import (
+    DeadlineExceededError,
+    DiscoveryFailedError,
+    NotFoundError,
+    ServiceUnavailableError,
+    WrongCurrentVersionError,
+)
+
+from orders_contracts.events import Event
+from write_service.domain.commands import Command
+from write_service.domain.customer import UNKNOWN_CUSTOMER, CustomerState
+from write_service.domain.decider import Kind, State, decide, initial, referenced_customer, target
+from write_service.domain.refusal import DomainError
+from write_service.idempotency import command_id, fingerprint
+from write_service.snapshots import (
+    NO_REVISION,
+    Snapshot,
+    SnapshotCache,
+    fold_appended,
+    fold_records,
+)
+from write_service.stream_records import CommandMetadata, new_events
+
+_STORE_DOWN = (ServiceUnavailableError, DeadlineExceededError, DiscoveryFailedError)
+
+
+class IdempotencyKeyReusedError(Exception):
+    """The key was already used on this stream by a command with a different payload."""
+
+    def __init__(self, key: str, stream: str) -> None:
+        super().__init__(f"idempotency key {key!r} was already used for a different command")
+        self.key = key
+        self.stream = stream
+
+
+class ConcurrencyConflictError(Exception):
+    def __init__(self, stream: str, attempts: int) -> None:
+        super().__init__(f"{stream} kept changing; gave up after {attempts} attempts")
+        self.stream = stream
+
+
+class StoreUnavailableError(Exception):
+    """The event store could not be reached or did not answer in time."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a command did: its events, the state after them, and where they are stored."""
+
+    stream: str
+    events: tuple[Event, ...]
+    state: State
+    revision: int
+    commit_position: int
+    # True when this was a retry answered from the original command's events.
+    replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    conflict_retries: int = 5
+    base_delay: float = 0.005
+    max_delay: float = 0.25
+
+
+class CommandHandler:
+    def __init__(
+        self,
+        client: AsyncKurrentDBClient,
+        *,
+        retry: RetryPolicy,
+        cache_capacity: int,
+        store_timeout: float,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._client = client
+        self._retry = retry
+        self._cache = SnapshotCache(cache_capacity)
+        self._timeout = store_timeout
+        self._rng = rng or random.Random()
+        self._log = structlog.get_logger("write_service.command_handler")
+
+    async def handle(self, command: Command, key: str, correlation_id: str) -> Outcome:
+        try:
+            return await self._handle(command, key, correlation_id)
+        except _STORE_DOWN as error:
+            self._cache.drop(target(command)[1])
+            raise StoreUnavailableError(str(error) or type(error).__name__) from error
+
+    async def _handle(self, command: Command, key: str, correlation_id: str) -> Outcome:
+        kind, stream = target(command)
+        this_command, payload_hash = command_id(key), fingerprint(command)
+        snapshot = self._cache.get(stream)
+        # A cached snapshot may lag behind the store; a refusal is only final on fresh state.
+        fresh = snapshot is None
+        if snapshot is None:
+            snapshot = await self._catch_up(Snapshot(stream, initial(kind)))
+            self._cache.put(snapshot)
+        conflicts = 0
+        while True:
+            earlier = snapshot.commands.get(this_command) if key else None
+            if earlier is not None:
+                if earlier.payload_hash != payload_hash:
+                    raise IdempotencyKeyReusedError(key, stream)
+                return Outcome(
+                    stream,
+                    earlier.events,
+                    earlier.state,
+                    earlier.revision,
+                    earlier.commit_position,
+                    replayed=True,
+                )
+            try:
+                events = decide(command, snapshot.state, await self._customer(command))
+            except DomainError:
+                if fresh:
+                    raise
+                fresh, snapshot = True, await self._catch_up(snapshot)
+                self._cache.put(snapshot)
+                continue
+            metadata = CommandMetadata(
+                command_id=this_command,
+                correlation_id=correlation_id,
+                causation_id=this_command,
+                payload_hash=payload_hash,
+            )
+            try:
+                commit_position = await self._client.append_to_stream(
+                    stream,
+                    events=new_events(stream, key, events, metadata),
+                    current_version=(
+                        StreamState.NO_STREAM
+                        if snapshot.revision == NO_REVISION
+                        else snapshot.revision
+                    ),
+                    timeout=self._timeout,
+                )
+            except WrongCurrentVersionError:
+                conflicts += 1
+                self._cache.drop(stream)
+                if conflicts > self._retry.conflict_retries:
+                    raise ConcurrencyConflictError(stream, conflicts) from None
+                self._log.info("append conflict, retrying", stream=stream, attempt=conflicts)
+                await asyncio.sleep(self._backoff(conflicts))
+                fresh, snapshot = True, await self._catch_up(snapshot)
+                continue
+            except BaseException:
+                # The append may have happened without us hearing of it: forget what we knew.
+                self._cache.drop(stream)
+                raise
+            snapshot, record = fold_appended(
+                snapshot, this_command, payload_hash, events, commit_position
+            )
+            self._cache.put(snapshot)
+            return Outcome(stream, record.events, record.state, record.revision, commit_position)
+
+    async def _customer(self, command: Command) -> CustomerState:
+        stream = referenced_customer(command)
+        if stream is None:
+            return UNKNOWN_CUSTOMER
+        snapshot = self._cache.get(stream)
+        # Registration is permanent, so only an unregistered customer needs a fresh look.
+        if snapshot is None or not _registered(snapshot):
+            snapshot = await self._catch_up(snapshot or Snapshot(stream, initial(Kind.CUSTOMER)))
+            self._cache.put(snapshot)
+        assert isinstance(snapshot.state, CustomerState)
+        return snapshot.state
+
+    async def _catch_up(self, snapshot: Snapshot) -> Snapshot:
+        """The snapshot with every event stored after it folded in."""
+        try:
+            records = await self._client.get_stream(
+                snapshot.stream, stream_position=snapshot.revision + 1, timeout=self._timeout
+            )
+        except NotFoundError:
+            return snapshot
+        return fold_records(snapshot, records)
+
+    def _backoff(self, attempt: int) -> float:
+        ceiling = min(self._retry.max_delay, self._retry.base_delay * 2 ** (attempt - 1))
+        return self._rng.uniform(0, ceiling)
+
+
+def _registered(snapshot: Snapshot) -> bool:
+    return isinstance(snapshot.state, CustomerState) and snapshot.state.registered
