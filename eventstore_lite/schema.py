@@ -1,0 +1,41 @@
+"""The SQLite schema of the event log. Persistent-subscription tables (prefix `ps_`) live in
+the same file but are owned by `eventstore_lite.persistent`."""
+
+from __future__ import annotations
+
+import sqlite3
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    position INTEGER PRIMARY KEY,
+    stream_name TEXT NOT NULL,
+    revision INTEGER NOT NULL,
+    event_id BLOB NOT NULL,
+    type TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    data BLOB NOT NULL,
+    metadata BLOB NOT NULL,
+    created INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS events_by_stream ON events (stream_name, revision);
+CREATE INDEX IF NOT EXISTS events_by_id ON events (event_id);
+CREATE TABLE IF NOT EXISTS streams (
+    name TEXT PRIMARY KEY,
+    last_revision INTEGER NOT NULL,
+    truncate_before INTEGER NOT NULL DEFAULT 0,
+    tombstoned INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+"""
+
+
+def open_database(path: str) -> sqlite3.Connection:
+    # Autocommit mode: every write path opens its own BEGIN IMMEDIATE ... COMMIT.
+    connection = sqlite3.connect(path, isolation_level=None, cached_statements=256)
+    # WAL + synchronous=NORMAL: a committed transaction survives the death of this process
+    # (the OS has the pages); only a power cut can lose the last commits.
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("PRAGMA temp_store=MEMORY")
+    connection.execute("PRAGMA cache_size=-65536")
+    connection.executescript(SCHEMA)
+    return connection

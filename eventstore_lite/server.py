@@ -1,0 +1,83 @@
+"""Assembly of the gRPC server: storage, Streams, Gossip and PersistentSubscriptions."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+from kurrentdbclient.protos.v1 import gossip_pb2_grpc, streams_pb2_grpc
+
+from eventstore_lite.gossip import Gossip
+from eventstore_lite.storage import DEFAULT_MAX_APPEND_SIZE, EventStorage
+from eventstore_lite.streams_service import Streams
+
+CloseHook = Callable[[], Awaitable[None]]
+# The real server accepts messages up to its max append size plus framing overhead.
+_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class EventStoreServer:
+    server: grpc.aio.Server
+    port: int
+    storage: EventStorage
+    close_hooks: list[CloseHook] = field(default_factory=list)
+
+    async def stop(self, grace: float | None = 2.0) -> None:
+        await self.server.stop(grace)
+        for hook in self.close_hooks:
+            await hook()
+        self.storage.close()
+
+
+def _advertised(host: str) -> str:
+    return "localhost" if host in ("127.0.0.1", "::1", "localhost", "0.0.0.0") else host
+
+
+async def _add_persistent(server: grpc.aio.Server, storage: EventStorage) -> CloseHook | None:
+    try:
+        module = importlib.import_module("eventstore_lite.persistent")
+    except ModuleNotFoundError as error:
+        if error.name not in ("eventstore_lite.persistent",):
+            raise
+        return None
+    add_to_server = getattr(module, "add_to_server", None)
+    if add_to_server is None:
+        return None
+    hook = add_to_server(server, storage)
+    if inspect.isawaitable(hook):
+        hook = await hook
+    return hook if callable(hook) else None
+
+
+async def create_server(
+    storage_dir: Path,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    max_append_size: int = DEFAULT_MAX_APPEND_SIZE,
+) -> EventStoreServer:
+    """Build and start the server; `port=0` picks a free port (see `.port`)."""
+    storage = EventStorage(storage_dir, max_append_size=max_append_size)
+    server = grpc.aio.server(
+        options=[
+            ("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", _MAX_MESSAGE_BYTES),
+        ]
+    )
+    streams_pb2_grpc.add_StreamsServicer_to_server(Streams(storage), server)  # type: ignore[no-untyped-call]
+    hooks: list[CloseHook] = []
+    hook = await _add_persistent(server, storage)
+    if hook is not None:
+        hooks.append(hook)
+    bound = server.add_insecure_port(f"{host}:{port}")
+    if bound == 0:
+        storage.close()
+        raise OSError(f"cannot bind {host}:{port}")
+    gossip = Gossip(_advertised(host), bound)
+    gossip_pb2_grpc.add_GossipServicer_to_server(gossip, server)  # type: ignore[no-untyped-call]
+    await server.start()
+    return EventStoreServer(server, bound, storage, hooks)

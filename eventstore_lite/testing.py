@@ -1,0 +1,130 @@
+"""Start the embedded event store as a subprocess for tests and tools.
+
+with run_eventstore() as uri: ...                # fresh temporary data, free port
+async with async_run_eventstore(path) as uri: ...
+process = EventStoreProcess(path); process.start(); process.kill(); process.start()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+START_TIMEOUT_SECONDS = 20.0
+STOP_TIMEOUT_SECONDS = 10.0
+
+
+class EventStoreProcess:
+    """One server process on `data_dir`. `start()` may be called again after `kill()` or
+    `terminate()`; it reuses the previous port so clients can reconnect to the same URI."""
+
+    def __init__(self, data_dir: Path, port: int = 0, max_append_size: int | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = port
+        self.max_append_size = max_append_size
+        self.uri = ""
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    def start(self, timeout: float = START_TIMEOUT_SECONDS) -> str:
+        if self._process is not None and self._process.poll() is None:
+            raise RuntimeError("the event store process is already running")
+        command = [
+            sys.executable,
+            "-m",
+            "eventstore_lite",
+            "--port",
+            str(self.port),
+            "--data",
+            str(self.data_dir),
+        ]
+        if self.max_append_size is not None:
+            command += ["--max-append-size", str(self.max_append_size)]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE)
+        self._process = process
+        try:
+            line = _read_line(process, timeout)
+        except BaseException:
+            self.kill()
+            raise
+        self.uri = line
+        self.port = int(line.split("//", 1)[1].split("?", 1)[0].rsplit(":", 1)[1])
+        return line
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would: nothing gets to clean up."""
+        if self._process is None:
+            return
+        if self._process.poll() is None:
+            self._process.send_signal(signal.SIGKILL)
+        self._process.wait()
+        self._close_pipe()
+
+    def terminate(self, timeout: float = STOP_TIMEOUT_SECONDS) -> int | None:
+        """SIGTERM (graceful stop), then SIGKILL if it does not exit in time."""
+        if self._process is None:
+            return None
+        if self._process.poll() is None:
+            self._process.send_signal(signal.SIGTERM)
+            try:
+                self._process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._close_pipe()
+        return self._process.returncode
+
+    def _close_pipe(self) -> None:
+        if self._process is not None and self._process.stdout is not None:
+            self._process.stdout.close()
+
+
+def _read_line(process: subprocess.Popen[bytes], timeout: float) -> str:
+    assert process.stdout is not None
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the event store did not print its connection string in time")
+        ready, _, _ = select.select([process.stdout], [], [], remaining)
+        if ready:
+            line = process.stdout.readline().decode().strip()
+            if not line:
+                raise RuntimeError(f"the event store exited with code {process.wait()}")
+            return line
+
+
+@contextlib.contextmanager
+def run_eventstore(data_dir: Path | None = None) -> Iterator[str]:
+    """A server on a free port; yields its connection string; stops it on exit."""
+    with contextlib.ExitStack() as stack:
+        if data_dir is None:
+            data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="esl-")))
+        process = EventStoreProcess(data_dir)
+        process.start()
+        stack.callback(process.terminate)
+        yield process.uri
+
+
+@contextlib.asynccontextmanager
+async def async_run_eventstore(data_dir: Path | None = None) -> AsyncIterator[str]:
+    with contextlib.ExitStack() as stack:
+        if data_dir is None:
+            data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="esl-")))
+        process = EventStoreProcess(data_dir)
+        await asyncio.to_thread(process.start)
+        try:
+            yield process.uri
+        finally:
+            await asyncio.to_thread(process.terminate)
