@@ -80,4 +80,7 @@ async def reach(
         return True
     if within_seconds > 0 and await watcher.wait_until(reached, within_seconds):
         return False
-    raise ConsistencyNotReachedError(token.stream, token.revision)
+    progress = await store.progress(model)
+    raise ConsistencyNotReachedError(
+        token.stream, token.revision, token.commit_position, progress.commit_position
+    )

@@ -31,13 +31,13 @@ class NotFoundError(QueryError):
 class ConsistencyNotReachedError(QueryError):
     """The projection did not reach the caller's token before the deadline."""
 
-    def __init__(self, stream: str, revision: int) -> None:
+    def __init__(
+        self, stream: str, revision: int, commit_position: int, projected_commit_position: int
+    ) -> None:
         super().__init__(
-            f"the read model has not yet reached revision {revision} of stream {stream!r}"
+            f"the read models have not yet reached revision {revision} of stream {stream!r}"
         )
         self.stream = stream
         self.revision = revision
-
-
-class ReadModelUnavailableError(QueryError):
-    """MongoDB cannot be reached (or answered with a transient failure)."""
+        self.commit_position = commit_position
+        self.projected_commit_position = projected_commit_position

@@ -1,0 +1,53 @@
+"""Composition root: `python -m read_service` serves QueryService until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+
+import structlog
+
+from read_service.log_config import configure_logging
+from read_service.server import build_server, mongo_client_for
+from read_service.settings import Settings, SettingsError, load_settings
+
+
+async def serve(settings: Settings) -> None:
+    log = structlog.get_logger("read_service")
+    client = mongo_client_for(settings)
+    server, port = build_server(settings, client)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    await server.start()
+    log.info(
+        "read service listening",
+        host=settings.host,
+        port=port,
+        mongo_database=settings.mongo_database,
+        consistency_watch=server.watcher.mode,
+    )
+    try:
+        await stopping.wait()
+        log.info("shutting down", grace_seconds=settings.shutdown_grace_seconds)
+        await server.stop(settings.shutdown_grace_seconds)
+    finally:
+        await client.close()
+    log.info("read service stopped")
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"read_service: cannot start: {error}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    asyncio.run(serve(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""Translation between the query core's values and orders.v1 messages, both ways."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from orders.v1 import consistency_pb2, types_pb2, views_pb2
+from read_service.consistency import ConsistencyToken, ReadConsistency
+from read_service.queries.analytics import CurrencySales, SalesTotals
+from read_service.queries.context import Freshness
+from read_service.queries.orders import OrderDetailsView
+from read_service.queries.stats import StatsRow
+from read_service.read_store import Document
+
+_STATUS_PREFIX: Final = "ORDER_STATUS_"
+# The status an order is in right after each event of its stream.
+_STATUS_AFTER: Final = {
+    "OrderPlaced": "PLACED",
+    "PaymentProcessed": "PAID",
+    "OrderShipped": "SHIPPED",
+    "OrderDelivered": "DELIVERED",
+    "OrderCancelled": "CANCELLED",
+}
+
+
+# --- requests -----------------------------------------------------------------------------------
+
+
+def read_consistency(message: consistency_pb2.ReadConsistency) -> ReadConsistency:
+    allow_stale = message.policy == consistency_pb2.STALENESS_POLICY_ALLOW_STALE
+    if not message.HasField("min_token"):
+        return ReadConsistency(token=None, allow_stale=allow_stale)
+    token = message.min_token
+    return ReadConsistency(
+        token=ConsistencyToken(token.stream, token.revision, token.commit_position),
+        allow_stale=allow_stale,
+    )
+
+
+def status_names(statuses: Any) -> list[str]:
+    """Enum numbers as the read models' status names; unknown numbers stay recognisably bad."""
+    names = []
+    for number in statuses:
+        name = types_pb2.OrderStatus.Name(number) if number in _KNOWN_STATUSES else str(number)
+        names.append(name.removeprefix(_STATUS_PREFIX))
+    return names
+
+
+_KNOWN_STATUSES: Final = frozenset(types_pb2.OrderStatus.values())
+
+
+def optional_time(message: Any, field: str) -> datetime | None:
+    if not message.HasField(field):
+        return None
+    stamp: Timestamp = getattr(message, field)
+    return stamp.ToDatetime(tzinfo=UTC)
+
+
+def optional_date(message: Any, field: str) -> tuple[int, int, int] | None:
+    if not message.HasField(field):
+        return None
+    value: types_pb2.Date = getattr(message, field)
+    return (value.year, value.month, value.day)
+
+
+# --- responses ----------------------------------------------------------------------------------
+
+
+def read_metadata(freshness: Freshness) -> consistency_pb2.ReadMetadata:
+    metadata = consistency_pb2.ReadMetadata(
+        stale=freshness.stale, projected_commit_position=max(0, freshness.commit_position)
+    )
+    if freshness.stream_revision is not None and freshness.stream_revision >= 0:
+        metadata.projected_stream_revision = freshness.stream_revision
+    if freshness.projected_at is not None:
+        metadata.projected_at.CopyFrom(_timestamp(freshness.projected_at))
+    return metadata
+
+
+def order_summary(doc: Document) -> views_pb2.OrderSummary:
+    return views_pb2.OrderSummary(
+        order_id=doc["_id"],
+        customer_id=doc["customer_id"],
+        customer_name=doc["customer_name"],
+        status=_status(doc["status"]),
+        total=_money(doc["total"]["currency"], doc["total"]["amount_minor"]),
+        item_count=doc["item_count"],
+        payment_status=_payment_status(doc["payment_status"], doc["status"]),
+        created_at=_timestamp(doc["created_at"]),
+        updated_at=_timestamp(doc["updated_at"]),
+    )
+
+
+def order_details(view: OrderDetailsView) -> views_pb2.OrderDetails:
+    doc = view.details
+    currency = doc["total"]["currency"]
+    details = views_pb2.OrderDetails(
+        summary=order_summary(view.summary),
+        lines=[
+            types_pb2.OrderLine(
+                sku=line["sku"],
+                quantity=line["quantity"],
+                unit_price=_money(currency, line["unit_price_minor"]),
+            )
+            for line in doc["lines"]
+        ],
+        customer=views_pb2.OrderCustomer(
+            customer_id=doc["customer"]["customer_id"],
+            name=doc["customer"]["name"],
+            email=view.customer_email or "",
+        ),
+        timeline=[
+            views_pb2.TimelineEntry(
+                event_type=entry["event_type"],
+                description=entry["summary"],
+                occurred_at=_timestamp(entry["at"]),
+                revision=entry["revision"],
+                status=_status(_STATUS_AFTER.get(entry["event_type"], "UNSPECIFIED")),
+            )
+            for entry in doc["timeline"]
+        ],
+    )
+    if (payment := doc.get("payment")) is not None:
+        details.payment.CopyFrom(
+            views_pb2.Payment(
+                payment_id=payment["payment_id"],
+                amount=_money(payment["amount"]["currency"], payment["amount"]["amount_minor"]),
+                method=payment["method"],
+                processed_at=_timestamp(payment["processed_at"]),
+            )
+        )
+    if (shipping := doc.get("shipping")) is not None:
+        details.shipping.CopyFrom(
+            views_pb2.Shipping(
+                carrier=shipping["carrier"],
+                tracking_number=shipping["tracking_number"],
+                shipped_at=_timestamp(shipping["shipped_at"]),
+            )
+        )
+        if shipping.get("delivered_at") is not None:
+            details.shipping.delivered_at.CopyFrom(_timestamp(shipping["delivered_at"]))
+    if doc["status"] == "CANCELLED":
+        details.cancellation.reason = doc.get("cancellation_reason") or ""
+        if doc.get("cancelled_at") is not None:
+            details.cancellation.cancelled_at.CopyFrom(_timestamp(doc["cancelled_at"]))
+    return details
+
+
+def customer(doc: Document) -> views_pb2.Customer:
+    message = views_pb2.Customer(
+        customer_id=doc["_id"],
+        name=doc["name"],
+        email=doc.get("email") or "",
+        order_count=doc["order_count"],
+        lifetime_value=[
+            _money(currency, amount)
+            for currency, amount in sorted(doc["lifetime_value"].items())
+            if amount
+        ],
+    )
+    if doc.get("registered_at") is not None:
+        message.registered_at.CopyFrom(_timestamp(doc["registered_at"]))
+    if doc.get("last_order_at") is not None:
+        message.last_order_at.CopyFrom(_timestamp(doc["last_order_at"]))
+    return message
+
+
+def stats_row(row: StatsRow) -> views_pb2.OrderStatsRow:
+    return views_pb2.OrderStatsRow(
+        status=_status(row.status),
+        order_count=row.order_count,
+        total=_money(row.currency, row.total_minor),
+    )
+
+
+def currency_sales(sales: CurrencySales) -> views_pb2.CurrencySales:
+    return views_pb2.CurrencySales(
+        currency_code=sales.currency,
+        totals=_totals(sales.currency, sales.totals),
+        daily=[
+            views_pb2.DailySales(
+                date=types_pb2.Date(year=entry.day.year, month=entry.day.month, day=entry.day.day),
+                totals=_totals(sales.currency, entry.totals),
+            )
+            for entry in sales.daily
+        ],
+    )
+
+
+def _totals(currency: str, totals: SalesTotals) -> views_pb2.SalesTotals:
+    return views_pb2.SalesTotals(
+        order_count=totals.order_count,
+        revenue=_money(currency, totals.revenue_minor),
+        average_order_value=_money(currency, totals.average_order_value_minor),
+        cancelled_order_count=totals.cancelled_order_count,
+    )
+
+
+def _status(name: str) -> types_pb2.OrderStatus.ValueType:
+    return types_pb2.OrderStatus.Value(_STATUS_PREFIX + name)
+
+
+def _payment_status(payment: str, status: str) -> types_pb2.PaymentStatus.ValueType:
+    if payment == "PAID":
+        # A paid order that is cancelled is refunded in full (see PaymentStatus in types.proto).
+        if status == "CANCELLED":
+            return types_pb2.PAYMENT_STATUS_REFUNDED
+        return types_pb2.PAYMENT_STATUS_PAID
+    return types_pb2.PAYMENT_STATUS_UNPAID
+
+
+def _money(currency: str, amount_minor: int) -> types_pb2.Money:
+    return types_pb2.Money(currency_code=currency, amount_minor=amount_minor)
+
+
+def _timestamp(moment: datetime) -> Timestamp:
+    stamp = Timestamp()
+    # pymongo hands back naive UTC datetimes; FromDatetime reads naive values as UTC.
+    stamp.FromDatetime(moment)
+    return stamp

@@ -1,0 +1,99 @@
+"""Server factory: QueryService with health, reflection, the shared watcher and the Mongo ping."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1.health import aio as health_aio
+from grpc_reflection.v1alpha import reflection
+from pymongo import AsyncMongoClient
+
+from orders.v1 import query_service_pb2, query_service_pb2_grpc
+from read_service.grpc_api import QueryApi
+from read_service.health import MongoHealthMonitor
+from read_service.projection_watcher import ProjectionWatcher
+from read_service.queries.context import QueryContext
+from read_service.read_store import Document, ReadStore
+from read_service.settings import Settings
+
+SERVICE_NAME: Final = query_service_pb2.DESCRIPTOR.services_by_name["QueryService"].full_name
+
+
+class ReadServer:
+    """The gRPC server plus the background tasks that live and die with it."""
+
+    def __init__(
+        self, server: grpc.aio.Server, monitor: MongoHealthMonitor, watcher: ProjectionWatcher
+    ) -> None:
+        self.grpc_server = server
+        self.monitor = monitor
+        self.watcher = watcher
+
+    async def start(self) -> None:
+        await self.grpc_server.start()
+        await self.monitor.start()
+
+    async def stop(self, grace: float | None) -> None:
+        """Refuse new calls, let running ones finish within `grace` seconds, then stop."""
+        await self.monitor.stop()
+        await self.grpc_server.stop(grace)
+        await self.watcher.close()
+
+    async def wait_for_termination(self) -> None:
+        await self.grpc_server.wait_for_termination()
+
+
+def build_server(
+    settings: Settings, mongo_client: AsyncMongoClient[Document]
+) -> tuple[ReadServer, int]:
+    """A ready-to-start server bound to settings.host:settings.port (port 0 picks a free one)."""
+    store = ReadStore(
+        mongo_client[settings.mongo_database],
+        pointer_ttl_seconds=settings.read_model_pointer_ttl_seconds,
+    )
+    watcher = ProjectionWatcher(
+        store,
+        use_change_stream=settings.use_change_stream,
+        poll_seconds=settings.consistency_poll_seconds,
+        recheck_seconds=settings.consistency_recheck_seconds,
+    )
+    server = grpc.aio.server()
+    api = QueryApi(
+        QueryContext(store=store, watcher=watcher),
+        max_wait_seconds=settings.consistency_max_wait_seconds,
+    )
+    query_service_pb2_grpc.add_QueryServiceServicer_to_server(api, server)
+
+    health = health_aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    reflection.enable_server_reflection(
+        (
+            SERVICE_NAME,
+            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+            reflection.SERVICE_NAME,
+        ),
+        server,
+    )
+    monitor = MongoHealthMonitor(
+        mongo_client,
+        health,
+        ("", SERVICE_NAME),
+        interval_seconds=settings.health_ping_seconds,
+        timeout_seconds=settings.mongo_timeout_seconds,
+    )
+    port = server.add_insecure_port(f"{settings.host}:{settings.port}")
+    return ReadServer(server, monitor, watcher), port
+
+
+def mongo_client_for(settings: Settings) -> AsyncMongoClient[Document]:
+    """The client the composition root uses: fails fast (UNAVAILABLE) when MongoDB is away."""
+    timeout_ms = int(settings.mongo_timeout_seconds * 1000)
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        settings.mongo_uri,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        appname="orders-read-service",
+    )
+    return client
