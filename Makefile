@@ -38,7 +38,8 @@ fmt: venv
 typecheck: venv
 	$(PY) -m mypy
 
-# The one command that produces all generated code (Python messages, gRPC stubs, typed stubs).
+# The one command that produces all generated code (Python messages, gRPC stubs, typed stubs)
+# and the events' JSON Schema.
 gen: venv
 	rm -rf gen/python/orders
 	mkdir -p gen/python
@@ -48,6 +49,7 @@ gen: venv
 		--python_out=gen/python --mypy_out=gen/python \
 		--grpc_python_out=gen/python --mypy_grpc_out=gen/python $(PROTOS)
 	find gen/python/orders -type d -exec touch {}/__init__.py \;
+	$(PY) -m orders_contracts.schema
 
 gen-check: gen
 	git diff --exit-code --stat -- gen/ || (echo "generated code is stale: run 'make gen' and commit" && exit 1)
