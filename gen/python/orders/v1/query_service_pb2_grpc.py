@@ -31,9 +31,11 @@ class QueryServiceStub:
     pass its ConsistencyToken in the request's consistency field.
 
     Every request has a ReadConsistency and every response a ReadMetadata saying how fresh the
-    answer is. For queries about one order or one customer, a token is reached when that
-    document reflects the token's stream revision; for the others, when the projection's
-    checkpoint reaches the token's commit position.
+    answer is. A token is reached once the read models reflect the write it names and every
+    earlier write of its stream. For a query about the token's own order or customer this is
+    judged exactly, per document, by the stream revision (even when events were projected out of
+    order); for other queries by the projection's checkpoint: projected_commit_position at or
+    above the token's commit_position.
 
     Paging (ListCustomerOrders, ListOrders): page_size defaults to 10 and is capped at 100
     (larger values are treated as 100; negative values are INVALID_REQUEST). next_page_token is
@@ -93,9 +95,11 @@ class QueryServiceServicer:
     pass its ConsistencyToken in the request's consistency field.
 
     Every request has a ReadConsistency and every response a ReadMetadata saying how fresh the
-    answer is. For queries about one order or one customer, a token is reached when that
-    document reflects the token's stream revision; for the others, when the projection's
-    checkpoint reaches the token's commit position.
+    answer is. A token is reached once the read models reflect the write it names and every
+    earlier write of its stream. For a query about the token's own order or customer this is
+    judged exactly, per document, by the stream revision (even when events were projected out of
+    order); for other queries by the projection's checkpoint: projected_commit_position at or
+    above the token's commit_position.
 
     Paging (ListCustomerOrders, ListOrders): page_size defaults to 10 and is capped at 100
     (larger values are treated as 100; negative values are INVALID_REQUEST). next_page_token is
@@ -121,8 +125,8 @@ class QueryServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetCustomer(self, request, context):
-        """A customer's profile, order count and lifetime value. CUSTOMER_NOT_FOUND if no such
-        customer.
+        """A customer's profile, order count and lifetime value. CUSTOMER_NOT_FOUND if the read models
+        know nothing of the customer (neither the registration nor an order).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -208,9 +212,11 @@ class QueryService:
     pass its ConsistencyToken in the request's consistency field.
 
     Every request has a ReadConsistency and every response a ReadMetadata saying how fresh the
-    answer is. For queries about one order or one customer, a token is reached when that
-    document reflects the token's stream revision; for the others, when the projection's
-    checkpoint reaches the token's commit position.
+    answer is. A token is reached once the read models reflect the write it names and every
+    earlier write of its stream. For a query about the token's own order or customer this is
+    judged exactly, per document, by the stream revision (even when events were projected out of
+    order); for other queries by the projection's checkpoint: projected_commit_position at or
+    above the token's commit_position.
 
     Paging (ListCustomerOrders, ListOrders): page_size defaults to 10 and is capped at 100
     (larger values are treated as 100; negative values are INVALID_REQUEST). next_page_token is

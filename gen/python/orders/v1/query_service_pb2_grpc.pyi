@@ -32,9 +32,11 @@ class QueryServiceStub:
     pass its ConsistencyToken in the request's consistency field.
 
     Every request has a ReadConsistency and every response a ReadMetadata saying how fresh the
-    answer is. For queries about one order or one customer, a token is reached when that
-    document reflects the token's stream revision; for the others, when the projection's
-    checkpoint reaches the token's commit position.
+    answer is. A token is reached once the read models reflect the write it names and every
+    earlier write of its stream. For a query about the token's own order or customer this is
+    judged exactly, per document, by the stream revision (even when events were projected out of
+    order); for other queries by the projection's checkpoint: projected_commit_position at or
+    above the token's commit_position.
 
     Paging (ListCustomerOrders, ListOrders): page_size defaults to 10 and is capped at 100
     (larger values are treated as 100; negative values are INVALID_REQUEST). next_page_token is
@@ -54,8 +56,8 @@ class QueryServiceStub:
     GetOrderDetails: _grpc.UnaryUnaryMultiCallable[_query_service_pb2.GetOrderDetailsRequest, _query_service_pb2.GetOrderDetailsResponse]
     """Everything known about one order. ORDER_NOT_FOUND if no such order."""
     GetCustomer: _grpc.UnaryUnaryMultiCallable[_query_service_pb2.GetCustomerRequest, _query_service_pb2.GetCustomerResponse]
-    """A customer's profile, order count and lifetime value. CUSTOMER_NOT_FOUND if no such
-    customer.
+    """A customer's profile, order count and lifetime value. CUSTOMER_NOT_FOUND if the read models
+    know nothing of the customer (neither the registration nor an order).
     """
     ListCustomerOrders: _grpc.UnaryUnaryMultiCallable[_query_service_pb2.ListCustomerOrdersRequest, _query_service_pb2.ListCustomerOrdersResponse]
     """A customer's orders, newest first, paged."""
@@ -73,9 +75,11 @@ class QueryServiceAsyncStub(QueryServiceStub):
     pass its ConsistencyToken in the request's consistency field.
 
     Every request has a ReadConsistency and every response a ReadMetadata saying how fresh the
-    answer is. For queries about one order or one customer, a token is reached when that
-    document reflects the token's stream revision; for the others, when the projection's
-    checkpoint reaches the token's commit position.
+    answer is. A token is reached once the read models reflect the write it names and every
+    earlier write of its stream. For a query about the token's own order or customer this is
+    judged exactly, per document, by the stream revision (even when events were projected out of
+    order); for other queries by the projection's checkpoint: projected_commit_position at or
+    above the token's commit_position.
 
     Paging (ListCustomerOrders, ListOrders): page_size defaults to 10 and is capped at 100
     (larger values are treated as 100; negative values are INVALID_REQUEST). next_page_token is
@@ -92,8 +96,8 @@ class QueryServiceAsyncStub(QueryServiceStub):
     GetOrderDetails: _aio.UnaryUnaryMultiCallable[_query_service_pb2.GetOrderDetailsRequest, _query_service_pb2.GetOrderDetailsResponse]  # type: ignore[assignment]
     """Everything known about one order. ORDER_NOT_FOUND if no such order."""
     GetCustomer: _aio.UnaryUnaryMultiCallable[_query_service_pb2.GetCustomerRequest, _query_service_pb2.GetCustomerResponse]  # type: ignore[assignment]
-    """A customer's profile, order count and lifetime value. CUSTOMER_NOT_FOUND if no such
-    customer.
+    """A customer's profile, order count and lifetime value. CUSTOMER_NOT_FOUND if the read models
+    know nothing of the customer (neither the registration nor an order).
     """
     ListCustomerOrders: _aio.UnaryUnaryMultiCallable[_query_service_pb2.ListCustomerOrdersRequest, _query_service_pb2.ListCustomerOrdersResponse]  # type: ignore[assignment]
     """A customer's orders, newest first, paged."""
@@ -110,9 +114,11 @@ class QueryServiceServicer(metaclass=_abc_1.ABCMeta):
     pass its ConsistencyToken in the request's consistency field.
 
     Every request has a ReadConsistency and every response a ReadMetadata saying how fresh the
-    answer is. For queries about one order or one customer, a token is reached when that
-    document reflects the token's stream revision; for the others, when the projection's
-    checkpoint reaches the token's commit position.
+    answer is. A token is reached once the read models reflect the write it names and every
+    earlier write of its stream. For a query about the token's own order or customer this is
+    judged exactly, per document, by the stream revision (even when events were projected out of
+    order); for other queries by the projection's checkpoint: projected_commit_position at or
+    above the token's commit_position.
 
     Paging (ListCustomerOrders, ListOrders): page_size defaults to 10 and is capped at 100
     (larger values are treated as 100; negative values are INVALID_REQUEST). next_page_token is
@@ -145,8 +151,8 @@ class QueryServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _query_service_pb2.GetCustomerRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_query_service_pb2.GetCustomerResponse, _abc.Awaitable[_query_service_pb2.GetCustomerResponse]]:
-        """A customer's profile, order count and lifetime value. CUSTOMER_NOT_FOUND if no such
-        customer.
+        """A customer's profile, order count and lifetime value. CUSTOMER_NOT_FOUND if the read models
+        know nothing of the customer (neither the registration nor an order).
         """
 
     @_abc_1.abstractmethod

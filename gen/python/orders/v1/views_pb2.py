@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from orders.v1 import types_pb2 as orders_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15orders/v1/views.proto\x12\torders.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15orders/v1/types.proto\"\xbb\x02\n\x0cOrderSummary\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x15\n\rcustomer_name\x18\x03 \x01(\t\x12&\n\x06status\x18\x04 \x01(\x0e\x32\x16.orders.v1.OrderStatus\x12\x1f\n\x05total\x18\x05 \x01(\x0b\x32\x10.orders.v1.Money\x12\x12\n\nitem_count\x18\x06 \x01(\x05\x12\x30\n\x0epayment_status\x18\x07 \x01(\x0e\x32\x18.orders.v1.PaymentStatus\x12.\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb0\x02\n\x0cOrderDetails\x12(\n\x07summary\x18\x01 \x01(\x0b\x32\x17.orders.v1.OrderSummary\x12#\n\x05lines\x18\x02 \x03(\x0b\x32\x14.orders.v1.OrderLine\x12*\n\x08\x63ustomer\x18\x03 \x01(\x0b\x32\x18.orders.v1.OrderCustomer\x12#\n\x07payment\x18\x04 \x01(\x0b\x32\x12.orders.v1.Payment\x12%\n\x08shipping\x18\x05 \x01(\x0b\x32\x13.orders.v1.Shipping\x12-\n\x0c\x63\x61ncellation\x18\x06 \x01(\x0b\x32\x17.orders.v1.Cancellation\x12*\n\x08timeline\x18\x07 \x03(\x0b\x32\x18.orders.v1.TimelineEntry\"A\n\rOrderCustomer\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\"\x81\x01\n\x07Payment\x12\x12\n\npayment_id\x18\x01 \x01(\t\x12 \n\x06\x61mount\x18\x02 \x01(\x0b\x32\x10.orders.v1.Money\x12\x0e\n\x06method\x18\x03 \x01(\t\x12\x30\n\x0cprocessed_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x96\x01\n\x08Shipping\x12\x0f\n\x07\x63\x61rrier\x18\x01 \x01(\t\x12\x17\n\x0ftracking_number\x18\x02 \x01(\t\x12.\n\nshipped_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x64\x65livered_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"P\n\x0c\x43\x61ncellation\x12\x0e\n\x06reason\x18\x01 \x01(\t\x12\x30\n\x0c\x63\x61ncelled_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa3\x01\n\rTimelineEntry\x12\x12\n\nevent_type\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12/\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08revision\x18\x04 \x01(\x04\x12&\n\x06status\x18\x05 \x01(\x0e\x32\x16.orders.v1.OrderStatus\"\xe1\x01\n\x08\x43ustomer\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12\x31\n\rregistered_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0border_count\x18\x05 \x01(\x03\x12(\n\x0elifetime_value\x18\x06 \x03(\x0b\x32\x10.orders.v1.Money\x12\x31\n\rlast_order_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"m\n\rOrderStatsRow\x12&\n\x06status\x18\x01 \x01(\x0e\x32\x16.orders.v1.OrderStatus\x12\x13\n\x0border_count\x18\x02 \x01(\x03\x12\x1f\n\x05total\x18\x03 \x01(\x0b\x32\x10.orders.v1.Money\"\x93\x01\n\x0bSalesTotals\x12\x13\n\x0border_count\x18\x01 \x01(\x03\x12!\n\x07revenue\x18\x02 \x01(\x0b\x32\x10.orders.v1.Money\x12-\n\x13\x61verage_order_value\x18\x03 \x01(\x0b\x32\x10.orders.v1.Money\x12\x1d\n\x15\x63\x61ncelled_order_count\x18\x04 \x01(\x03\"S\n\nDailySales\x12\x1d\n\x04\x64\x61te\x18\x01 \x01(\x0b\x32\x0f.orders.v1.Date\x12&\n\x06totals\x18\x02 \x01(\x0b\x32\x16.orders.v1.SalesTotals\"t\n\rCurrencySales\x12\x15\n\rcurrency_code\x18\x01 \x01(\t\x12&\n\x06totals\x18\x02 \x01(\x0b\x32\x16.orders.v1.SalesTotals\x12$\n\x05\x64\x61ily\x18\x03 \x03(\x0b\x32\x15.orders.v1.DailySalesb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15orders/v1/views.proto\x12\torders.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15orders/v1/types.proto\"\xcf\x02\n\x0cOrderSummary\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x15\n\rcustomer_name\x18\x03 \x01(\t\x12&\n\x06status\x18\x04 \x01(\x0e\x32\x16.orders.v1.OrderStatus\x12\x1f\n\x05total\x18\x05 \x01(\x0b\x32\x10.orders.v1.Money\x12\x12\n\nitem_count\x18\x06 \x01(\x05\x12\x30\n\x0epayment_status\x18\x07 \x01(\x0e\x32\x18.orders.v1.PaymentStatus\x12.\n\ncreated_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nline_count\x18\n \x01(\x05\"\xb0\x02\n\x0cOrderDetails\x12(\n\x07summary\x18\x01 \x01(\x0b\x32\x17.orders.v1.OrderSummary\x12#\n\x05lines\x18\x02 \x03(\x0b\x32\x14.orders.v1.OrderLine\x12*\n\x08\x63ustomer\x18\x03 \x01(\x0b\x32\x18.orders.v1.OrderCustomer\x12#\n\x07payment\x18\x04 \x01(\x0b\x32\x12.orders.v1.Payment\x12%\n\x08shipping\x18\x05 \x01(\x0b\x32\x13.orders.v1.Shipping\x12-\n\x0c\x63\x61ncellation\x18\x06 \x01(\x0b\x32\x17.orders.v1.Cancellation\x12*\n\x08timeline\x18\x07 \x03(\x0b\x32\x18.orders.v1.TimelineEntry\"A\n\rOrderCustomer\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\"\x81\x01\n\x07Payment\x12\x12\n\npayment_id\x18\x01 \x01(\t\x12 \n\x06\x61mount\x18\x02 \x01(\x0b\x32\x10.orders.v1.Money\x12\x0e\n\x06method\x18\x03 \x01(\t\x12\x30\n\x0cprocessed_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x96\x01\n\x08Shipping\x12\x0f\n\x07\x63\x61rrier\x18\x01 \x01(\t\x12\x17\n\x0ftracking_number\x18\x02 \x01(\t\x12.\n\nshipped_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x64\x65livered_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"P\n\x0c\x43\x61ncellation\x12\x0e\n\x06reason\x18\x01 \x01(\t\x12\x30\n\x0c\x63\x61ncelled_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa3\x01\n\rTimelineEntry\x12\x12\n\nevent_type\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12/\n\x0boccurred_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08revision\x18\x04 \x01(\x04\x12&\n\x06status\x18\x05 \x01(\x0e\x32\x16.orders.v1.OrderStatus\"\xe1\x01\n\x08\x43ustomer\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05\x65mail\x18\x03 \x01(\t\x12\x31\n\rregistered_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0border_count\x18\x05 \x01(\x03\x12(\n\x0elifetime_value\x18\x06 \x03(\x0b\x32\x10.orders.v1.Money\x12\x31\n\rlast_order_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"m\n\rOrderStatsRow\x12&\n\x06status\x18\x01 \x01(\x0e\x32\x16.orders.v1.OrderStatus\x12\x13\n\x0border_count\x18\x02 \x01(\x03\x12\x1f\n\x05total\x18\x03 \x01(\x0b\x32\x10.orders.v1.Money\"\x93\x01\n\x0bSalesTotals\x12\x13\n\x0border_count\x18\x01 \x01(\x03\x12!\n\x07revenue\x18\x02 \x01(\x0b\x32\x10.orders.v1.Money\x12-\n\x13\x61verage_order_value\x18\x03 \x01(\x0b\x32\x10.orders.v1.Money\x12\x1d\n\x15\x63\x61ncelled_order_count\x18\x04 \x01(\x03\"S\n\nDailySales\x12\x1d\n\x04\x64\x61te\x18\x01 \x01(\x0b\x32\x0f.orders.v1.Date\x12&\n\x06totals\x18\x02 \x01(\x0b\x32\x16.orders.v1.SalesTotals\"t\n\rCurrencySales\x12\x15\n\rcurrency_code\x18\x01 \x01(\t\x12&\n\x06totals\x18\x02 \x01(\x0b\x32\x16.orders.v1.SalesTotals\x12$\n\x05\x64\x61ily\x18\x03 \x03(\x0b\x32\x15.orders.v1.DailySalesb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,27 +34,27 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'orders.v1.views_pb2', _glob
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_ORDERSUMMARY']._serialized_start=93
-  _globals['_ORDERSUMMARY']._serialized_end=408
-  _globals['_ORDERDETAILS']._serialized_start=411
-  _globals['_ORDERDETAILS']._serialized_end=715
-  _globals['_ORDERCUSTOMER']._serialized_start=717
-  _globals['_ORDERCUSTOMER']._serialized_end=782
-  _globals['_PAYMENT']._serialized_start=785
-  _globals['_PAYMENT']._serialized_end=914
-  _globals['_SHIPPING']._serialized_start=917
-  _globals['_SHIPPING']._serialized_end=1067
-  _globals['_CANCELLATION']._serialized_start=1069
-  _globals['_CANCELLATION']._serialized_end=1149
-  _globals['_TIMELINEENTRY']._serialized_start=1152
-  _globals['_TIMELINEENTRY']._serialized_end=1315
-  _globals['_CUSTOMER']._serialized_start=1318
-  _globals['_CUSTOMER']._serialized_end=1543
-  _globals['_ORDERSTATSROW']._serialized_start=1545
-  _globals['_ORDERSTATSROW']._serialized_end=1654
-  _globals['_SALESTOTALS']._serialized_start=1657
-  _globals['_SALESTOTALS']._serialized_end=1804
-  _globals['_DAILYSALES']._serialized_start=1806
-  _globals['_DAILYSALES']._serialized_end=1889
-  _globals['_CURRENCYSALES']._serialized_start=1891
-  _globals['_CURRENCYSALES']._serialized_end=2007
+  _globals['_ORDERSUMMARY']._serialized_end=428
+  _globals['_ORDERDETAILS']._serialized_start=431
+  _globals['_ORDERDETAILS']._serialized_end=735
+  _globals['_ORDERCUSTOMER']._serialized_start=737
+  _globals['_ORDERCUSTOMER']._serialized_end=802
+  _globals['_PAYMENT']._serialized_start=805
+  _globals['_PAYMENT']._serialized_end=934
+  _globals['_SHIPPING']._serialized_start=937
+  _globals['_SHIPPING']._serialized_end=1087
+  _globals['_CANCELLATION']._serialized_start=1089
+  _globals['_CANCELLATION']._serialized_end=1169
+  _globals['_TIMELINEENTRY']._serialized_start=1172
+  _globals['_TIMELINEENTRY']._serialized_end=1335
+  _globals['_CUSTOMER']._serialized_start=1338
+  _globals['_CUSTOMER']._serialized_end=1563
+  _globals['_ORDERSTATSROW']._serialized_start=1565
+  _globals['_ORDERSTATSROW']._serialized_end=1674
+  _globals['_SALESTOTALS']._serialized_start=1677
+  _globals['_SALESTOTALS']._serialized_end=1824
+  _globals['_DAILYSALES']._serialized_start=1826
+  _globals['_DAILYSALES']._serialized_end=1909
+  _globals['_CURRENCYSALES']._serialized_start=1911
+  _globals['_CURRENCYSALES']._serialized_end=2027
 # @@protoc_insertion_point(module_scope)

@@ -35,6 +35,7 @@ class OrderSummary(_message.Message):
     PAYMENT_STATUS_FIELD_NUMBER: _builtins.int
     CREATED_AT_FIELD_NUMBER: _builtins.int
     UPDATED_AT_FIELD_NUMBER: _builtins.int
+    LINE_COUNT_FIELD_NUMBER: _builtins.int
     order_id: _builtins.str
     """The order's id."""
     customer_id: _builtins.str
@@ -47,6 +48,8 @@ class OrderSummary(_message.Message):
     """The number of units ordered: the sum of the lines' quantities (not the number of lines)."""
     payment_status: _types_pb2.PaymentStatus.ValueType
     """The order's payment status."""
+    line_count: _builtins.int
+    """The number of lines of the order."""
     @_builtins.property
     def total(self) -> _types_pb2.Money:
         """The order total: the sum of quantity times unit price over all lines."""
@@ -71,10 +74,11 @@ class OrderSummary(_message.Message):
         payment_status: _types_pb2.PaymentStatus.ValueType = ...,
         created_at: _timestamp_pb2.Timestamp | None = ...,
         updated_at: _timestamp_pb2.Timestamp | None = ...,
+        line_count: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "total", b"total", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "customer_id", b"customer_id", "customer_name", b"customer_name", "item_count", b"item_count", "order_id", b"order_id", "payment_status", b"payment_status", "status", b"status", "total", b"total", "updated_at", b"updated_at"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "customer_id", b"customer_id", "customer_name", b"customer_name", "item_count", b"item_count", "line_count", b"line_count", "order_id", b"order_id", "payment_status", b"payment_status", "status", b"status", "total", b"total", "updated_at", b"updated_at"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -338,12 +342,16 @@ class Customer(_message.Message):
     name: _builtins.str
     """The customer's name."""
     email: _builtins.str
-    """The customer's e-mail address."""
+    """The customer's e-mail address. Empty while the customer's registration is not yet in the
+    read models (an order of theirs was projected first).
+    """
     order_count: _builtins.int
     """How many orders the customer placed, cancelled ones included."""
     @_builtins.property
     def registered_at(self) -> _timestamp_pb2.Timestamp:
-        """When the customer was registered."""
+        """When the customer was registered. Unset while the registration is not yet in the read
+        models; then name is the one given with the customer's latest order.
+        """
 
     @_builtins.property
     def lifetime_value(self) -> _containers.RepeatedCompositeFieldContainer[_types_pb2.Money]:
