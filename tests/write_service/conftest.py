@@ -1,0 +1,14 @@
+"""Fixtures of the write-service tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from write_service_harness import WriteService, running_write_service
+
+
+@pytest.fixture
+async def write_service(eventstore_uri: str) -> AsyncIterator[WriteService]:
+    async with running_write_service(eventstore_uri) as service:
+        yield service

@@ -1,0 +1,48 @@
+"""`python -m write_service`: the composition root. Settings from the environment, the event
+store client, the server; serve until SIGTERM or SIGINT, then drain calls in flight."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+
+import structlog
+from kurrentdbclient import AsyncKurrentDBClient
+
+from write_service.server import build_server
+from write_service.settings import Settings, SettingsError, settings_from_environment
+from write_service.structured_logs import configure_logging
+
+
+async def serve(settings: Settings) -> None:
+    log = structlog.get_logger("write_service")
+    # The client connects lazily, so the service starts (NOT_SERVING) while the store is down.
+    client = AsyncKurrentDBClient(settings.eventstore_uri)
+    server, port = await build_server(settings, client)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    await server.start()
+    log.info("started", host=settings.host, port=port, eventstore_uri=settings.eventstore_uri)
+    await stop.wait()
+    log.info("stopping: draining calls in flight", grace_seconds=settings.shutdown_grace)
+    await server.stop(settings.shutdown_grace)
+    await client.close()
+    log.info("stopped")
+
+
+def main() -> None:
+    try:
+        settings = settings_from_environment(os.environ)
+    except SettingsError as error:
+        print(f"write_service: {error}", file=sys.stderr)
+        sys.exit(2)
+    configure_logging(settings.log_level)
+    asyncio.run(serve(settings))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""Assembles the gRPC server of the write side: command API, health, reflection, store probe."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from kurrentdbclient import AsyncKurrentDBClient
+
+from orders.v1 import command_service_pb2, command_service_pb2_grpc
+from write_service.command_handler import CommandHandler, RetryPolicy
+from write_service.grpc_api import CommandApi
+from write_service.settings import Settings
+from write_service.store_probe import StoreProbe
+
+COMMAND_SERVICE = command_service_pb2.DESCRIPTOR.services_by_name["CommandService"].full_name
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class WriteServer:
+    """The gRPC server together with the probe that drives its health status."""
+
+    def __init__(
+        self, server: grpc.aio.Server, health_servicer: health.aio.HealthServicer, probe: StoreProbe
+    ) -> None:
+        self.grpc_server = server
+        self.health = health_servicer
+        self.probe = probe
+        self._probing: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.grpc_server.start()
+        self._probing = asyncio.create_task(self.probe.run(), name="event store probe")
+
+    async def stop(self, grace: float | None) -> None:
+        """Refuse new calls, let calls in flight finish for up to ``grace`` seconds, then stop."""
+        await self.health.enter_graceful_shutdown()
+        if self._probing is not None:
+            self._probing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._probing
+        await self.grpc_server.stop(grace)
+
+    async def wait_for_termination(self) -> None:
+        await self.grpc_server.wait_for_termination()
+
+
+async def build_server(
+    settings: Settings,
+    client: AsyncKurrentDBClient,
+    *,
+    clock: Callable[[], datetime] = _utc_now,
+) -> tuple[WriteServer, int]:
+    """A server bound to the configured address (port 0 picks a free port), not yet started."""
+    server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
+    handler = CommandHandler(
+        client,
+        retry=RetryPolicy(conflict_retries=settings.conflict_retries),
+        cache_capacity=settings.cache_size,
+        store_timeout=settings.store_timeout,
+    )
+    command_service_pb2_grpc.add_CommandServiceServicer_to_server(
+        CommandApi(handler, clock), server
+    )
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    services = ("", COMMAND_SERVICE)
+    for service in services:
+        await health_servicer.set(service, health_pb2.HealthCheckResponse.NOT_SERVING)
+    reflection.enable_server_reflection(
+        (COMMAND_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    )
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    port = server.add_insecure_port(f"{host}:{settings.port}")
+    probe = StoreProbe(
+        client,
+        health_servicer,
+        services,
+        interval=settings.health_interval,
+        timeout=min(settings.store_timeout, max(settings.health_interval, 0.5)),
+    )
+    return WriteServer(server, health_servicer, probe), port
