@@ -23,10 +23,13 @@ Positions and read-your-writes
     revision R is reached when ``order_summaries._id == X`` has ``revision >= R``.
 
     Visibility rule (what makes that check sound): all read-model changes of one projector batch
-    are committed in ONE multi-document transaction (documents of every collection, analytics
-    deltas and ``projection_status``). So when ``order_summaries.revision >= R``, the order's
-    ``order_details``, the customer's counters, and the analytics that include it are visible
-    too. ``customers.revision`` only counts the customer's own stream (registration), not orders.
+    are committed in ONE multi-document transaction (documents of every collection and the
+    analytics deltas); ``projection_status`` is updated right after that commit, outside it (so
+    concurrent replicas do not conflict on it): a status change always follows visible data,
+    which makes it a good "re-check now" signal. So when ``order_summaries.revision >= R``,
+    the order's ``order_details``, the customer's counters, and the analytics that include it
+    are visible too. ``customers.revision`` only counts the customer's own stream
+    (registration), not orders.
 
 Exact counters
     ``order_summaries.contribution`` is what the order currently adds to the analytics and to its
@@ -130,7 +133,7 @@ class OrderSummaryDoc(TypedDict):
     revision: int
     commit_position: int
     contribution: Contribution
-    projected_at: datetime
+    projected_at: NotRequired[datetime]
     """Wall clock of the projector's write; the only field that differs between replays."""
 
 
@@ -197,7 +200,7 @@ class OrderDetailsDoc(TypedDict):
     updated_at: datetime
     revision: int
     commit_position: int
-    projected_at: datetime
+    projected_at: NotRequired[datetime]
 
 
 # --- customers ---------------------------------------------------------------------------------
@@ -233,7 +236,7 @@ class CustomerDoc(TypedDict):
     revision: int
     """Revision of the customer's own stream, -1 before CustomerRegistered is applied."""
     commit_position: int
-    projected_at: datetime
+    projected_at: NotRequired[datetime]
 
 
 # --- analytics ---------------------------------------------------------------------------------
@@ -282,8 +285,11 @@ class SalesByDayDoc(TypedDict):
 class ProjectionStatusDoc(TypedDict):
     """``projection_status``: ``_id`` = read-model base name (e.g. "order_summaries").
 
-    Updated in every batch's transaction. ``lag_events`` / ``lag_seconds`` are measured against
-    the head of $all (last event of the whole store, any stream) when the batch was written.
+    Updated right after every batch's transaction commits. ``last_commit_position`` is the
+    greatest position applied (delivery is out of order, so events below it may still be in
+    flight); readers wanting read-your-writes must use the per-document ``revision``.
+    ``lag_events`` / ``lag_seconds`` are measured against the head of $all (last event of the
+    whole store, any stream) when the batch was written.
     """
 
     _id: str
