@@ -24,7 +24,7 @@ dev: venv
 test: venv
 	$(PY) -m pytest
 
-check: lint typecheck gen-check buf-lint
+check: lint typecheck gen-check buf-lint buf-breaking
 
 lint: venv
 	$(PY) -m ruff check .
