@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from bson.codec_options import CodecOptions
 from pymongo import AsyncMongoClient, ReplaceOne, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -27,7 +28,10 @@ async def project(
     client: AsyncMongoClient[Doc], database: str, envelopes: Sequence[Envelope], version: int = 1
 ) -> None:
     """Apply one batch of new events (each stream's events contiguous after what is stored)."""
-    db = client[database]
+    # The projector works with aware UTC datetimes, as its own client is configured to return.
+    db: AsyncDatabase[Doc] = client[database].with_options(
+        codec_options=CodecOptions(tz_aware=True, tzinfo=UTC)
+    )
     streams: dict[str, list[Envelope]] = {}
     for envelope in sorted(envelopes, key=lambda e: (e.stream_name, e.revision)):
         streams.setdefault(envelope.stream_name, []).append(envelope)
