@@ -47,8 +47,8 @@ class Inbox:
         async for event in self.subscription:
             self._events.put_nowait(event)
 
-    async def next(self, timeout: float = 5.0) -> RecordedEvent:
-        return await asyncio.wait_for(self._events.get(), timeout)
+    async def next(self, within: float = 5.0) -> RecordedEvent:
+        return await asyncio.wait_for(self._events.get(), within)
 
     async def nothing_within(self, seconds: float) -> bool:
         try:
