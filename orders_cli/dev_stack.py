@@ -45,7 +45,7 @@ def run_dev(console: Console) -> int:
                 wait_until_ready(
                     running[-1].process, spec.readiness, settings.start_timeout_seconds, spec.title
                 )
-                _print_status(console, spec)
+                _print_status(console, running[-1])
             console.print(
                 "[bold]stack is up[/]: try `orders demo`, then `orders list`. Ctrl-C stops."
             )
@@ -98,9 +98,11 @@ def _port_clash(plan: list[ProcessSpec]) -> str | None:
     return None
 
 
-def _print_status(console: Console, spec: ProcessSpec) -> None:
+def _print_status(console: Console, item: Running) -> None:
+    spec = item.spec
     console.print(
-        f"  [green]✔[/] {spec.title:<14} {escape(spec.address):<50} log: {spec.log_file}",
+        f"  [green]✔[/] {spec.title:<14} {escape(spec.address):<50} "
+        f"pid {item.process.pid:<7} log: {spec.log_file}",
         highlight=False,
     )
 

@@ -14,14 +14,18 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = Path(__file__).with_name("compose-spec.json")
 # Python package of each service -> its compose service.
-SERVICES = {"write_service": "write-service", "projector": "projector", "read_service": "read-service"}
+SERVICES = {
+    "write_service": "write-service",
+    "projector": "projector",
+    "read_service": "read-service",
+}
 ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 
 
@@ -35,16 +39,14 @@ def _validator() -> jsonschema.Draft202012Validator:
 
 
 def _variables_read_by(package: str) -> set[str]:
-    """Names of environment variables in the calls of the package's settings module."""
+    """Every string in the package's settings module that is spelt like a variable name."""
     tree = ast.parse((ROOT / package / "settings.py").read_text())
     return {
-        argument.value
-        for call in ast.walk(tree)
-        if isinstance(call, ast.Call)
-        for argument in call.args
-        if isinstance(argument, ast.Constant)
-        and isinstance(argument.value, str)
-        and ENV_NAME.match(argument.value)
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and ENV_NAME.match(node.value)
     }
 
 

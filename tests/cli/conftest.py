@@ -1,0 +1,18 @@
+"""One `orders dev` stack on free ports, shared by the CLI and client tests of this folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from dev_process import READY_LINE, DevPorts, DevStack, start_dev, stop_quietly
+
+
+@pytest.fixture(scope="session")
+def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
+    stack = start_dev(DevPorts.pick(), tmp_path_factory.mktemp("devdata"))
+    try:
+        stack.wait_for_line(READY_LINE, timeout=120)
+        yield stack
+    finally:
+        stop_quietly(stack)
