@@ -1,0 +1,103 @@
+"""Composition root: ``python -m projector [run|rebuild|status|rollback|drop-version N]``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import structlog
+from kurrentdbclient import AsyncKurrentDBClient
+from pymongo import AsyncMongoClient
+
+from projector import admin
+from projector.batch_writer import BatchWriter
+from projector.consumer import Consumer
+from projector.event_source import read_revisions
+from projector.rebuild import rebuild
+from projector.settings import Settings
+from projector.versions import ensure_collections, ensure_pointer, read_pointer
+
+
+def configure_logging(level: str) -> None:
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m projector")
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="consume the persistent subscription (default)")
+    commands.add_parser("rebuild", help="replay the store into a new version and switch to it")
+    commands.add_parser("status", help="print the active version and projection status")
+    commands.add_parser("rollback", help="switch back to the kept previous version")
+    drop = commands.add_parser("drop-version", help="drop a version's collections")
+    drop.add_argument("version", type=int)
+    return parser
+
+
+async def _main(settings: Settings, args: argparse.Namespace) -> int:
+    eventstore = AsyncKurrentDBClient(settings.eventstore_uri)
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongo_uri, tz_aware=True)
+    db = mongo[settings.mongo_database]
+    writer_for: Callable[[int | None], BatchWriter] = lambda version: BatchWriter(  # noqa: E731
+        mongo, settings.mongo_database, partial(read_revisions, eventstore), version=version
+    )
+    try:
+        await eventstore.connect()
+        command = args.command or "run"
+        if command == "run":
+            await ensure_pointer(db)
+            pointer = await read_pointer(db)
+            assert pointer is not None
+            await ensure_collections(db, pointer["version"])
+            consumer = Consumer(eventstore, db, writer_for(None), settings.group, settings.batch)
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, consumer.stop)
+            await consumer.run()
+        elif command == "rebuild":
+            version = await rebuild(eventstore, writer_for, db, show_progress=True)
+            print(json.dumps({"active_version": version}))
+        elif command == "status":
+            print(json.dumps(await admin.status_report(db), default=str, indent=2))
+        elif command == "rollback":
+            version = await admin.rollback(eventstore, writer_for, db)
+            print(json.dumps({"active_version": version}))
+        elif command == "drop-version":
+            await admin.drop(db, args.version)
+            print(json.dumps({"dropped_version": args.version}))
+    except admin.VersionError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    finally:
+        await eventstore.close()
+        await mongo.close()
+    return 0
+
+
+def main() -> None:
+    settings = Settings.from_env(os.environ)
+    configure_logging(settings.log_level)
+    sys.exit(asyncio.run(_main(settings, _parser().parse_args())))
+
+
+if __name__ == "__main__":
+    main()

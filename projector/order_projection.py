@@ -1,0 +1,225 @@
+"""Order events folded into the order's summary and details documents (pure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import assert_never
+
+from orders_contracts.events import (
+    CustomerRegistered,
+    OrderCancelled,
+    OrderDelivered,
+    OrderPlaced,
+    OrderShipped,
+    PaymentProcessed,
+)
+from orders_contracts.read_models import (
+    Contribution,
+    OrderDetailsDoc,
+    OrderStatus,
+    OrderSummaryDoc,
+    TimelineEntry,
+    TimelineKind,
+)
+from projector.envelope import Envelope
+from projector.timestamps import day_of, to_millis
+
+
+class ProjectionError(ValueError):
+    """The event cannot be applied to the documents as they are: a poison event."""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    summary: OrderSummaryDoc
+    details: OrderDetailsDoc
+
+
+def contribution_of(summary: OrderSummaryDoc) -> Contribution:
+    return {
+        "status": summary["status"],
+        "day": day_of(summary["created_at"]),
+        "currency": summary["total"]["currency"],
+        "amount_minor": summary["total"]["amount_minor"],
+        "customer_id": summary["customer_id"],
+    }
+
+
+def _money_text(amount_minor: int, currency: str) -> str:
+    return f"{amount_minor // 100}.{amount_minor % 100:02d} {currency}"
+
+
+def _placed(envelope: Envelope, event: OrderPlaced) -> OrderView:
+    at = to_millis(event.placed_at)
+    item_count = sum(line.quantity for line in event.lines)
+    summary: OrderSummaryDoc = {
+        "_id": event.order_id,
+        "order_id": event.order_id,
+        "customer_id": event.customer_id,
+        "customer_name": event.customer_name,
+        "status": "PLACED",
+        "total": {"currency": event.currency, "amount_minor": event.total_minor},
+        "item_count": item_count,
+        "line_count": len(event.lines),
+        "payment_status": "PENDING",
+        "created_at": at,
+        "updated_at": at,
+        "revision": envelope.revision,
+        "commit_position": envelope.commit_position,
+        "contribution": {
+            "status": "PLACED",
+            "day": day_of(at),
+            "currency": event.currency,
+            "amount_minor": event.total_minor,
+            "customer_id": event.customer_id,
+        },
+    }
+    details: OrderDetailsDoc = {
+        "_id": event.order_id,
+        "order_id": event.order_id,
+        "customer": {"customer_id": event.customer_id, "name": event.customer_name},
+        "status": "PLACED",
+        "lines": [
+            {
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "unit_price_minor": line.unit_price_minor,
+                "line_total_minor": line.quantity * line.unit_price_minor,
+            }
+            for line in event.lines
+        ],
+        "total": {"currency": event.currency, "amount_minor": event.total_minor},
+        "payment": None,
+        "shipping": None,
+        "cancellation_reason": None,
+        "cancelled_at": None,
+        "timeline": [
+            _entry(
+                envelope,
+                "OrderPlaced",
+                at,
+                f"placed {item_count} items, {_money_text(event.total_minor, event.currency)}",
+            )
+        ],
+        "created_at": at,
+        "updated_at": at,
+        "revision": envelope.revision,
+        "commit_position": envelope.commit_position,
+    }
+    return OrderView(summary, details)
+
+
+def _entry(envelope: Envelope, kind: TimelineKind, at: datetime, text: str) -> TimelineEntry:
+    return {"revision": envelope.revision, "event_type": kind, "at": at, "summary": text}
+
+
+def _advance(
+    view: OrderView,
+    envelope: Envelope,
+    *,
+    status: OrderStatus | None = None,
+    at: datetime | None = None,
+    entry: TimelineEntry | None = None,
+) -> tuple[OrderSummaryDoc, OrderDetailsDoc]:
+    summary: OrderSummaryDoc = {**view.summary}
+    details: OrderDetailsDoc = {**view.details}
+    summary["revision"] = details["revision"] = envelope.revision
+    summary["commit_position"] = details["commit_position"] = envelope.commit_position
+    if status is not None:
+        summary["status"] = details["status"] = status
+    if at is not None:
+        summary["updated_at"] = details["updated_at"] = at
+    if entry is not None:
+        details["timeline"] = [*view.details["timeline"], entry]
+    summary["contribution"] = contribution_of(summary)
+    return summary, details
+
+
+def apply_order_event(view: OrderView | None, envelope: Envelope) -> OrderView:
+    """The order's documents after one more event; ``envelope.revision`` must be the next one."""
+    event = envelope.event
+    if view is None:
+        if isinstance(event, OrderPlaced) and envelope.revision == 0:
+            return _placed(envelope, event)
+        raise ProjectionError(
+            f"{envelope.stream_name}@{envelope.revision}: {envelope.event_type} before OrderPlaced"
+        )
+    if envelope.revision != view.summary["revision"] + 1:
+        raise ProjectionError(
+            f"{envelope.stream_name}: revision {envelope.revision} after {view.summary['revision']}"
+        )
+    if event is None:
+        return OrderView(*_advance(view, envelope))
+    match event:
+        case OrderPlaced() | CustomerRegistered():
+            raise ProjectionError(
+                f"{envelope.stream_name}@{envelope.revision}: unexpected {envelope.event_type}"
+            )
+        case PaymentProcessed():
+            at = to_millis(event.processed_at)
+            summary, details = _advance(
+                view,
+                envelope,
+                status="PAID",
+                at=at,
+                entry=_entry(
+                    envelope,
+                    "PaymentProcessed",
+                    at,
+                    f"paid {_money_text(event.amount_minor, event.currency)} by {event.method}",
+                ),
+            )
+            summary["payment_status"] = "PAID"
+            details["payment"] = {
+                "payment_id": event.payment_id,
+                "amount": {"currency": event.currency, "amount_minor": event.amount_minor},
+                "method": event.method,
+                "processed_at": at,
+            }
+        case OrderShipped():
+            at = to_millis(event.shipped_at)
+            summary, details = _advance(
+                view,
+                envelope,
+                status="SHIPPED",
+                at=at,
+                entry=_entry(
+                    envelope,
+                    "OrderShipped",
+                    at,
+                    f"shipped with {event.carrier}, tracking {event.tracking_number}",
+                ),
+            )
+            details["shipping"] = {
+                "carrier": event.carrier,
+                "tracking_number": event.tracking_number,
+                "shipped_at": at,
+                "delivered_at": None,
+            }
+        case OrderDelivered():
+            at = to_millis(event.delivered_at)
+            summary, details = _advance(
+                view,
+                envelope,
+                status="DELIVERED",
+                at=at,
+                entry=_entry(envelope, "OrderDelivered", at, "delivered"),
+            )
+            shipping = view.details["shipping"]
+            if shipping is not None:
+                details["shipping"] = {**shipping, "delivered_at": at}
+        case OrderCancelled():
+            at = to_millis(event.cancelled_at)
+            summary, details = _advance(
+                view,
+                envelope,
+                status="CANCELLED",
+                at=at,
+                entry=_entry(envelope, "OrderCancelled", at, f"cancelled: {event.reason}"),
+            )
+            details["cancellation_reason"] = event.reason
+            details["cancelled_at"] = at
+        case _:
+            assert_never(event)
+    return OrderView(summary, details)

@@ -1,0 +1,187 @@
+"""Rebuild into a fresh version while the active one keeps serving, then switch readers over."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from kurrentdbclient import AsyncKurrentDBClient
+from pymongo import InsertOne
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from orders_contracts.codec import MalformedEventError
+from orders_contracts.read_models import (
+    CUSTOMERS,
+    ORDER_DETAILS,
+    ORDER_SUMMARIES,
+    SALES_BY_DAY,
+    SALES_BY_STATUS,
+    collection_name,
+)
+from projector.batch_writer import BatchWriter
+from projector.envelope import Envelope
+from projector.event_source import HeadTracker, from_recorded, read_all_events
+from projector.memory_model import MemoryModel
+from projector.progress import record_progress
+from projector.versions import (
+    Database,
+    drop_version,
+    ensure_collections,
+    ensure_pointer,
+    existing_versions,
+    read_pointer,
+    set_pointer,
+)
+
+log = structlog.get_logger("projector.rebuild")
+
+WRITE_CHUNK = 2000
+
+
+def _progress(enabled: bool) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[events]} events, {task.fields[rate]:.0f} events/s"),
+        TimeRemainingColumn(),
+        disable=not enabled,
+    )
+
+
+async def _write_all(db: Database, name: str, docs: Iterable[Any], now: datetime) -> None:
+    chunk: list[InsertOne[Any]] = []
+    for doc in docs:
+        chunk.append(InsertOne({**doc, "projected_at": now}))
+        if len(chunk) >= WRITE_CHUNK:
+            await db[name].bulk_write(chunk, ordered=False)
+            chunk = []
+    if chunk:
+        await db[name].bulk_write(chunk, ordered=False)
+
+
+async def replay_into_memory(
+    eventstore: AsyncKurrentDBClient, *, chunk: int = 5000, show_progress: bool = False
+) -> MemoryModel:
+    """Catch-up read of $all (our streams) folded into memory, with a progress bar."""
+    model = MemoryModel()
+    head = await eventstore.get_commit_position()
+    started = time.monotonic()
+    seen = 0
+    with _progress(show_progress) as progress:
+        task = progress.add_task("rebuild", total=max(head, 1), events=0, rate=0.0)
+        pending: list[Envelope] = []
+        async for recorded in read_all_events(eventstore):
+            try:
+                pending.append(from_recorded(recorded))
+            except MalformedEventError as error:
+                model.broken_streams.add(recorded.stream_name)
+                model.counts["parked"] += 1
+                log.error("event not projected", stream=recorded.stream_name, error=repr(error))
+            seen += 1
+            if len(pending) >= chunk:
+                model.apply(pending)
+                pending = []
+                rate = seen / max(time.monotonic() - started, 1e-6)
+                progress.update(task, completed=recorded.commit_position, events=seen, rate=rate)
+        model.apply(pending)
+        rate = seen / max(time.monotonic() - started, 1e-6)
+        progress.update(task, completed=max(head, 1), events=seen, rate=rate)
+    return model
+
+
+async def write_model(db: Database, version: int, model: MemoryModel) -> None:
+    now = datetime.now(UTC)
+    await asyncio.gather(
+        _write_all(db, collection_name(ORDER_SUMMARIES, version), model.summaries.values(), now),
+        _write_all(db, collection_name(ORDER_DETAILS, version), model.details.values(), now),
+        _write_all(db, collection_name(CUSTOMERS, version), model.customers.values(), now),
+        _write_all(
+            db, collection_name(SALES_BY_STATUS, version), model.sales_by_status.values(), now
+        ),
+        _write_all(db, collection_name(SALES_BY_DAY, version), model.sales_by_day.values(), now),
+    )
+
+
+async def catch_up(
+    eventstore: AsyncKurrentDBClient,
+    writer: BatchWriter,
+    db: Database,
+    version: int,
+    after: int,
+    *,
+    batch_size: int = 1000,
+) -> int:
+    """Apply $all after a position with the live projector's guarded writes; the new position."""
+    head = HeadTracker(eventstore, interval=0.0)
+    while True:
+        batch: list[Envelope] = []
+        newest = after
+        async for recorded in read_all_events(eventstore, after=after, limit=batch_size):
+            newest = max(newest, recorded.commit_position or 0)
+            try:
+                batch.append(from_recorded(recorded))
+            except MalformedEventError as error:
+                log.error("event not projected", stream=recorded.stream_name, error=repr(error))
+        if newest == after:
+            return after
+        changes = await writer.write(batch)
+        after = newest
+        lag = await head.lag(after, batch[-1].recorded_at if batch else None)
+        await record_progress(db, version, changes.counts, after, lag, datetime.now(UTC))
+
+
+async def rebuild(
+    eventstore: AsyncKurrentDBClient,
+    writer_for: Callable[[int], BatchWriter],
+    db: Database,
+    *,
+    show_progress: bool = False,
+    grace: float = 1.0,
+) -> int:
+    """Build the next version, switch readers to it, keep the previous one; the new version."""
+    await ensure_pointer(db)
+    pointer = await read_pointer(db)
+    assert pointer is not None
+    version = max([pointer["version"], *await existing_versions(db)]) + 1
+    await drop_version(db, version)
+    await ensure_collections(db, version)
+    await set_pointer(db, {"building_version": version})
+    log.info("rebuild started", version=version, serving=pointer["version"])
+
+    model = await replay_into_memory(eventstore, show_progress=show_progress)
+    await write_model(db, version, model)
+    lag = await HeadTracker(eventstore, interval=0.0).lag(model.last_commit_position, None)
+    await record_progress(
+        db, version, model.counts, model.last_commit_position, lag, datetime.now(UTC)
+    )
+    writer = writer_for(version)
+    position = await catch_up(eventstore, writer, db, version, model.last_commit_position)
+    await switch_to(db, version, previous=pointer["version"])
+    # Batches the live projectors began before the switch still commit to the old version.
+    await asyncio.sleep(grace)
+    await catch_up(eventstore, writer, db, version, position)
+    log.info("rebuild switched", version=version, previous=pointer["version"])
+    return version
+
+
+async def switch_to(db: Database, version: int, *, previous: int | None) -> None:
+    await set_pointer(
+        db,
+        {
+            "version": version,
+            "previous_version": previous,
+            "building_version": None,
+            "switched_at": datetime.now(UTC),
+        },
+    )

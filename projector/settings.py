@@ -1,0 +1,37 @@
+"""Projector settings, read once from the environment by the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from projector.consumer import BatchSettings
+from projector.subscription_group import GroupSettings
+
+
+@dataclass(frozen=True)
+class Settings:
+    eventstore_uri: str
+    mongo_uri: str
+    mongo_database: str
+    group: GroupSettings
+    batch: BatchSettings
+    log_level: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        return cls(
+            eventstore_uri=env.get("EVENTSTORE_URI", "kurrentdb://127.0.0.1:2113?tls=false"),
+            mongo_uri=env.get("MONGO_URI", "mongodb://127.0.0.1:27017/?directConnection=true"),
+            mongo_database=env.get("MONGO_DATABASE", "orders"),
+            group=GroupSettings(
+                name=env.get("PROJECTOR_GROUP", "orders-projector"),
+                max_retry_count=int(env.get("PROJECTOR_MAX_RETRY_COUNT", "5")),
+                message_timeout=float(env.get("PROJECTOR_MESSAGE_TIMEOUT", "30")),
+            ),
+            batch=BatchSettings(
+                max_size=int(env.get("PROJECTOR_BATCH_SIZE", "500")),
+                max_wait=float(env.get("PROJECTOR_BATCH_MAX_WAIT_MS", "50")) / 1000,
+            ),
+            log_level=env.get("LOG_LEVEL", "INFO").upper(),
+        )
