@@ -26,12 +26,14 @@ class ReadService:
     channel: grpc.aio.Channel
     server: ReadServer
     client: AsyncMongoClient[Doc]
+    projector_client: AsyncMongoClient[Doc]
     database: str
     history: History
 
     async def project_pending(self) -> None:
         """Project every event appended to the history since the last call, as one batch."""
-        await project(self.client, self.database, self.history.take_unprojected())
+        pending = self.history.take_unprojected()
+        await project(self.projector_client, self.database, self.history, pending)
 
 
 def settings_for(database: str, **overrides: Any) -> Settings:
@@ -54,17 +56,28 @@ async def mongo_client(mongo_uri: str) -> AsyncIterator[AsyncMongoClient[Doc]]:
 
 
 @pytest.fixture
+async def projector_client(mongo_uri: str) -> AsyncIterator[AsyncMongoClient[Doc]]:
+    # Configured as the projector configures its own client.
+    client: AsyncMongoClient[Doc] = AsyncMongoClient(mongo_uri, tz_aware=True)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
 async def read_service(
-    mongo_client: AsyncMongoClient[Doc], mongo_db_name: str
+    mongo_client: AsyncMongoClient[Doc],
+    projector_client: AsyncMongoClient[Doc],
+    mongo_db_name: str,
 ) -> AsyncIterator[ReadService]:
-    async with running_read_service(mongo_client, settings_for(mongo_db_name)) as service:
+    settings = settings_for(mongo_db_name)
+    async with running_read_service(mongo_client, projector_client, settings) as service:
         yield service
     await mongo_client.drop_database(mongo_db_name)
 
 
 @asynccontextmanager
 async def running_read_service(
-    client: AsyncMongoClient[Doc], settings: Settings
+    client: AsyncMongoClient[Doc], projector_client: AsyncMongoClient[Doc], settings: Settings
 ) -> AsyncIterator[ReadService]:
     server, port = build_server(settings, client)
     await server.start()
@@ -75,6 +88,7 @@ async def running_read_service(
             channel=channel,
             server=server,
             client=client,
+            projector_client=projector_client,
             database=settings.mongo_database,
             history=History(),
         )
