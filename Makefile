@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PROTOS := $(shell find protos -name '*.proto' | sort)
 
-.PHONY: venv dev test check lint fmt typecheck gen gen-check buf-lint buf-breaking bench clean
+.PHONY: venv clients client-ts dev test check lint fmt typecheck gen gen-check buf-lint buf-breaking bench clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,10 +18,23 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The TypeScript client's own toolchain (buf, protoc-gen-es, tsc, Connect), pinned by its lock file.
+CLIENT_TS := clients/typescript
+$(CLIENT_TS)/node_modules/.installed: $(CLIENT_TS)/package.json $(CLIENT_TS)/package-lock.json
+	cd $(CLIENT_TS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+clients: $(CLIENT_TS)/node_modules/.installed
+
+# Generate the TypeScript client from protos/ into clients/typescript/src/gen and compile it.
+client-ts: clients
+	cd $(CLIENT_TS) && PATH="$$PWD/node_modules/.bin:$$PATH" buf generate --template buf.gen.yaml ../../protos
+	cd $(CLIENT_TS) && ./node_modules/.bin/tsc -p tsconfig.json
+
 dev: venv
 	$(PY) -m orders_cli dev
 
-test: venv
+test: venv clients
 	$(PY) -m pytest
 
 check: lint typecheck gen-check buf-lint buf-breaking
@@ -81,3 +94,4 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(CLIENT_TS)/node_modules $(CLIENT_TS)/dist $(CLIENT_TS)/src/gen
