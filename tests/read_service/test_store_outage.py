@@ -1,0 +1,79 @@
+"""MongoDB away: calls are UNAVAILABLE, health turns NOT_SERVING, and both recover by themselves."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from conftest import running_read_service, settings_for
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from mongo_process import MongoProcess
+from pymongo import AsyncMongoClient
+from rich_errors import rich_error
+
+from orders.v1 import query_service_pb2 as pb
+
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+@pytest.fixture
+def own_mongo(tmp_path: Path) -> Iterator[MongoProcess]:
+    process = MongoProcess(tmp_path / "secantus")
+    process.start()
+    yield process
+    process.stop()
+
+
+async def health_becomes(
+    health: health_pb2_grpc.HealthStub, status: Any, within: float = 10
+) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        response = await health.Check(
+            health_pb2.HealthCheckRequest(service="orders.v1.QueryService")
+        )
+        if response.status == status:
+            return
+        assert asyncio.get_running_loop().time() < deadline, f"health stayed {response.status}"
+        await asyncio.sleep(0.1)
+
+
+async def test_a_lost_mongodb_makes_calls_unavailable_and_health_recovers_by_itself(
+    own_mongo: MongoProcess, mongo_db_name: str
+) -> None:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        own_mongo.uri, serverSelectionTimeoutMS=500, connectTimeoutMS=500
+    )
+    projector: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(own_mongo.uri, tz_aware=True)
+    settings = replace(settings_for(mongo_db_name), mongo_timeout_seconds=0.5)
+    try:
+        async with running_read_service(client, projector, settings) as service:
+            health = health_pb2_grpc.HealthStub(service.channel)
+            await health_becomes(health, SERVING)
+            request = pb.GetOrderSummaryRequest(order_id="o-1")
+
+            own_mongo.stop()
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await service.stub.GetOrderSummary(request, timeout=5)
+            await health_becomes(health, NOT_SERVING)
+
+            error = rich_error(caught.value)
+            assert (error.code, error.reason) == (
+                grpc.StatusCode.UNAVAILABLE,
+                "READ_STORE_UNAVAILABLE",
+            )
+
+            own_mongo.start()
+            await health_becomes(health, SERVING)
+            with pytest.raises(grpc.aio.AioRpcError) as after:
+                await service.stub.GetOrderSummary(request, timeout=5)
+            assert after.value.code() == grpc.StatusCode.NOT_FOUND
+    finally:
+        await client.close()
+        await projector.close()
