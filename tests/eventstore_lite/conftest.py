@@ -1,0 +1,51 @@
+"""Fixtures for the event store's own tests: real server processes on free ports.
+
+One server per test module (tests use unique stream names); tests that need a pristine
+log or kill the server take `fresh_eventstore` instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from kurrentdbclient import AsyncKurrentDBClient
+
+from eventstore_lite.testing import EventStoreProcess
+
+
+@pytest.fixture(scope="module")
+def eventstore(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EventStoreProcess]:
+    process = EventStoreProcess(tmp_path_factory.mktemp("eventstore"))
+    process.start()
+    yield process
+    process.terminate()
+
+
+@pytest.fixture
+def fresh_eventstore(tmp_path: Path) -> Iterator[EventStoreProcess]:
+    process = EventStoreProcess(tmp_path / "eventstore")
+    process.start()
+    yield process
+    process.terminate()
+
+
+async def connect(uri: str) -> AsyncKurrentDBClient:
+    connected = AsyncKurrentDBClient(uri)
+    await connected.connect()
+    return connected
+
+
+@pytest.fixture
+async def client(eventstore: EventStoreProcess) -> AsyncIterator[AsyncKurrentDBClient]:
+    connected = await connect(eventstore.uri)
+    yield connected
+    await connected.close()
+
+
+@pytest.fixture
+async def fresh_client(fresh_eventstore: EventStoreProcess) -> AsyncIterator[AsyncKurrentDBClient]:
+    connected = await connect(fresh_eventstore.uri)
+    yield connected
+    await connected.close()
