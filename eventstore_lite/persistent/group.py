@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import time
 import uuid
 from collections import deque
@@ -84,7 +85,7 @@ class SubscriptionGroup:
         self._fresh: deque[Message] = deque()
         self._retry: deque[Message] = deque()
         self._outstanding: dict[uuid.UUID, Message] = {}
-        self._timeouts: deque[tuple[float, Message, int]] = deque()
+        self._timeouts: deque[tuple[int, Message, int]] = deque()
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._caught_up = False
@@ -311,7 +312,10 @@ class SubscriptionGroup:
         consumer.total_items += 1
         self.total_items += 1
         self._outstanding[message.ack_id] = message
-        self._timeouts.append((now + self._timeout, message, message.deliveries))
+        # Expiry is checked on a whole-second clock like the real server's, so an ack that
+        # the client batches for a moment still beats a very short timeout.
+        deadline = math.ceil(now + self._timeout)
+        self._timeouts.append((deadline, message, message.deliveries))
         consumer.outbox.put_nowait(encode(message, consumer.structured_ids))
 
     def _checkpoint(self, now: float, time_check: bool) -> None:
