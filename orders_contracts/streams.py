@@ -7,7 +7,9 @@ from typing import Final
 ORDER_STREAM_PREFIX: Final = "order-"
 CUSTOMER_STREAM_PREFIX: Final = "customer-"
 # Server-side filter for the projector's subscription to $all: our streams and nothing else.
-OUR_STREAMS_REGEX: Final = r"^(order|customer)-"
+# kurrentdbclient anchors each filter_include pattern as ^pattern$, so it must match the whole
+# stream name: "^(order|customer)-" became "^^(order|customer)-$" and matched no stream at all.
+OUR_STREAMS_REGEX: Final = r"(order|customer)-.+"
 
 
 def order_stream(order_id: str) -> str:
