@@ -161,7 +161,7 @@ def _write_error(error: StorageError | MalformedRequest) -> tuple[grpc.StatusCod
     if isinstance(error, AccessDenied):
         return grpc.StatusCode.PERMISSION_DENIED, str(error)
     if isinstance(error, AppendTooLarge):
-        return grpc.StatusCode.RESOURCE_EXHAUSTED, str(error)
+        return grpc.StatusCode.INVALID_ARGUMENT, str(error)
     return grpc.StatusCode.FAILED_PRECONDITION, str(error)
 
 

@@ -5,7 +5,8 @@ API contract (stable; `eventstore_lite.persistent` codes against it):
   one indexed query); call them from the event-loop thread only (the connection is not
   shared across threads). Never hold a transaction on `connection` across an `await`.
 - Positions are 1, 2, 3, ... in append order; commit position == prepare position.
-  `head_position()` is 0 while the log is empty.
+  `head_position()` is 0 while the log is empty. Like the real server, a new database
+  starts with one system event (`$metadata` in `$$$scavenges`), so user events start at 2.
 - `read_all(from_position, backwards=False)` includes `from_position`; backwards excludes it.
 - `read_stream` raises `StreamNotFound` (no visible events) or `StreamDeleted` (tombstoned).
 - Soft delete writes `{"$tb": Int64.MaxValue}` to the metadata stream `$$<name>`, as the
@@ -96,6 +97,14 @@ class EventStorage:
         row = self.connection.execute("SELECT MAX(position) FROM events").fetchone()
         self._head: int = row[0] or 0
         self._appended = asyncio.Event()
+        if self._head == 0:
+            self._write_initial_system_event()
+
+    def _write_initial_system_event(self) -> None:
+        # The real server's $all never starts with a user event; clients (and the official
+        # test suite) expect system events there, which default filters then exclude.
+        rows, _ = self._metadata_rows("$scavenges", {"$maxAge": 2592000}, 0, time.time_ns() // 100)
+        self._commit(rows, {})
 
     def close(self) -> None:
         self.connection.close()
