@@ -1,0 +1,117 @@
+"""Running projectors in tests, and reading what they wrote."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from kurrentdbclient import AsyncKurrentDBClient
+from pymongo import AsyncMongoClient
+
+from orders_contracts.read_models import PROJECTION_STATUS, VERSIONED_COLLECTIONS, collection_name
+from projector.batch_writer import BatchWriter
+from projector.consumer import AfterWrite, BatchSettings, Consumer
+from projector.event_source import read_revisions
+from projector.rebuild import replay_into_memory, write_model
+from projector.subscription_group import GroupSettings
+from projector.versions import Database, ensure_collections, ensure_pointer
+
+Doc = dict[str, Any]
+Dump = dict[str, list[Doc]]
+
+
+async def dump(db: Database, version: int = 1) -> Dump:
+    """Every read model of a version, sorted by id, without wall-clock fields."""
+    out: Dump = {}
+    for base in VERSIONED_COLLECTIONS:
+        if base == PROJECTION_STATUS:
+            continue
+        docs = await db[collection_name(base, version)].find({}).sort("_id", 1).to_list(None)
+        for doc in docs:
+            doc.pop("projected_at", None)
+        out[base] = docs
+    return out
+
+
+async def wait_for(check: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.1)
+
+
+@dataclass
+class Stores:
+    eventstore_uri: str
+    eventstore: AsyncKurrentDBClient
+    mongo: AsyncMongoClient[Doc]
+    database: str
+
+    @property
+    def db(self) -> Database:
+        return self.mongo[self.database]
+
+    def writer(self, version: int | None = None) -> BatchWriter:
+        return BatchWriter(
+            self.mongo, self.database, partial(read_revisions, self.eventstore), version=version
+        )
+
+
+@contextlib.asynccontextmanager
+async def connect(eventstore_uri: str, mongo_uri: str, database: str) -> AsyncIterator[Stores]:
+    eventstore = AsyncKurrentDBClient(eventstore_uri)
+    await eventstore.connect()
+    mongo: AsyncMongoClient[Doc] = AsyncMongoClient(mongo_uri, tz_aware=True)
+    try:
+        await ensure_pointer(mongo[database])
+        await ensure_collections(mongo[database], 1)
+        yield Stores(eventstore_uri, eventstore, mongo, database)
+    finally:
+        await eventstore.close()
+        await mongo.close()
+
+
+@contextlib.asynccontextmanager
+async def running_projector(
+    stores: Stores,
+    group: GroupSettings,
+    batch: BatchSettings | None = None,
+    *,
+    after_write: AfterWrite | None = None,
+) -> AsyncIterator[asyncio.Task[None]]:
+    """A projector replica on its own event-store connection; stopped gracefully on exit."""
+    eventstore = AsyncKurrentDBClient(stores.eventstore_uri)
+    await eventstore.connect()
+    writer = BatchWriter(stores.mongo, stores.database, partial(read_revisions, eventstore))
+    consumer = Consumer(
+        eventstore, stores.db, writer, group, batch or BatchSettings(), after_write=after_write
+    )
+    task = asyncio.create_task(consumer.run())
+    try:
+        yield task
+    finally:
+        consumer.stop()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, 15)
+        await eventstore.close()
+
+
+async def clean_replay(
+    eventstore: AsyncKurrentDBClient, mongo: AsyncMongoClient[Doc], database: str
+) -> Dump:
+    """The reference: one sequential catch-up read of $all, written once."""
+    db = mongo[database]
+    await ensure_collections(db, 1)
+    await write_model(db, 1, await replay_into_memory(eventstore))
+    return await dump(db, 1)
+
+
+async def status(db: Database, version: int = 1, model: str = "order_summaries") -> Doc:
+    found = await db[collection_name(PROJECTION_STATUS, version)].find_one({"_id": model})
+    return found or {}
