@@ -38,8 +38,8 @@ async def dump(db: Database, version: int = 1) -> Dump:
     return out
 
 
-async def wait_for(check: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
+async def wait_for(check: Callable[[], Awaitable[bool]], within: float, what: str) -> None:
+    deadline = time.monotonic() + within
     while not await check():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")

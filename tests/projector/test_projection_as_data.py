@@ -95,7 +95,8 @@ def test_a_delivered_order_shows_payment_shipping_and_its_whole_timeline() -> No
     )
     details = model.details["o1"]
     assert details["status"] == "DELIVERED"
-    assert details["payment"] is not None and details["payment"]["method"] == "card"
+    assert details["payment"] is not None
+    assert details["payment"]["method"] == "card"
     assert details["shipping"] is not None
     assert details["shipping"]["delivered_at"] == (T0 + timedelta(days=1)).replace(
         microsecond=123000
