@@ -38,7 +38,7 @@ def run_dev(console: Console) -> int:
         return ExitCode.PORT_IN_USE
     console.print(f"orders dev: data in {settings.data_dir.resolve()}")
     running: list[Running] = []
-    with _sigterm_as_interrupt():
+    with _stop_signals_interrupt():
         try:
             for spec in plan:
                 running.append(launch(spec))
@@ -117,9 +117,18 @@ def _print_log_tail(console: Console, log_file: Path, lines: int = 8) -> None:
 
 
 @contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+def _stop_signals_interrupt() -> Iterator[None]:
+    """SIGINT and SIGTERM both raise KeyboardInterrupt, which stops the stack in order.
+
+    SIGINT is set explicitly because a shell starts background jobs with it ignored, and
+    Python then leaves it ignored.
+    """
+    previous = {
+        signum: signal.signal(signum, signal.default_int_handler)
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
