@@ -53,7 +53,7 @@ def order_summary(order: views_pb2.OrderSummary) -> Table:
             ("status", status_text(order.status)),
             ("customer", f"{order.customer_name} ({order.customer_id})"),
             ("total", format_money(order.total)),
-            ("items", str(order.item_count)),
+            ("items", f"{order.item_count} in {order.line_count} lines"),
             ("payment", payment_text(order.payment_status)),
             ("placed", when(order.created_at)),
             ("updated", when(order.updated_at)),
@@ -89,7 +89,8 @@ def order_details(order: views_pb2.OrderDetails) -> list[Table]:
 
 def orders(summaries: Iterable[views_pb2.OrderSummary], title: str) -> Table:
     table = Table(title=title, title_justify="left")
-    for column in ("order", "customer", "status", "total", "items", "payment", "placed"):
+    table.add_column("order", overflow="fold")
+    for column in ("customer", "status", "total", "items", "payment", "placed"):
         table.add_column(column, justify="right" if column in ("total", "items") else "left")
     for order in summaries:
         table.add_row(
