@@ -6,22 +6,32 @@ import argparse
 import asyncio
 import importlib
 import tempfile
+import time
 from pathlib import Path
 
 from bench.report import write_json, write_markdown, write_plots
 from bench.results_model import ScenarioResult
+from bench.run_options import RunOptions
 
-SCENARIOS = ("eventstore",)
+SCENARIOS = ("commands", "projector", "queries", "read_after_write", "eventstore")
 RESULTS = Path(__file__).parent / "results"
 
 
-async def _run(names: list[str], repetitions: int, seconds: float) -> list[ScenarioResult]:
+async def _run(
+    names: list[str], repetitions: int, seconds: float, quick: bool
+) -> list[ScenarioResult]:
     results = []
+    metrics: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
         for name in names:
             module = importlib.import_module(f"bench.scenarios.{name}")
             print(f"running {name} ({repetitions} repetitions) ...", flush=True)
-            results.append(await module.run(Path(workdir) / name, repetitions, seconds))
+            started = time.monotonic()
+            options = RunOptions(Path(workdir) / name, repetitions, seconds, quick, dict(metrics))
+            result: ScenarioResult = await module.run(options)
+            print(f"{name} took {time.monotonic() - started:.0f} s", flush=True)
+            metrics.update(result.metrics)
+            results.append(result)
     return results
 
 
@@ -30,10 +40,14 @@ def main() -> None:
     parser.add_argument("--only", nargs="*", choices=SCENARIOS, default=list(SCENARIOS))
     parser.add_argument("--repetitions", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=3.0, help="length of each load phase")
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke run: 1 repetition, small data sets"
+    )
     arguments = parser.parse_args()
-    results = asyncio.run(_run(arguments.only, arguments.repetitions, arguments.seconds))
+    repetitions = 1 if arguments.quick else arguments.repetitions
+    results = asyncio.run(_run(arguments.only, repetitions, arguments.seconds, arguments.quick))
     RESULTS.mkdir(exist_ok=True)
-    print(write_markdown(results, arguments.repetitions, RESULTS / "latest.md"))
+    print(write_markdown(results, repetitions, RESULTS / "latest.md"))
     write_json(results, RESULTS / "latest.json")
     for path in write_plots(results, RESULTS):
         print(f"wrote {path}")

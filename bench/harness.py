@@ -18,6 +18,8 @@ class LoadResult:
     operations: int
     seconds: float
     latencies_ms: list[float] = field(repr=False)
+    # When each call completed, in seconds since the load started (throughput over time).
+    completed_at: list[float] = field(default_factory=list, repr=False)
 
     @property
     def per_second(self) -> float:
@@ -39,17 +41,20 @@ def median(values: Sequence[float]) -> float:
 async def closed_loop(call: Call, concurrency: int, seconds: float) -> LoadResult:
     """As many calls as `concurrency` workers can complete back to back: peak throughput."""
     latencies: list[float] = []
-    deadline = time.perf_counter() + seconds
+    completed: list[float] = []
+    begin = time.perf_counter()
+    deadline = begin + seconds
 
     async def worker() -> None:
         while time.perf_counter() < deadline:
             started = time.perf_counter()
             await call()
-            latencies.append((time.perf_counter() - started) * 1000)
+            now = time.perf_counter()
+            latencies.append((now - started) * 1000)
+            completed.append(now - begin)
 
-    started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return LoadResult(len(latencies), time.perf_counter() - started, latencies)
+    return LoadResult(len(latencies), time.perf_counter() - begin, latencies, completed)
 
 
 async def open_loop(call: Call, rate: float, seconds: float) -> LoadResult:
@@ -59,12 +64,15 @@ async def open_loop(call: Call, rate: float, seconds: float) -> LoadResult:
     stalled system is charged for every call it delayed, not only for the one that stalled.
     """
     latencies: list[float] = []
+    completed: list[float] = []
     total = int(rate * seconds)
     start = time.perf_counter()
 
     async def one(scheduled: float) -> None:
         await call()
-        latencies.append((time.perf_counter() - scheduled) * 1000)
+        now = time.perf_counter()
+        latencies.append((now - scheduled) * 1000)
+        completed.append(now - start)
 
     tasks = []
     for index in range(total):
@@ -74,7 +82,17 @@ async def open_loop(call: Call, rate: float, seconds: float) -> LoadResult:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(scheduled)))
     await asyncio.gather(*tasks)
-    return LoadResult(total, time.perf_counter() - start, latencies)
+    return LoadResult(total, time.perf_counter() - start, latencies, completed)
+
+
+def rate_series(moments: Sequence[float], bucket: float = 0.25) -> list[tuple[float, float]]:
+    """(bucket end in seconds, completions per second in that bucket), for throughput plots."""
+    if not moments:
+        return []
+    counts = [0] * (int(max(moments) / bucket) + 1)
+    for moment in moments:
+        counts[int(moment / bucket)] += 1
+    return [((index + 1) * bucket, count / bucket) for index, count in enumerate(counts)]
 
 
 class CpuMeter:

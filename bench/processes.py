@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
@@ -87,3 +88,54 @@ def secantus(data: Path) -> Iterator[Running]:
     with running(argv, first_line_is_address=False) as server:
         wait_for_port(port)
         yield Running(server.process, f"mongodb://127.0.0.1:{port}/?directConnection=true")
+
+
+def _service_env(variables: dict[str, str]) -> dict[str, str]:
+    # Quiet services: a log line per call would measure the logger, not the service.
+    return {**os.environ, "LOG_LEVEL": "WARNING", **variables}
+
+
+@contextlib.contextmanager
+def write_service(eventstore_uri: str) -> Iterator[Running]:
+    port = free_port()
+    env = _service_env({"WRITE_SERVICE_PORT": str(port), "EVENTSTORE_URI": eventstore_uri})
+    with running([sys.executable, "-m", "write_service"], env, False) as server:
+        wait_for_port(port)
+        yield Running(server.process, f"127.0.0.1:{port}")
+
+
+@contextlib.contextmanager
+def read_service(mongo_uri: str, database: str) -> Iterator[Running]:
+    port = free_port()
+    env = _service_env(
+        {"READ_SERVICE_PORT": str(port), "MONGO_URI": mongo_uri, "MONGO_DATABASE": database}
+    )
+    with running([sys.executable, "-m", "read_service"], env, False) as server:
+        wait_for_port(port)
+        yield Running(server.process, f"127.0.0.1:{port}")
+
+
+def projector_env(eventstore_uri: str, mongo_uri: str, database: str) -> dict[str, str]:
+    return _service_env(
+        {"EVENTSTORE_URI": eventstore_uri, "MONGO_URI": mongo_uri, "MONGO_DATABASE": database}
+    )
+
+
+@contextlib.contextmanager
+def projector(eventstore_uri: str, mongo_uri: str, database: str) -> Iterator[Running]:
+    """The live projector (persistent subscription); it serves no port, so no address."""
+    env = projector_env(eventstore_uri, mongo_uri, database)
+    with running([sys.executable, "-m", "projector", "run"], env, False) as process:
+        yield process
+
+
+def rebuild_read_models(eventstore_uri: str, mongo_uri: str, database: str) -> None:
+    """`python -m projector rebuild`, as an operator runs it, to fill the read models."""
+    env = projector_env(eventstore_uri, mongo_uri, database)
+    subprocess.run(
+        [sys.executable, "-m", "projector", "rebuild"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )

@@ -69,7 +69,7 @@ def write_plots(results: list[ScenarioResult], directory: Path) -> list[Path]:
             for label, series in result.throughput_series.items():
                 axis.plot([t for t, _ in series], [rate for _, rate in series], label=label)
             axis.set_xlabel("seconds")
-            axis.set_ylabel("events per second")
+            axis.set_ylabel("completions per second")
             axis.set_title(f"{result.name}: throughput over time")
             axis.grid(True, alpha=0.3)
             axis.legend()

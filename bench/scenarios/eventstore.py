@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import time
 import uuid
-from pathlib import Path
 
 import grpc
 from kurrentdbclient import AsyncKurrentDBClient, NewEvent, StreamState
@@ -19,6 +18,7 @@ from bench.echo import echo_stub
 from bench.harness import CpuMeter, closed_loop, median
 from bench.processes import echo_server, eventstore
 from bench.results_model import ScenarioResult
+from bench.run_options import RunOptions
 
 PAYLOAD = b'{"order_id":"o-1","customer_id":"c-1","lines":[{"sku":"sku-1","quantity":2}]}'
 CONCURRENCY = 32
@@ -73,7 +73,8 @@ async def _deliveries_per_second(client: AsyncKurrentDBClient, expected: int) ->
     return received / elapsed
 
 
-async def run(workdir: Path, repetitions: int, seconds: float) -> ScenarioResult:
+async def run(options: RunOptions) -> ScenarioResult:
+    workdir, repetitions, seconds = options.workdir, options.repetitions, options.seconds
     result = ScenarioResult("eventstore")
     echo, one, ten, reads, deliveries, cpu = [], [], [], [], [], []
     for repetition in range(repetitions):

@@ -1,0 +1,118 @@
+"""Commands end to end: client -> write service -> eventstore_lite, next to the bare echo service.
+
+Throughput: as many lifecycle commands as CONCURRENCY callers complete back to back (closed
+loop). Latency: commands sent on a fixed schedule of RATE per second, each timed from its
+scheduled send time (open loop, no coordinated omission). The echo service is driven with the
+same grpc.aio client, the same concurrency and the same schedule in the same repetition.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+import grpc
+
+from bench.echo import echo_stub
+from bench.harness import CpuMeter, LoadResult, closed_loop, open_loop, percentile, rate_series
+from bench.order_lifecycles import Lifecycles, place_order_size, register_customers
+from bench.processes import echo_server, eventstore, write_service
+from bench.results_model import ScenarioResult, median_metrics
+from bench.run_options import RunOptions
+from orders.v1 import command_service_pb2_grpc as pb_grpc
+
+CONCURRENCY: Final = 64
+RATE: Final = 250.0
+CUSTOMERS: Final = 50
+WARM_UP_SECONDS: Final = 1.0
+
+
+async def _echo(seconds: float) -> tuple[LoadResult, LoadResult, float]:
+    payload = b"x" * place_order_size()
+    with echo_server() as server:
+        async with grpc.aio.insecure_channel(server.address) as channel:
+            stub = echo_stub(channel)
+            await closed_loop(lambda: stub(payload), CONCURRENCY, WARM_UP_SECONDS)
+            meter = CpuMeter([server.pid])
+            meter.start()
+            peak = await closed_loop(lambda: stub(payload), CONCURRENCY, seconds)
+            cpu = meter.stop()
+            paced = await open_loop(lambda: stub(payload), RATE, seconds)
+    return peak, paced, cpu
+
+
+async def _commands(workdir: Path, seconds: float) -> tuple[LoadResult, LoadResult, float, int]:
+    with eventstore(workdir) as store, write_service(store.address) as service:
+        async with grpc.aio.insecure_channel(service.address) as channel:
+            stub = pb_grpc.CommandServiceStub(channel)
+            lifecycles = Lifecycles(stub, await register_customers(stub, CUSTOMERS))
+            await closed_loop(lifecycles.step, CONCURRENCY, WARM_UP_SECONDS)
+            lifecycles.errors = 0
+            meter = CpuMeter([service.pid, store.pid])
+            meter.start()
+            peak = await closed_loop(lifecycles.step, CONCURRENCY, seconds)
+            cpu = meter.stop()
+            paced = await open_loop(lifecycles.step, RATE, seconds)
+    return peak, paced, cpu, lifecycles.errors
+
+
+async def run(options: RunOptions) -> ScenarioResult:
+    workdir, repetitions, seconds = options.workdir, options.repetitions, options.seconds
+    result = ScenarioResult("commands")
+    runs = []
+    for repetition in range(repetitions):
+        echo_peak, echo_paced, echo_cpu = await _echo(seconds)
+        peak, paced, cpu, errors = await _commands(workdir / f"store-{repetition}", seconds)
+        runs.append(
+            {
+                "commands_throughput_per_s": peak.per_second,
+                "echo_throughput_per_s": echo_peak.per_second,
+                "commands_throughput_ratio_to_echo": peak.per_second / echo_peak.per_second,
+                "commands_p50_ms_at_250_per_s": percentile(paced.latencies_ms, 0.5),
+                "commands_p99_ms_at_250_per_s": percentile(paced.latencies_ms, 0.99),
+                "echo_p50_ms_at_250_per_s": percentile(echo_paced.latencies_ms, 0.5),
+                "echo_p99_ms_at_250_per_s": percentile(echo_paced.latencies_ms, 0.99),
+                "commands_p99_ratio_to_echo_p99_at_250_per_s": percentile(paced.latencies_ms, 0.99)
+                / percentile(echo_paced.latencies_ms, 0.99),
+                # Write service plus event store, per second of peak load (1.0 = one core).
+                "commands_system_cpu_cores_at_peak": cpu / peak.seconds,
+                "commands_system_cpu_ms_per_command": 1000 * cpu / peak.operations,
+                "echo_server_cpu_ms_per_call": 1000 * echo_cpu / echo_peak.operations,
+                "commands_errors": float(errors),
+            }
+        )
+        print(f"  commands repetition {repetition + 1}: {runs[-1]}", flush=True)
+    result.metrics = median_metrics(runs)
+    result.add(
+        f"throughput, {CONCURRENCY} calls in flight",
+        "calls/s",
+        "commands_throughput_per_s",
+        "echo_throughput_per_s",
+        "commands_throughput_ratio_to_echo",
+    )
+    result.add("p50 at 250/s", "ms", "commands_p50_ms_at_250_per_s", "echo_p50_ms_at_250_per_s")
+    result.add(
+        "p99 at 250/s",
+        "ms",
+        "commands_p99_ms_at_250_per_s",
+        "echo_p99_ms_at_250_per_s",
+        "commands_p99_ratio_to_echo_p99_at_250_per_s",
+    )
+    result.add(
+        "CPU per call (write service + store / echo server)",
+        "ms",
+        "commands_system_cpu_ms_per_command",
+        "echo_server_cpu_ms_per_call",
+    )
+    result.add("system CPU at peak", "cores", "commands_system_cpu_cores_at_peak")
+    result.add("failed calls", "calls", "commands_errors")
+    result.latencies_ms = {
+        f"commands, {CONCURRENCY} in flight": peak.latencies_ms,
+        "commands at 250/s": paced.latencies_ms,
+        "echo at 250/s": echo_paced.latencies_ms,
+    }
+    result.throughput_series = {
+        "commands (closed loop)": rate_series(peak.completed_at),
+        "echo (closed loop)": rate_series(echo_peak.completed_at),
+    }
+    return result

@@ -1,0 +1,167 @@
+"""Queries through the read service, per read-service CPU-second, next to echo and raw finds.
+
+The read models are filled once per run: generated order lifecycles appended to the event
+store, then `python -m projector rebuild`. Each repetition: GetOrderSummary and
+ListCustomerOrders at full load (closed loop) with the read service's CPU metered, then at a
+fixed rate for latency; the echo service at full load with its own CPU metered; and the same
+reads done raw (find_one by _id, find of a customer's newest ten) with the same driver
+(pymongo async) from the bench process, with SecantusDB's CPU metered for both.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+
+import grpc
+from pymongo import AsyncMongoClient
+
+from bench.echo import echo_stub
+from bench.harness import CpuMeter, LoadResult, closed_loop, open_loop, percentile
+from bench.order_events import populate
+from bench.processes import (
+    Running,
+    echo_server,
+    eventstore,
+    read_service,
+    rebuild_read_models,
+    secantus,
+)
+from bench.results_model import ScenarioResult, median_metrics
+from bench.run_options import RunOptions
+from orders.v1 import query_service_pb2 as pb
+from orders.v1 import query_service_pb2_grpc as pb_grpc
+from orders_contracts.read_models import (
+    ACTIVE_POINTER_ID,
+    ORDER_SUMMARIES,
+    READ_MODEL_VERSIONS,
+    collection_name,
+)
+
+ORDERS: Final = 2000
+QUICK_ORDERS: Final = 500
+CONCURRENCY: Final = 32
+RATE: Final = 50.0
+DATABASE: Final = "bench_queries"
+NEWEST_FIRST: Final = [("created_at", -1), ("_id", -1)]
+
+
+async def _metered(
+    call: Callable[[], Awaitable[object]], pids: list[int], seconds: float
+) -> tuple[LoadResult, float]:
+    await closed_loop(call, CONCURRENCY, min(1.0, seconds))
+    meter = CpuMeter(pids)
+    meter.start()
+    load = await closed_loop(call, CONCURRENCY, seconds)
+    return load, meter.stop()
+
+
+async def _one_repetition(
+    service: Running, mongo: Running, orders: list[str], customers: list[str], seconds: float
+) -> tuple[dict[str, float], dict[str, list[float]]]:
+    rng = random.Random(11)
+    figures: dict[str, float] = {}
+    with echo_server() as echo:
+        async with grpc.aio.insecure_channel(echo.address) as channel:
+            stub = echo_stub(channel)
+            payload = pb.GetOrderSummaryRequest(order_id=orders[0]).SerializeToString()
+            load, cpu = await _metered(lambda: stub(payload), [echo.pid], seconds)
+            figures["echo_calls_per_s"] = load.per_second
+            figures["echo_calls_per_echo_cpu_s"] = load.operations / cpu
+    async with grpc.aio.insecure_channel(service.address) as channel:
+        queries = pb_grpc.QueryServiceStub(channel)
+
+        def summary() -> Awaitable[object]:
+            return queries.GetOrderSummary(pb.GetOrderSummaryRequest(order_id=rng.choice(orders)))
+
+        def listing() -> Awaitable[object]:
+            request = pb.ListCustomerOrdersRequest(customer_id=rng.choice(customers))
+            return queries.ListCustomerOrders(request)
+
+        calls = {"get_summary": summary, "list_customer_orders": listing}
+        latencies = {}
+        for name, call in calls.items():
+            load, cpu = await _metered(call, [service.pid], seconds)
+            figures[f"queries_{name}_per_s"] = load.per_second
+            figures[f"queries_{name}_per_cpu_s"] = load.operations / cpu
+            paced = await open_loop(call, RATE, seconds)
+            figures[f"queries_{name}_p50_ms_at_{RATE:.0f}_per_s"] = percentile(
+                paced.latencies_ms, 0.5
+            )
+            figures[f"queries_{name}_p99_ms_at_{RATE:.0f}_per_s"] = percentile(
+                paced.latencies_ms, 0.99
+            )
+            latencies[f"{name} at {RATE:.0f}/s"] = paced.latencies_ms
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo.address, tz_aware=True)
+    try:
+        db = client[DATABASE]
+        pointer = await db[READ_MODEL_VERSIONS].find_one({"_id": ACTIVE_POINTER_ID})
+        assert pointer is not None, "the rebuild left no active read-model version"
+        summaries = db[collection_name(ORDER_SUMMARIES, int(pointer["version"]))]
+
+        def find_one() -> Awaitable[object]:
+            return summaries.find_one({"_id": rng.choice(orders)})
+
+        async def find() -> object:
+            cursor = summaries.find({"customer_id": rng.choice(customers)})
+            return await cursor.sort(NEWEST_FIRST).limit(10).to_list()
+
+        for name, call in {"find_one": find_one, "find": find}.items():
+            load, cpu = await _metered(call, [mongo.pid], seconds)
+            figures[f"raw_{name}_per_s"] = load.per_second
+            figures[f"raw_{name}_mongo_cpu_ms_per_call"] = 1000 * cpu / load.operations
+    finally:
+        await client.close()
+    for name, raw in (("get_summary", "find_one"), ("list_customer_orders", "find")):
+        figures[f"queries_{name}_per_cpu_s_ratio_to_echo"] = (
+            figures[f"queries_{name}_per_cpu_s"] / figures["echo_calls_per_echo_cpu_s"]
+        )
+        figures[f"queries_{name}_ratio_to_raw_{raw}"] = (
+            figures[f"queries_{name}_per_s"] / figures[f"raw_{raw}_per_s"]
+        )
+    return figures, latencies
+
+
+async def run(options: RunOptions) -> ScenarioResult:
+    workdir, repetitions, seconds = options.workdir, options.repetitions, options.seconds
+    result = ScenarioResult("queries")
+    runs = []
+    latencies: dict[str, list[float]] = {}
+    with secantus(workdir / "mongo") as mongo:
+        with eventstore(workdir / "store") as store:
+            _, customers, orders = await populate(
+                store.address, QUICK_ORDERS if options.quick else ORDERS
+            )
+            rebuild_read_models(store.address, mongo.address, DATABASE)
+        with read_service(mongo.address, DATABASE) as service:
+            for repetition in range(repetitions):
+                figures, latencies = await _one_repetition(
+                    service, mongo, orders, customers, seconds
+                )
+                runs.append(figures)
+                print(f"  queries repetition {repetition + 1}: {figures}", flush=True)
+    result.metrics = median_metrics(runs)
+    rate = f"{RATE:.0f}"
+    for name, raw, label in (
+        ("get_summary", "find_one", "GetOrderSummary"),
+        ("list_customer_orders", "find", "ListCustomerOrders"),
+    ):
+        result.add(
+            f"{label} per read-service CPU-s (echo: per echo CPU-s)",
+            "calls/CPU-s",
+            f"queries_{name}_per_cpu_s",
+            "echo_calls_per_echo_cpu_s",
+            f"queries_{name}_per_cpu_s_ratio_to_echo",
+        )
+        result.add(
+            f"{label} throughput (raw {raw} with pymongo async)",
+            "calls/s",
+            f"queries_{name}_per_s",
+            f"raw_{raw}_per_s",
+            f"queries_{name}_ratio_to_raw_{raw}",
+        )
+        result.add(f"{label} p50 at {rate}/s", "ms", f"queries_{name}_p50_ms_at_{rate}_per_s")
+        result.add(f"{label} p99 at {rate}/s", "ms", f"queries_{name}_p99_ms_at_{rate}_per_s")
+    result.latencies_ms = latencies
+    return result
