@@ -324,6 +324,9 @@ class SubscriptionGroup:
             self._store.save_checkpoint(self.definition.key, position)
 
     def _next_wake(self, now: float) -> float | None:
+        room = len(self._fresh) < self.definition.settings.history_buffer_size
+        if self.consumers and room and not self._caught_up:
+            return 0.0  # consumers took what was read: read on after others had a turn
         delays: list[float] = []
         if self._timeouts:
             delays.append(self._timeouts[0][0] - now)

@@ -286,3 +286,16 @@ async def test_a_stream_subscription_starts_at_the_given_revision_and_follows_li
     await client.append_to_stream("s", current_version=2, events=[NewEvent(type="T", data=b"{}")])
     assert (await subscription.next()).stream_position == 3
     await subscription.stop()
+
+
+async def test_a_backlog_larger_than_the_history_buffer_flows_without_waiting_for_acks(
+    client: AsyncKurrentDBClient,
+) -> None:
+    await client.create_subscription_to_all("g", history_buffer_size=20, read_batch_size=10)
+    ids = await _append(client, 100)
+    subscription = await _read_all(client, "g", event_buffer_size=200)
+    # Before any ack, and well within the one-second clock of timeouts and checkpoints.
+    async with asyncio.timeout(2.5):
+        received = [(await subscription.next()).id for _ in ids]
+    assert received == ids
+    await subscription.stop()
