@@ -53,12 +53,17 @@ def order_summary(order: views_pb2.OrderSummary) -> Table:
             ("status", status_text(order.status)),
             ("customer", f"{order.customer_name} ({order.customer_id})"),
             ("total", format_money(order.total)),
-            ("items", f"{order.item_count} in {order.line_count} lines"),
+            ("items", _items(order)),
             ("payment", payment_text(order.payment_status)),
             ("placed", when(order.created_at)),
             ("updated", when(order.updated_at)),
         ],
     )
+
+
+def _items(order: views_pb2.OrderSummary) -> str:
+    lines = f" in {order.line_count} lines" if order.line_count > 1 else ""
+    return f"{order.item_count}{lines}"
 
 
 def order_details(order: views_pb2.OrderDetails) -> list[Table]:
