@@ -1,3 +1,4 @@
+# syntax=docker/dockerfile:1
 # One image for the three services; compose picks the process with `command`.
 # Stage 1 builds wheels for the project and every dependency, so the runtime stage
 # installs offline and carries no compiler, cache or source tree.
