@@ -16,7 +16,6 @@ from functools import partial
 from typing import Any
 
 import grpc
-from conftest import ReadService, running_read_service, settings_for
 from kurrentdbclient import AsyncKurrentDBClient
 from pymongo import AsyncMongoClient
 
@@ -29,6 +28,7 @@ from projector.consumer import BatchSettings, Consumer
 from projector.event_source import read_revisions
 from projector.subscription_group import GroupSettings
 from projector.versions import ensure_collections, ensure_pointer, read_pointer
+from tests.read_service.read_harness import ReadService, running_read_service, settings_for
 from write_service.server import build_server as build_write_server
 from write_service.settings import Settings as WriteSettings
 
@@ -108,7 +108,7 @@ async def running_stack(eventstore_uri: str, mongo_uri: str, database: str) -> A
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{write_port}")
     try:
         async with running_read_service(
-            read_mongo, projector_mongo, settings_for(database)
+            read_mongo, projector_mongo, settings_for(database, consistency_recheck_seconds=0.5)
         ) as reads:
             yield Stack(command_service_pb2_grpc.CommandServiceStub(channel), reads, eventstore)
     finally:

@@ -37,12 +37,9 @@ class MongoProcess:
                 time.sleep(0.05)
         raise TimeoutError(f"secantusd-py did not listen on {self.port}")
 
-    def stop(self) -> None:
+    def kill(self) -> None:
+        """Stop abruptly, as a crash or a lost network would."""
         if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+            self._process.kill()
+            self._process.wait()
         self._process = None

@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from google.protobuf.timestamp_pb2 import Timestamp
+
 from orders_contracts.codec import encode_event
 from orders_contracts.events import (
     CustomerRegistered,
@@ -123,3 +125,33 @@ def random_lifecycles(
             history.deliver(order_id, later + timedelta(hours=2))
         if path in ("cancel", "pay-cancel"):
             history.cancel(order_id, later + timedelta(hours=3))
+
+
+def place_customer_orders(history: History, customer_id: str, count: int, prefix: str) -> None:
+    for index in range(count):
+        # Three orders share each second, so the order id has to break ties.
+        history.place(f"{prefix}-{index:03d}", customer_id, START + timedelta(seconds=index // 3))
+
+
+def final_status(history: History) -> dict[str, tuple[str, datetime]]:
+    """Each order's current status and creation time, folded from the events by the test."""
+    status: dict[str, tuple[str, datetime]] = {}
+    for event in history.events():
+        match event:
+            case OrderPlaced():
+                status[event.order_id] = ("PLACED", event.placed_at)
+            case PaymentProcessed():
+                status[event.order_id] = ("PAID", status[event.order_id][1])
+            case OrderShipped():
+                status[event.order_id] = ("SHIPPED", status[event.order_id][1])
+            case OrderDelivered():
+                status[event.order_id] = ("DELIVERED", status[event.order_id][1])
+            case OrderCancelled():
+                status[event.order_id] = ("CANCELLED", status[event.order_id][1])
+    return status
+
+
+def timestamp(moment: datetime) -> Timestamp:
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    return stamp

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from order_history import History
 from pymongo import AsyncMongoClient
 
 from projector.batch_writer import BatchWriter
@@ -20,6 +19,7 @@ from projector.envelope import Envelope
 from projector.event_source import Lag
 from projector.progress import record_progress
 from projector.versions import active_version
+from tests.read_service.order_history import History
 
 Doc = dict[str, Any]
 

@@ -7,8 +7,6 @@ import random
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
-from full_stack import Stack, key, money, place, register, running_stack, wait_for
-
 from orders.v1 import command_service_pb2 as cmd
 from orders.v1 import consistency_pb2, types_pb2
 from orders.v1 import query_service_pb2 as pb
@@ -18,6 +16,15 @@ from orders_contracts.events import (
     OrderPlaced,
     OrderShipped,
     PaymentProcessed,
+)
+from tests.read_service.full_stack import (
+    Stack,
+    key,
+    money,
+    place,
+    register,
+    running_stack,
+    wait_for,
 )
 
 

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
-from conftest import ReadService
-from google.protobuf.timestamp_pb2 import Timestamp
-from order_history import START, History, random_lifecycles
+from datetime import timedelta
 
 from orders.v1 import query_service_pb2 as pb
 from orders.v1 import types_pb2
 from orders_contracts.events import (
-    OrderCancelled,
-    OrderDelivered,
     OrderPlaced,
-    OrderShipped,
-    PaymentProcessed,
 )
-
-
-def place_customer_orders(history: History, customer_id: str, count: int, prefix: str) -> None:
-    for index in range(count):
-        # Three orders share each second, so the order id has to break ties.
-        history.place(f"{prefix}-{index:03d}", customer_id, START + timedelta(seconds=index // 3))
+from tests.read_service.order_history import (
+    START,
+    History,
+    final_status,
+    place_customer_orders,
+    random_lifecycles,
+    timestamp,
+)
+from tests.read_service.read_harness import ReadService
 
 
 async def walk_customer_orders(
@@ -125,30 +120,6 @@ async def test_a_customer_without_orders_gets_an_empty_list(read_service: ReadSe
 
     assert list(response.orders) == []
     assert response.next_page_token == ""
-
-
-def final_status(history: History) -> dict[str, tuple[str, datetime]]:
-    """Each order's current status and creation time, folded from the events by the test."""
-    status: dict[str, tuple[str, datetime]] = {}
-    for event in history.events():
-        match event:
-            case OrderPlaced():
-                status[event.order_id] = ("PLACED", event.placed_at)
-            case PaymentProcessed():
-                status[event.order_id] = ("PAID", status[event.order_id][1])
-            case OrderShipped():
-                status[event.order_id] = ("SHIPPED", status[event.order_id][1])
-            case OrderDelivered():
-                status[event.order_id] = ("DELIVERED", status[event.order_id][1])
-            case OrderCancelled():
-                status[event.order_id] = ("CANCELLED", status[event.order_id][1])
-    return status
-
-
-def timestamp(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
 
 
 async def test_list_orders_filters_by_status_and_creation_time_across_pages(

@@ -9,13 +9,13 @@ from datetime import timedelta
 
 import grpc
 import pytest
-from conftest import ReadService, running_read_service, settings_for
-from order_history import START, Token
 from pymongo import AsyncMongoClient
-from rich_errors import rich_error
 
 from orders.v1 import consistency_pb2, types_pb2
 from orders.v1 import query_service_pb2 as pb
+from tests.read_service.order_history import START, Token
+from tests.read_service.read_harness import ReadService, running_read_service, settings_for
+from tests.read_service.rich_errors import rich_error
 
 WAIT = consistency_pb2.STALENESS_POLICY_WAIT
 ALLOW_STALE = consistency_pb2.STALENESS_POLICY_ALLOW_STALE
@@ -48,14 +48,15 @@ async def test_a_waiting_read_answers_as_soon_as_the_projection_reaches_the_toke
 
     projection = asyncio.create_task(project_later(read_service, 0.3))
     response = await read_service.stub.GetOrderSummary(
-        pb.GetOrderSummaryRequest(order_id="o-1", consistency=consistency(paid, WAIT)), timeout=5
+        pb.GetOrderSummaryRequest(order_id="o-1", consistency=consistency(paid, WAIT)), timeout=20
     )
     answered = time.monotonic()
 
     assert response.order.status == types_pb2.ORDER_STATUS_PAID
     assert not response.read_metadata.stale
     assert response.read_metadata.projected_stream_revision == paid.revision
-    assert answered - await projection < 0.4
+    # Woken by the change stream: the safety recheck (30 s in tests) never fires here.
+    assert answered - await projection < 3
 
 
 async def test_a_waiting_read_of_a_new_order_finds_it_once_projected(
@@ -66,7 +67,7 @@ async def test_a_waiting_read_of_a_new_order_finds_it_once_projected(
 
     response = await read_service.stub.GetOrderDetails(
         pb.GetOrderDetailsRequest(order_id="o-1", consistency=consistency(placed, WAIT)),
-        timeout=5,
+        timeout=20,
     )
 
     await projection
@@ -97,7 +98,7 @@ async def test_a_waiting_read_fails_with_deadline_exceeded_when_the_token_is_not
     assert error.metadata["min_revision"] == "1"
     assert error.metadata["min_commit_position"] == str(paid.commit_position)
     assert int(error.metadata["projected_commit_position"]) < paid.commit_position
-    assert 0.4 < time.monotonic() - started < 1.5
+    assert 0.4 < time.monotonic() - started < 3
 
 
 async def test_an_allow_stale_read_answers_at_once_and_says_it_is_stale(
@@ -111,7 +112,7 @@ async def test_an_allow_stale_read_answers_at_once_and_says_it_is_stale(
 
     response = await read_service.stub.GetOrderSummary(
         pb.GetOrderSummaryRequest(order_id="o-1", consistency=consistency(paid, ALLOW_STALE)),
-        timeout=5,
+        timeout=20,
     )
 
     assert time.monotonic() - started < 1
@@ -137,23 +138,23 @@ async def test_listings_stats_and_analytics_wait_for_the_tokens_stream(
     calls = [
         read_service.stub.ListCustomerOrders(
             pb.ListCustomerOrdersRequest(customer_id="c-1", consistency=consistency(placed, WAIT)),
-            timeout=5,
+            timeout=20,
         ),
         read_service.stub.ListOrders(
-            pb.ListOrdersRequest(consistency=consistency(placed, WAIT)), timeout=5
+            pb.ListOrdersRequest(consistency=consistency(placed, WAIT)), timeout=20
         ),
         read_service.stub.GetCustomer(
             pb.GetCustomerRequest(customer_id="c-1", consistency=consistency(registered, WAIT)),
-            timeout=5,
+            timeout=20,
         ),
         read_service.stub.GetOrderStats(
-            pb.GetOrderStatsRequest(consistency=consistency(placed, WAIT)), timeout=5
+            pb.GetOrderStatsRequest(consistency=consistency(placed, WAIT)), timeout=20
         ),
         read_service.stub.GetSalesAnalytics(
             pb.GetSalesAnalyticsRequest(
                 start_date=day, end_date=day, consistency=consistency(placed, WAIT)
             ),
-            timeout=5,
+            timeout=20,
         ),
     ]
     projection = asyncio.create_task(project_later(read_service, 0.3))
@@ -187,7 +188,7 @@ async def test_many_waiting_reads_are_woken_by_one_projection_with_polling_inste
                     pb.GetOrderSummaryRequest(
                         order_id=f"o-{n}", consistency=consistency(token, WAIT)
                     ),
-                    timeout=5,
+                    timeout=20,
                 )
                 for n, token in enumerate(tokens)
             )
@@ -196,5 +197,5 @@ async def test_many_waiting_reads_are_woken_by_one_projection_with_polling_inste
 
         assert service.server.watcher.mode == "poll"
         assert sorted(r.order.order_id for r in responses) == sorted(f"o-{n}" for n in range(40))
-        assert answered - await projection < 0.5
+        assert answered - await projection < 3
     await mongo_client.drop_database(mongo_db_name)

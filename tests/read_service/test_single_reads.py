@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import ReadService
-from order_history import START
-
 from orders.v1 import query_service_pb2 as pb
 from orders.v1 import types_pb2
+from tests.read_service.order_history import START
+from tests.read_service.read_harness import ReadService
 
 
 async def test_an_order_summary_shows_the_order_as_projected(read_service: ReadService) -> None:

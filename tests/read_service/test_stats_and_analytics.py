@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, timedelta
 
-from conftest import ReadService
-from order_history import START, History, random_lifecycles
-from test_paging import final_status, timestamp
-
 from orders.v1 import query_service_pb2 as pb
 from orders.v1 import types_pb2
 from orders_contracts.events import OrderPlaced
+from tests.read_service.order_history import (
+    START,
+    History,
+    final_status,
+    random_lifecycles,
+    timestamp,
+)
+from tests.read_service.read_harness import ReadService
 
 
 def totals_by_order(history: History) -> dict[str, tuple[str, str, int, datetime]]:

@@ -10,13 +10,13 @@ from typing import Any
 
 import grpc
 import pytest
-from conftest import running_read_service, settings_for
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from mongo_process import MongoProcess
 from pymongo import AsyncMongoClient
-from rich_errors import rich_error
 
 from orders.v1 import query_service_pb2 as pb
+from tests.read_service.mongo_process import MongoProcess
+from tests.read_service.read_harness import running_read_service, settings_for
+from tests.read_service.rich_errors import rich_error
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
@@ -27,7 +27,7 @@ def own_mongo(tmp_path: Path) -> Iterator[MongoProcess]:
     process = MongoProcess(tmp_path / "secantus")
     process.start()
     yield process
-    process.stop()
+    process.kill()
 
 
 async def health_becomes(
@@ -58,7 +58,7 @@ async def test_a_lost_mongodb_makes_calls_unavailable_and_health_recovers_by_its
             await health_becomes(health, SERVING)
             request = pb.GetOrderSummaryRequest(order_id="o-1")
 
-            own_mongo.stop()
+            own_mongo.kill()
             with pytest.raises(grpc.aio.AioRpcError) as caught:
                 await service.stub.GetOrderSummary(request, timeout=5)
             await health_becomes(health, NOT_SERVING)
