@@ -33,6 +33,10 @@ AfterWrite = Callable[[BatchChanges], Awaitable[None]]
 INFRASTRUCTURE_ERRORS = (PyMongoError, KurrentDBClientError, OSError)
 
 
+class SubscriptionEndedError(Exception):
+    """The server ended the subscription stream."""
+
+
 @dataclass(frozen=True)
 class BatchSettings:
     max_size: int = 500
@@ -85,6 +89,16 @@ class Consumer:
         self._stopping.set()
 
     async def run(self) -> None:
+        """Consume until stop(); a lost subscription or store is reconnected after a pause."""
+        while not self._stopping.is_set():
+            try:
+                await self._consume()
+            except (*INFRASTRUCTURE_ERRORS, SubscriptionEndedError) as error:
+                log.warning("subscription lost, reconnecting", error=repr(error))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), self._retry_backoff)
+
+    async def _consume(self) -> None:
         await ensure_group(self._eventstore, self._group)
         subscription = await self._eventstore.read_subscription_to_all(
             self._group.name, event_buffer_size=self._batch.max_size * 2
@@ -103,15 +117,16 @@ class Consumer:
                     {batch_task, stop_task, reader}, return_when=asyncio.FIRST_COMPLETED
                 )
                 stop_task.cancel()
-                if batch_task not in done:
-                    batch_task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await batch_task
-                    if reader in done:
-                        reader.result()  # the subscription ended: surface why
-                        return
-                    break
-                await self._handle(subscription, batch_task.result())
+                if batch_task in done:
+                    await self._handle(subscription, batch_task.result())
+                    continue
+                # Events taken but not handled are not acked: the group redelivers them.
+                batch_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await batch_task
+                if reader in done:
+                    reader.result()
+                    raise SubscriptionEndedError(self._group.name)
         finally:
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -91,8 +91,7 @@ class HeadTracker:
 
     async def lag(self, position: int, position_at: datetime | None) -> Lag:
         now = time.monotonic()
-        stale = now - self._read_at >= self._interval
-        if self._head is None or (stale and position >= self._head.commit_position) or stale:
+        if self._head is None or now - self._read_at >= self._interval:
             self._head = await self._read_head()
             self._read_at = now
         head = self._head
