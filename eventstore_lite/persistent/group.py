@@ -85,7 +85,8 @@ class SubscriptionGroup:
         self._fresh: deque[Message] = deque()
         self._retry: deque[Message] = deque()
         self._outstanding: dict[uuid.UUID, Message] = {}
-        self._timeouts: deque[tuple[int, Message, int]] = deque()
+        # (deadline, ack id, delivery): no reference, so an acknowledged message is freed at once.
+        self._timeouts: deque[tuple[int, uuid.UUID, int]] = deque()
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._caught_up = False
@@ -231,13 +232,11 @@ class SubscriptionGroup:
         parks: list[tuple[Message, str]] = []
         timeouts = self._timeouts
         while timeouts and timeouts[0][0] <= now:
-            _, message, delivery = timeouts.popleft()
-            if (
-                message.deliveries != delivery
-                or self._outstanding.get(message.ack_id) is not message
-            ):
+            _, ack_id, delivery = timeouts.popleft()
+            message = self._outstanding.get(ack_id)
+            if message is None or message.deliveries != delivery:
                 continue
-            del self._outstanding[message.ack_id]
+            del self._outstanding[ack_id]
             self._release(message)
             self._retry_or_park(message, parks)
         self._park(parks)
@@ -252,10 +251,14 @@ class SubscriptionGroup:
             return
         self._read_head = head
         source, tracker = self._source, self._tracker
+        limit = max(1, settings.read_batch_size)
         for _ in range(_PAGES_PER_TURN):
-            wanted = min(max(1, settings.read_batch_size), room)
-            page = source.read(self._cursor, wanted)
+            page = source.read(self._cursor, limit)
             for record in page:
+                if room <= 0:
+                    # The rest of the page is read again once consumers make room.
+                    self._caught_up = False
+                    return
                 position = source.position_of(record)
                 if source.wanted(record):
                     event, link = self._resolve(record)
@@ -264,10 +267,9 @@ class SubscriptionGroup:
                     room -= 1
                 else:
                     tracker.skip(position)
-            if page:
-                self._cursor = source.position_of(page[-1]) + 1
-            self._caught_up = len(page) < wanted
-            if self._caught_up or room <= 0:
+                self._cursor = position + 1
+            self._caught_up = len(page) < limit
+            if self._caught_up:
                 return
         self._wake.set()
 
@@ -315,7 +317,7 @@ class SubscriptionGroup:
         # Expiry is checked on a whole-second clock like the real server's, so an ack that
         # the client batches for a moment still beats a very short timeout.
         deadline = math.ceil(now + self._timeout)
-        self._timeouts.append((deadline, message, message.deliveries))
+        self._timeouts.append((deadline, message.ack_id, message.deliveries))
         consumer.outbox.put_nowait(encode(message, consumer.structured_ids))
 
     def _checkpoint(self, now: float, time_check: bool) -> None:
