@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from dev_process import READY_LINE, DevPorts, DevStack, start_dev, stop_quietly
+
+from tests.cli.dev_process import READY_LINE, DevPorts, DevStack, start_dev, stop_quietly
 
 
 @pytest.fixture(scope="session")

@@ -9,9 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dev_process import READY_LINE, DevPorts, DevStack, start_dev, stop_quietly
-
 from orders_cli.exit_codes import ExitCode
+from tests.cli.dev_process import READY_LINE, DevPorts, DevStack, start_dev, stop_quietly
 
 PROCESSES = ("event store", "SecantusDB", "write service", "projector", "read service")
 

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dev_process import DevStack
 
 from orders_cli.__main__ import main
 from orders_cli.demo_data import Path as LifecyclePath
 from orders_cli.demo_data import plan_demo
 from orders_cli.exit_codes import ExitCode
+from tests.cli.dev_process import DevStack
 
 
 def orders(

@@ -12,10 +12,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from dev_process import DevStack
 
 from orders_cli.__main__ import main
 from orders_cli.exit_codes import ExitCode
+from tests.cli.dev_process import DevStack
 
 CLIENT = Path(__file__).resolve().parents[2] / "clients" / "typescript"
 BIN = CLIENT / "node_modules" / ".bin"
