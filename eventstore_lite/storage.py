@@ -18,39 +18,43 @@ API contract (stable; `eventstore_lite.persistent` codes against it):
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
 import sqlite3
 import time
-import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
+from eventstore_lite import log_reader
 from eventstore_lite.errors import (
     AppendTooLarge,
     StreamDeleted,
     StreamNotFound,
-    WrongExpectedRevision,
 )
 from eventstore_lite.filters import EventFilter
+from eventstore_lite.log_rows import Row, event_rows, metadata_row
 from eventstore_lite.records import (
     DELETED_TRUNCATE_BEFORE,
-    JSON_CONTENT_TYPE,
     AppendResult,
     ExpectedRevision,
     ProposedEvent,
     RecordedEvent,
     StreamState,
-    expected_as_int,
 )
 from eventstore_lite.schema import open_database
+from eventstore_lite.stream_state import (
+    StreamStatus,
+    check_deletable,
+    check_expected,
+    check_tombstonable,
+    metadata_stream_of,
+    parse_metadata,
+    truncate_before_of,
+)
 
 __all__ = ["EventFilter", "EventStorage", "RecordedEvent"]
 
 DATABASE_FILE = "eventstore.sqlite3"
 DEFAULT_MAX_APPEND_SIZE = 1024 * 1024
-METADATA_EVENT_TYPE = "$metadata"
-_COLUMNS = "stream_name, revision, position, event_id, type, data, metadata, content_type, created"
 _INSERT = (
     "INSERT INTO events (position, stream_name, revision, event_id, type, content_type,"
     " data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -63,29 +67,8 @@ _UPSERT_STREAM = (
 _SCAN_PAGE = 512
 
 
-@dataclass(slots=True)
-class _Stream:
-    last_revision: int
-    truncate_before: int
-    tombstoned: bool
-
-    @property
-    def visible(self) -> bool:
-        return 0 <= self.truncate_before <= self.last_revision
-
-    @property
-    def soft_deleted(self) -> bool:
-        return self.last_revision >= 0 and not self.visible
-
-
-def _to_event(row: tuple[str, int, int, bytes, str, bytes, bytes, str, int]) -> RecordedEvent:
-    return RecordedEvent(
-        row[0], row[1], row[2], uuid.UUID(bytes=row[3]), row[4], row[5], row[6], row[7], row[8]
-    )
-
-
-def metadata_stream_of(stream_name: str) -> str:
-    return "$$" + stream_name
+def _now() -> int:
+    return time.time_ns() // 100
 
 
 class EventStorage:
@@ -93,7 +76,7 @@ class EventStorage:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.connection: sqlite3.Connection = open_database(str(data_dir / DATABASE_FILE))
         self.max_append_size = max_append_size
-        self._streams: dict[str, _Stream] = {}
+        self._streams: dict[str, StreamStatus] = {}
         row = self.connection.execute("SELECT MAX(position) FROM events").fetchone()
         self._head: int = row[0] or 0
         self._appended = asyncio.Event()
@@ -103,8 +86,10 @@ class EventStorage:
     def _write_initial_system_event(self) -> None:
         # The real server's $all never starts with a user event; clients (and the official
         # test suite) expect system events there, which default filters then exclude.
-        rows, _ = self._metadata_rows("$scavenges", {"$maxAge": 2592000}, 0, time.time_ns() // 100)
-        self._commit(rows, {})
+        with self._transaction():
+            rows = [self._metadata_row("$scavenges", {"$maxAge": 2592000}, 1, _now())]
+            statuses = self._insert(rows, {})
+        self._applied(rows, statuses)
 
     def close(self) -> None:
         self.connection.close()
@@ -116,43 +101,37 @@ class EventStorage:
         while self._head <= after_position:
             await self._appended.wait()
 
-    def _notify(self) -> None:
-        appended, self._appended = self._appended, asyncio.Event()
-        appended.set()
-
-    # -- stream state -------------------------------------------------------------------
-
-    def _stream(self, name: str) -> _Stream:
-        state = self._streams.get(name)
-        if state is None:
-            row = self.connection.execute(
-                "SELECT last_revision, truncate_before, tombstoned FROM streams WHERE name = ?",
-                (name,),
-            ).fetchone()
-            if row is None:
-                return _Stream(-1, 0, False)
-            state = _Stream(row[0], row[1], bool(row[2]))
-            self._streams[name] = state
-        return state
-
     def stream_revision(self, name: str) -> int:
         """The last revision written to the stream, -1 if none (deleted or not)."""
-        return self._stream(name).last_revision
+        return self._status(name).last_revision
 
-    def _check_expected(self, name: str, state: _Stream, expected: ExpectedRevision) -> None:
-        last = state.last_revision
-        if expected is StreamState.ANY:
-            return
-        if expected is StreamState.NO_STREAM:
-            ok = last == -1 or state.soft_deleted
-        elif expected is StreamState.STREAM_EXISTS:
-            ok = state.visible
-        else:
-            ok = expected == last
-        if not ok:
-            raise WrongExpectedRevision(name, expected_as_int(expected), last)
+    def _status(self, name: str) -> StreamStatus:
+        status = self._streams.get(name)
+        if status is None:
+            last = self.connection.execute(
+                "SELECT MAX(revision) FROM events WHERE stream_name = ?", (name,)
+            ).fetchone()[0]
+            row = self.connection.execute(
+                "SELECT truncate_before, tombstoned FROM streams WHERE name = ?", (name,)
+            ).fetchone()
+            if last is None and row is None:
+                return StreamStatus(-1, 0, False)
+            truncate_before, tombstoned = row if row is not None else (0, 0)
+            status = StreamStatus(-1 if last is None else last, truncate_before, bool(tombstoned))
+            self._streams[name] = status
+        return status
 
-    # -- writes --------------------------------------------------------------------------
+    # -- writes: one BEGIN IMMEDIATE ... COMMIT each; memory changes only after COMMIT --
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
 
     def append(
         self, stream_name: str, expected: ExpectedRevision, events: Sequence[ProposedEvent]
@@ -160,24 +139,23 @@ class EventStorage:
         size = sum(len(e.data) + len(e.metadata) for e in events)
         if size > self.max_append_size:
             raise AppendTooLarge(size, self.max_append_size)
-        state = self._stream(stream_name)
-        if state.tombstoned:
+        status = self._status(stream_name)
+        if status.tombstoned:
             raise StreamDeleted(stream_name)
-        if events:
-            retried = self._earlier_append(stream_name, state, expected, events)
+        with self._transaction():
+            retried = self._earlier_append(stream_name, expected, events) if events else None
             if retried is not None:
                 return retried
-        self._check_expected(stream_name, state, expected)
-        if not events:
-            return AppendResult(state.last_revision, self._head)
-        return self._write(stream_name, state, events)
+            check_expected(stream_name, status, expected)
+            if not events:
+                return AppendResult(status.last_revision, self._head)
+            rows = self._append_rows(stream_name, status, events)
+            statuses = self._insert(rows, {})
+        self._applied(rows, statuses)
+        return AppendResult(rows[-1][2], rows[-1][0])
 
     def _earlier_append(
-        self,
-        stream_name: str,
-        state: _Stream,
-        expected: ExpectedRevision,
-        events: Sequence[ProposedEvent],
+        self, stream_name: str, expected: ExpectedRevision, events: Sequence[ProposedEvent]
     ) -> AppendResult | None:
         """The result of an earlier append of the same event ids, if this is a retry."""
         row = self.connection.execute(
@@ -200,133 +178,83 @@ class EventStorage:
             return None
         return AppendResult(first + len(events) - 1, rows[-1][1])
 
-    def _write(
-        self, stream_name: str, state: _Stream, events: Sequence[ProposedEvent]
-    ) -> AppendResult:
-        created = time.time_ns() // 100
-        position = self._head
-        revision = state.last_revision
-        rows: list[tuple[int, str, int, bytes, str, str, bytes, bytes, int]] = []
-        truncate_before = state.truncate_before
-        if state.soft_deleted:
-            truncate_before = revision + 1
-            meta_rows, position = self._metadata_rows(
-                stream_name, {"$tb": truncate_before}, position, created
-            )
-            rows.extend(meta_rows)
-        for event in events:
-            position += 1
-            revision += 1
-            rows.append(
-                (
-                    position,
-                    stream_name,
-                    revision,
-                    event.event_id.bytes,
-                    event.type,
-                    event.content_type,
-                    event.data,
-                    event.metadata,
-                    created,
-                )
-            )
-        new_state = _Stream(revision, truncate_before, False)
-        self._commit(rows, {stream_name: new_state})
-        return AppendResult(revision, position)
+    def _append_rows(
+        self, stream_name: str, status: StreamStatus, events: Sequence[ProposedEvent]
+    ) -> list[Row]:
+        created = _now()
+        rows: list[Row] = []
+        if status.soft_deleted:
+            # Writing to a soft-deleted stream revives it from its next revision on.
+            revived = {"$tb": status.last_revision + 1}
+            rows.append(self._metadata_row(stream_name, revived, self._head + 1, created))
+        after_position = rows[-1][0] if rows else self._head
+        rows += event_rows(stream_name, status.last_revision, after_position, events, created)
+        return rows
 
-    def _metadata_rows(
-        self, stream_name: str, changes: dict[str, object], position: int, created: int
-    ) -> tuple[list[tuple[int, str, int, bytes, str, str, bytes, bytes, int]], int]:
-        """Rows that rewrite the stream's metadata with `changes` merged in."""
+    def _metadata_row(
+        self, stream_name: str, changes: Mapping[str, object], position: int, created: int
+    ) -> Row:
+        """The row that rewrites the stream's metadata with `changes` merged in."""
         meta_name = metadata_stream_of(stream_name)
-        meta_state = self._stream(meta_name)
+        meta_last = self._status(meta_name).last_revision
         current: dict[str, object] = {}
-        if meta_state.last_revision >= 0:
+        if meta_last >= 0:
             row = self.connection.execute(
                 "SELECT data FROM events WHERE stream_name = ? AND revision = ?",
-                (meta_name, meta_state.last_revision),
+                (meta_name, meta_last),
             ).fetchone()
-            current = _parse_metadata(row[0])
+            current = parse_metadata(row[0])
         current.update(changes)
-        data = json.dumps(current, separators=(",", ":")).encode()
-        row_ = (
-            position + 1,
-            meta_name,
-            meta_state.last_revision + 1,
-            uuid.uuid4().bytes,
-            METADATA_EVENT_TYPE,
-            JSON_CONTENT_TYPE,
-            data,
-            b"",
-            created,
-        )
-        return [row_], position + 1
+        return metadata_row(meta_name, meta_last + 1, position, current, created)
 
-    def _commit(
-        self,
-        rows: list[tuple[int, str, int, bytes, str, str, bytes, bytes, int]],
-        states: dict[str, _Stream],
-    ) -> None:
-        updates = dict(states)
+    def _insert(self, rows: list[Row], changed: dict[str, StreamStatus]) -> dict[str, StreamStatus]:
+        """Insert rows inside the open transaction; returns every stream's new status.
+        Only `$tb` and tombstones go to the streams table: revisions come from the events."""
+        statuses = dict(changed)
         for row in rows:
             name = row[1]
-            if name not in updates:
-                old = self._stream(name)
-                updates[name] = _Stream(row[2], old.truncate_before, old.tombstoned)
-            elif updates[name].last_revision < row[2]:
-                updates[name].last_revision = row[2]
+            current = statuses.get(name) or self._status(name)
+            statuses[name] = StreamStatus(row[2], current.truncate_before, current.tombstoned)
             if name.startswith("$$"):
                 target = name[2:]
-                base = updates.get(target) or self._stream(target)
-                tb = _truncate_before(row[6])
-                updates[target] = _Stream(base.last_revision, tb, base.tombstoned)
-        connection = self.connection
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            if rows:
-                connection.executemany(_INSERT, rows)
-            connection.executemany(
-                _UPSERT_STREAM,
-                [
-                    (name, s.last_revision, s.truncate_before, int(s.tombstoned))
-                    for name, s in updates.items()
-                ],
-            )
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        self._streams.update(updates)
+                base = statuses.get(target) or self._status(target)
+                tb = truncate_before_of(row[6])
+                statuses[target] = StreamStatus(base.last_revision, tb, base.tombstoned)
+        persisted = [
+            (name, s.last_revision, s.truncate_before, int(s.tombstoned))
+            for name, s in statuses.items()
+            if (s.truncate_before, s.tombstoned) != _flags(self._status(name))
+        ]
+        if rows:
+            self.connection.executemany(_INSERT, rows)
+        if persisted:
+            self.connection.executemany(_UPSERT_STREAM, persisted)
+        return statuses
+
+    def _applied(self, rows: list[Row], statuses: dict[str, StreamStatus]) -> None:
+        self._streams.update(statuses)
         if rows:
             self._head = rows[-1][0]
-            self._notify()
+            appended, self._appended = self._appended, asyncio.Event()
+            appended.set()
 
     def delete_stream(self, stream_name: str, expected: ExpectedRevision) -> int:
         """Soft delete; returns the commit position of the metadata event written."""
-        state = self._stream(stream_name)
-        if state.tombstoned:
-            raise StreamDeleted(stream_name)
-        if state.last_revision == -1:
-            raise WrongExpectedRevision(stream_name, expected_as_int(expected), -1)
-        if state.soft_deleted and expected is StreamState.STREAM_EXISTS:
-            raise StreamDeleted(stream_name)
-        self._check_expected(stream_name, state, expected)
-        rows, position = self._metadata_rows(
-            stream_name, {"$tb": DELETED_TRUNCATE_BEFORE}, self._head, time.time_ns() // 100
-        )
-        self._commit(rows, {})
-        return position
+        check_deletable(stream_name, self._status(stream_name), expected)
+        deleted = {"$tb": DELETED_TRUNCATE_BEFORE}
+        with self._transaction():
+            rows = [self._metadata_row(stream_name, deleted, self._head + 1, _now())]
+            statuses = self._insert(rows, {})
+        self._applied(rows, statuses)
+        return rows[-1][0]
 
     def tombstone_stream(self, stream_name: str, expected: ExpectedRevision) -> int:
-        state = self._stream(stream_name)
-        if state.tombstoned:
-            raise StreamDeleted(stream_name)
-        if state.last_revision == -1:
-            if expected not in (StreamState.ANY, StreamState.NO_STREAM):
-                raise WrongExpectedRevision(stream_name, expected_as_int(expected), -1)
-        else:
-            self._check_expected(stream_name, state, expected)
-        self._commit([], {stream_name: _Stream(state.last_revision, state.truncate_before, True)})
+        status = self._status(stream_name)
+        check_tombstonable(stream_name, status, expected)
+        tombstoned = StreamStatus(status.last_revision, status.truncate_before, True)
+        with self._transaction():
+            statuses = self._insert([], {stream_name: tombstoned})
+        self._applied([], statuses)
         return self._head
 
     # -- reads ---------------------------------------------------------------------------
@@ -334,43 +262,29 @@ class EventStorage:
     def read_stream(
         self, stream_name: str, from_revision: int | None, backwards: bool, limit: int
     ) -> list[RecordedEvent]:
-        if stream_name.startswith("$$") and self._stream(stream_name[2:]).tombstoned:
+        if stream_name.startswith("$$") and self._status(stream_name[2:]).tombstoned:
             raise StreamDeleted(stream_name[2:])
-        state = self._stream(stream_name)
-        if state.tombstoned:
+        status = self._status(stream_name)
+        if status.tombstoned:
             raise StreamDeleted(stream_name)
-        if not state.visible:
+        if not status.visible:
             raise StreamNotFound(stream_name)
-        limit = min(limit, 2**62)
         if backwards:
-            top = state.last_revision if from_revision is None else from_revision
-            sql = (
-                f"SELECT {_COLUMNS} FROM events WHERE stream_name = ? AND revision <= ?"
-                " AND revision >= ? ORDER BY revision DESC LIMIT ?"
+            top = status.last_revision if from_revision is None else from_revision
+            return log_reader.stream_backwards(
+                self.connection, stream_name, top, status.truncate_before, limit
             )
-            params: tuple[object, ...] = (stream_name, top, state.truncate_before, limit)
-        else:
-            bottom = max(from_revision or 0, state.truncate_before)
-            sql = (
-                f"SELECT {_COLUMNS} FROM events WHERE stream_name = ? AND revision >= ?"
-                " ORDER BY revision LIMIT ?"
-            )
-            params = (stream_name, bottom, limit)
-        return [_to_event(r) for r in self.connection.execute(sql, params)]
+        bottom = max(from_revision or 0, status.truncate_before)
+        return log_reader.stream_forwards(self.connection, stream_name, bottom, limit)
 
     def scan_all(
         self, from_position: int | None, backwards: bool, limit: int
     ) -> list[RecordedEvent]:
         """Unfiltered `$all` read; same position rules as `read_all`."""
-        limit = min(limit, 2**62)
         if backwards:
-            top = 2**62 if from_position is None else from_position
-            sql = f"SELECT {_COLUMNS} FROM events WHERE position < ? ORDER BY position DESC LIMIT ?"
-            params = (top, limit)
-        else:
-            sql = f"SELECT {_COLUMNS} FROM events WHERE position >= ? ORDER BY position LIMIT ?"
-            params = (from_position or 0, limit)
-        return [_to_event(r) for r in self.connection.execute(sql, params)]
+            before = log_reader.NO_LIMIT if from_position is None else from_position
+            return log_reader.all_backwards(self.connection, before, limit)
+        return log_reader.all_forwards(self.connection, from_position or 0, limit)
 
     def read_all(
         self,
@@ -393,14 +307,5 @@ class EventStorage:
         return found[:limit]
 
 
-def _parse_metadata(data: bytes) -> dict[str, object]:
-    try:
-        parsed = json.loads(data)
-    except ValueError:
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
-
-
-def _truncate_before(data: bytes) -> int:
-    value = _parse_metadata(data).get("$tb", 0)
-    return value if isinstance(value, int) else 0
+def _flags(status: StreamStatus) -> tuple[int, bool]:
+    return status.truncate_before, status.tombstoned
