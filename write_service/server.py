@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -43,11 +42,12 @@ class WriteServer:
     async def stop(self, grace: float | None) -> None:
         """Refuse new calls, let calls in flight finish for up to ``grace`` seconds, then stop."""
         await self.health.enter_graceful_shutdown()
-        if self._probing is not None:
-            self._probing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._probing
+        self.probe.stop()
         await self.grpc_server.stop(grace)
+        if self._probing is not None:
+            # A probe call in flight ends within its timeout; never wait on it for longer.
+            await asyncio.wait({self._probing}, timeout=self.probe.timeout + 1)
+            self._probing.cancel()
 
     async def wait_for_termination(self) -> None:
         await self.grpc_server.wait_for_termination()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from typing import Final
 
@@ -28,16 +29,17 @@ class StoreProbe:
         self._health = health_servicer
         self._services = tuple(services)
         self._interval = interval
-        self._timeout = timeout
+        self.timeout = timeout
         self._serving: bool | None = None
+        self._stopping = asyncio.Event()
         self._log = structlog.get_logger("write_service.store_probe")
 
     async def check(self) -> bool:
         """Probe the store once and publish the result; True when it answered."""
         try:
             await asyncio.wait_for(
-                self._client.get_current_version(PROBE_STREAM, timeout=self._timeout),
-                self._timeout,
+                self._client.get_current_version(PROBE_STREAM, timeout=self.timeout),
+                self.timeout,
             )
         except Exception as error:  # any failure to answer means "not serving"
             await self._publish(False, repr(error))
@@ -46,9 +48,18 @@ class StoreProbe:
         return True
 
     async def run(self) -> None:
-        while True:
+        """Probe every interval until ``stop``.
+
+        Ends by a flag rather than by cancellation: the store client retries some calls after
+        a cancelled one, which can swallow a cancellation.
+        """
+        while not self._stopping.is_set():
             await self.check()
-            await asyncio.sleep(self._interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._interval)
+
+    def stop(self) -> None:
+        self._stopping.set()
 
     async def _publish(self, serving: bool, why: str) -> None:
         if serving == self._serving:
