@@ -27,7 +27,7 @@ class EventStoreServer:
     storage: EventStorage
     close_hooks: list[CloseHook] = field(default_factory=list)
 
-    async def stop(self, grace: float | None = 2.0) -> None:
+    async def stop(self, grace: float | None = 1.0) -> None:
         await self.server.stop(grace)
         for hook in self.close_hooks:
             await hook()

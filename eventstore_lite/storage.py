@@ -55,6 +55,7 @@ __all__ = ["EventFilter", "EventStorage", "RecordedEvent"]
 
 DATABASE_FILE = "eventstore.sqlite3"
 DEFAULT_MAX_APPEND_SIZE = 1024 * 1024
+_MAX_CACHED_STREAMS = 200_000
 _INSERT = (
     "INSERT INTO events (position, stream_name, revision, event_id, type, content_type,"
     " data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -118,6 +119,9 @@ class EventStorage:
                 return StreamStatus(-1, 0, False)
             truncate_before, tombstoned = row if row is not None else (0, 0)
             status = StreamStatus(-1 if last is None else last, truncate_before, bool(tombstoned))
+            if len(self._streams) >= _MAX_CACHED_STREAMS:
+                # Only a cache: everything in it can be read back from the database.
+                self._streams.clear()
             self._streams[name] = status
         return status
 

@@ -47,10 +47,14 @@ def decode_stream_name(identifier: shared_pb2.StreamIdentifier) -> str:
 def decode_proposed(
     event_id: shared_pb2.UUID, metadata: Mapping[str, str], custom_metadata: bytes, data: bytes
 ) -> ProposedEvent:
-    event_type = metadata.get("type", "")
+    # The real server's wording for a proposed message without its system metadata.
+    for required in ("type", "content-type"):
+        if required not in metadata:
+            raise MalformedRequest(f"Required Metadata Property '{required}' is missing")
+    event_type = metadata["type"]
     if not event_type:
-        raise MalformedRequest("Event type is missing")
-    content_type = metadata.get("content-type", BINARY_CONTENT_TYPE)
+        raise MalformedRequest("Event type is empty")
+    content_type = metadata["content-type"] or BINARY_CONTENT_TYPE
     return ProposedEvent(decode_uuid(event_id), event_type, data, custom_metadata, content_type)
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from pathlib import Path
 
 import grpc
 import pytest
-from kurrentdbclient import AsyncKurrentDBClient, NewEvent, StreamState
+from kurrentdbclient import AsyncKurrentDBClient, KurrentDBClient, NewEvent, StreamState
 from kurrentdbclient.exceptions import (
     AccessDeniedError,
+    BadRequestError,
     MaximumAppendSizeExceededError,
+    NotFoundError,
     WrongCurrentVersionError,
 )
 from kurrentdbclient.protos.v1 import shared_pb2, streams_pb2, streams_pb2_grpc
@@ -194,3 +197,31 @@ async def test_a_batch_append_without_options_is_answered_with_an_error_status(
     assert len(responses) == 1
     assert responses[0].WhichOneof("result") == "error"
     assert responses[0].error.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+
+
+async def test_an_event_without_a_type_is_a_bad_request(client: AsyncKurrentDBClient) -> None:
+    stream = a_stream()
+    with pytest.raises(BadRequestError):
+        await client.append_to_stream(
+            stream, current_version=StreamState.ANY, events=[NewEvent(type="", data=b"")]
+        )
+
+    with pytest.raises(NotFoundError):
+        await client.get_stream(stream)
+
+
+def test_the_maximum_append_size_is_configurable(tmp_path: Path) -> None:
+    process = EventStoreProcess(tmp_path / "store", max_append_size=100)
+    process.start()
+    client = KurrentDBClient(process.uri)
+    try:
+        client.append_to_stream(
+            "s", current_version=StreamState.ANY, events=[new_event(data=b"x" * 50)]
+        )
+        with pytest.raises(MaximumAppendSizeExceededError):
+            client.append_to_stream(
+                "s", current_version=StreamState.ANY, events=[new_event(data=b"x" * 101)]
+            )
+    finally:
+        client.close()
+        process.terminate()
