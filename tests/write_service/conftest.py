@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from write_service_harness import WriteService, running_write_service
+
+from tests.write_service.harness import WriteService, running_write_service
 
 
 @pytest.fixture

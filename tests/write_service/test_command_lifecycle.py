@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import msgspec
-from write_rpc_calls import ORDER_TOTAL, cancel, deliver, new_id, pay, place, register, ship
-from write_service_harness import WriteService
 
 from orders.v1 import types_pb2
 from orders_contracts.codec import decode_event, decode_metadata
 from orders_contracts.events import OrderPlaced
+from tests.write_service.harness import WriteService
+from tests.write_service.rpc_calls import (
+    ORDER_TOTAL,
+    cancel,
+    deliver,
+    new_id,
+    pay,
+    place,
+    register,
+    ship,
+)
 
 
 async def test_an_order_goes_from_placed_to_delivered_and_each_step_is_stored(

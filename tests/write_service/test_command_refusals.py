@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable
 
 import grpc
-from write_rpc_calls import (
+
+from orders.v1 import command_service_pb2 as pb
+from tests.write_service.harness import WriteService
+from tests.write_service.rpc_calls import (
     ORDER_TOTAL,
     cancel,
     deliver,
@@ -18,9 +21,6 @@ from write_rpc_calls import (
     register,
     ship,
 )
-from write_service_harness import WriteService
-
-from orders.v1 import command_service_pb2 as pb
 
 
 async def _paid_order(service: WriteService) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import grpc
-from write_rpc_calls import cancel, failure, new_id, pay, place, register, ship
-from write_service_harness import WriteService, running_write_service
 
 from orders.v1 import types_pb2
+from tests.write_service.harness import WriteService, running_write_service
+from tests.write_service.rpc_calls import cancel, failure, new_id, pay, place, register, ship
 
 
 async def test_a_retried_order_returns_the_original_response_and_appends_nothing(
