@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -13,11 +14,26 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from bench.results_model import ScenarioResult
+from bench.targets import target_lines
 
 
 def _machine() -> str:
     cpu = platform.processor() or platform.machine()
-    return f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.partition(":")[2].strip()
+                break
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}; load average "
+        f"{os.getloadavg()[0]:.1f} when the report was written"
+    )
+
+
+def _number(value: float) -> str:
+    return f"{value:,.2f}" if abs(value) < 10 else f"{value:,.1f}"
 
 
 def write_markdown(results: list[ScenarioResult], repetitions: int, path: Path) -> str:
@@ -30,9 +46,14 @@ def write_markdown(results: list[ScenarioResult], repetitions: int, path: Path) 
     ]
     for result in results:
         for what, value, baseline, ratio, unit in result.rows:
-            base = f"{baseline:,.1f}" if baseline is not None else ""
+            base = _number(baseline) if baseline is not None else ""
             share = f"{ratio:.2f}" if ratio is not None else ""
-            lines.append(f"| {result.name} | {what} | {value:,.1f} | {base} | {share} | {unit} |")
+            row = f"| {result.name} | {what} | {_number(value)} | {base} | {share} | {unit} |"
+            lines.append(row)
+    metrics = {name: value for result in results for name, value in result.metrics.items()}
+    targets = target_lines(metrics)
+    if targets:
+        lines += ["", "Targets (issue 7):", "", *targets]
     text = "\n".join(lines) + "\n"
     path.write_text(text)
     return text
