@@ -1,4 +1,8 @@
-"""structlog as JSON lines, with per-request context (rpc, correlation id) from contextvars."""
+"""structlog as JSON lines, with per-request context (rpc, correlation id) from contextvars.
+
+Records of the standard library's loggers (asyncio, pymongo, grpc) are rendered as JSON too, so
+every line on stderr parses.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,32 @@ import logging
 import sys
 
 import structlog
+from structlog.typing import Processor
+
+_SHARED: list[Processor] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.processors.add_log_level,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
 
 
 def configure_logging(level: str) -> None:
     numeric_level = logging.getLevelNamesMapping()[level]
-    logging.basicConfig(format="%(message)s", stream=sys.stderr, level=numeric_level, force=True)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processor=structlog.processors.JSONRenderer(),
+            foreign_pre_chain=[*_SHARED, structlog.stdlib.add_logger_name],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(numeric_level)
+    # The driver's own debug output is a firehose; its warnings still come through.
+    logging.getLogger("pymongo").setLevel(max(numeric_level, logging.INFO))
     structlog.configure(
         processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            *_SHARED,
             structlog.processors.StackInfoRenderer(),
             structlog.processors.format_exc_info,
             structlog.processors.JSONRenderer(),
