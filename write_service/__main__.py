@@ -4,12 +4,14 @@ store client, the server; serve until SIGTERM or SIGINT, then drain calls in fli
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 
 import structlog
 from kurrentdbclient import AsyncKurrentDBClient
+from kurrentdbclient.exceptions import ProgrammingError
 
 from write_service.server import build_server
 from write_service.settings import Settings, SettingsError, settings_from_environment
@@ -30,7 +32,9 @@ async def serve(settings: Settings) -> None:
     await stop.wait()
     log.info("stopping: draining calls in flight", grace_seconds=settings.shutdown_grace)
     await server.stop(settings.shutdown_grace)
-    await client.close()
+    # Closing a client that never reached the store raises; there is nothing to close then.
+    with contextlib.suppress(ProgrammingError):
+        await client.close()
     log.info("stopped")
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import grpc
 from kurrentdbclient import AsyncKurrentDBClient, RecordedEvent
-from kurrentdbclient.exceptions import NotFoundError
+from kurrentdbclient.exceptions import NotFoundError, ProgrammingError
 
 from orders.v1 import command_service_pb2_grpc
 from write_service.server import WriteServer, build_server
@@ -45,4 +46,5 @@ async def running_write_service(uri: str, **overrides: object) -> AsyncIterator[
     finally:
         await channel.close()
         await server.stop(grace=1)
-        await store.close()
+        with contextlib.suppress(ProgrammingError):
+            await store.close()

@@ -1,0 +1,139 @@
+"""Settings from the environment, and the service as a process: start, serve, drain on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from orders.v1 import command_service_pb2_grpc
+from tests.write_service.rpc_calls import new_id, register
+from write_service.settings import Settings, SettingsError, settings_from_environment
+
+
+def test_defaults_apply_when_the_environment_sets_nothing() -> None:
+    settings = settings_from_environment({})
+    assert settings == Settings()
+    assert (settings.host, settings.port) == ("127.0.0.1", 50051)
+    assert settings.eventstore_uri == "kurrentdb://127.0.0.1:2113?tls=false"
+
+
+def test_every_setting_is_read_from_its_variable() -> None:
+    settings = settings_from_environment(
+        {
+            "WRITE_SERVICE_HOST": "0.0.0.0",
+            "WRITE_SERVICE_PORT": "6000",
+            "EVENTSTORE_URI": "kurrentdb://store:2113?tls=false",
+            "LOG_LEVEL": "debug",
+            "WRITE_SERVICE_CONFLICT_RETRIES": "2",
+            "WRITE_SERVICE_CACHE_SIZE": "50",
+            "WRITE_SERVICE_STORE_TIMEOUT_SECONDS": "1.5",
+            "WRITE_SERVICE_HEALTH_INTERVAL_SECONDS": "3",
+            "WRITE_SERVICE_SHUTDOWN_GRACE_SECONDS": "4",
+        }
+    )
+    assert settings == Settings(
+        "0.0.0.0", 6000, "kurrentdb://store:2113?tls=false", "DEBUG", 2, 50, 1.5, 3.0, 4.0
+    )
+
+
+def test_every_bad_value_is_named_in_one_error() -> None:
+    with pytest.raises(SettingsError) as error:
+        settings_from_environment(
+            {
+                "WRITE_SERVICE_PORT": "http",
+                "EVENTSTORE_URI": "mongodb://localhost",
+                "LOG_LEVEL": "loud",
+                "WRITE_SERVICE_CONFLICT_RETRIES": "-1",
+            }
+        )
+    message = str(error.value)
+    for variable in (
+        "WRITE_SERVICE_PORT",
+        "EVENTSTORE_URI",
+        "LOG_LEVEL",
+        "WRITE_SERVICE_CONFLICT_RETRIES",
+    ):
+        assert variable in message
+
+
+def test_a_bad_setting_stops_the_process_with_a_clear_message() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "write_service"],
+        env={**os.environ, "WRITE_SERVICE_PORT": "99999"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "WRITE_SERVICE_PORT='99999'" in result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_until_serving(port: int, within: float) -> None:
+    deadline = time.monotonic() + within
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while time.monotonic() < deadline:
+            try:
+                status = stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status
+                if status == health_pb2.HealthCheckResponse.SERVING:
+                    return
+            except grpc.RpcError:
+                pass
+            time.sleep(0.1)
+    raise AssertionError(f"the write service did not serve on {port} within {within}s")
+
+
+def test_the_process_serves_logs_json_with_correlation_ids_and_stops_on_sigterm(
+    eventstore_uri: str,
+) -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "write_service"],
+        env={
+            **os.environ,
+            "WRITE_SERVICE_PORT": str(port),
+            "EVENTSTORE_URI": eventstore_uri,
+            "LOG_LEVEL": "DEBUG",
+        },
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_until_serving(port, within=30)
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = command_service_pb2_grpc.CommandServiceStub(channel)
+            stub.RegisterCustomer(
+                register(new_id("c")), metadata=(("x-correlation-id", "corr-process-1"),)
+            )
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0
+    lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    events = [line["event"] for line in lines]
+    assert events[0] == "started"
+    assert events[-1] == "stopped"
+    handled = [line for line in lines if line["event"] == "command handled"]
+    assert handled
+    assert handled[0]["correlation_id"] == "corr-process-1"
+    assert handled[0]["rpc"] == "RegisterCustomer"
