@@ -118,7 +118,10 @@ class SubscriptionGroup:
             self._release(message)
             message.retry_count += 1
             self._retry.append(message)
-        self._wake.set()
+        if self.consumers:
+            self._wake.set()
+        else:
+            self._sleep()
 
     def ack(self, ids: list[uuid.UUID]) -> None:
         forget: list[int] = []
@@ -170,6 +173,16 @@ class SubscriptionGroup:
                 asyncio.create_task(self._run()),
                 asyncio.create_task(self._watch_appends()),
             ]
+
+    def _sleep(self) -> None:
+        """With no consumer left, stop reading and waking on appends; keep what is
+        buffered for the next consumer, and write the checkpoint reached so far."""
+        for task in self._tasks:
+            task.cancel()
+        self._tasks = []
+        position = self._tracker.flush(time.monotonic())
+        if position is not None:
+            self._store.save_checkpoint(self.definition.key, position)
 
     async def close(self, drop: Dropped) -> None:
         """Stop, write the checkpoint reached so far, and end every consumer's stream."""

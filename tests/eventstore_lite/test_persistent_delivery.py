@@ -18,11 +18,22 @@ Action = Literal["unknown", "park", "retry", "skip", "stop"]
 
 
 @pytest.fixture
-async def client(fresh_eventstore_uri: str) -> AsyncIterator[AsyncKurrentDBClient]:
-    client = AsyncKurrentDBClient(fresh_eventstore_uri)
+async def client(eventstore_uri: str) -> AsyncIterator[AsyncKurrentDBClient]:
+    client = AsyncKurrentDBClient(eventstore_uri)
     await client.connect()
     yield client
     await client.close()
+
+
+# One server for the session: every test names its own groups and streams.
+@pytest.fixture
+def group() -> str:
+    return f"group-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def stream() -> str:
+    return f"stream-{uuid.uuid4().hex[:12]}"
 
 
 async def _append(
@@ -74,10 +85,12 @@ async def _read_all(client: AsyncKurrentDBClient, group: str, **options: Any) ->
     return Inbox(await client.read_subscription_to_all(group, **options))
 
 
-async def test_acknowledged_events_are_not_delivered_again(client: AsyncKurrentDBClient) -> None:
-    await client.create_subscription_to_all("g", from_end=True)
+async def test_acknowledged_events_are_not_delivered_again(
+    client: AsyncKurrentDBClient, group: str
+) -> None:
+    await client.create_subscription_to_all(group, from_end=True)
     first = await _append(client, 3)
-    subscription = await _read_all(client, "g")
+    subscription = await _read_all(client, group)
     for expected in first:
         event = await subscription.next()
         assert event.id == expected
@@ -86,31 +99,34 @@ async def test_acknowledged_events_are_not_delivered_again(client: AsyncKurrentD
     await subscription.stop()
 
     later = await _append(client, 1)
-    subscription = await _read_all(client, "g")
+    subscription = await _read_all(client, group)
     assert (await subscription.next()).id == later[0]
     await subscription.stop()
 
 
 async def test_a_subscription_from_a_commit_position_includes_that_position(
     client: AsyncKurrentDBClient,
+    group: str,
+    stream: str,
 ) -> None:
     await _append(client, 2)
     position = await client.append_to_stream(
-        "one", current_version=StreamState.NO_STREAM, events=[NewEvent(type="T", data=b"{}")]
+        stream, current_version=StreamState.NO_STREAM, events=[NewEvent(type="T", data=b"{}")]
     )
-    await client.create_subscription_to_all("g", commit_position=position)
-    subscription = await _read_all(client, "g")
+    await client.create_subscription_to_all(group, commit_position=position)
+    subscription = await _read_all(client, group)
     event = await subscription.next()
-    assert (event.stream_name, event.commit_position) == ("one", position)
+    assert (event.stream_name, event.commit_position) == (stream, position)
     await subscription.stop()
 
 
 async def test_a_nacked_event_is_redelivered_with_its_retry_count(
     client: AsyncKurrentDBClient,
+    group: str,
 ) -> None:
-    await client.create_subscription_to_all("g", from_end=True)
+    await client.create_subscription_to_all(group, from_end=True)
     (event_id,) = await _append(client, 1)
-    subscription = await _read_all(client, "g", max_ack_delay=0.01)
+    subscription = await _read_all(client, group, max_ack_delay=0.01)
     seen = []
     for _ in range(3):
         event = await subscription.next()
@@ -122,10 +138,11 @@ async def test_a_nacked_event_is_redelivered_with_its_retry_count(
 
 async def test_an_event_is_parked_after_max_retries_and_replayed_on_request(
     client: AsyncKurrentDBClient,
+    group: str,
 ) -> None:
-    await client.create_subscription_to_all("g", from_end=True, max_retry_count=2)
+    await client.create_subscription_to_all(group, from_end=True, max_retry_count=2)
     poison, healthy = await _append(client, 2)
-    subscription = await _read_all(client, "g", event_buffer_size=1, max_ack_delay=0.01)
+    subscription = await _read_all(client, group, event_buffer_size=1, max_ack_delay=0.01)
     retry_counts = []
     while True:
         event = await subscription.next()
@@ -136,39 +153,41 @@ async def test_an_event_is_parked_after_max_retries_and_replayed_on_request(
         await subscription.nack(event, action="retry")
     assert retry_counts == [0, 1, 2]
     assert await subscription.nothing_within(0.5)
-    info = await client.get_subscription_info("g")
+    info = await client.get_subscription_info(group)
     assert info.parked_message_count == 1
 
-    await client.replay_parked_events("g")
+    await client.replay_parked_events(group)
     replayed = await subscription.next()
     assert (replayed.id, replayed.retry_count) == (poison, 0)
     await subscription.ack(replayed)
     await asyncio.sleep(0.3)
-    assert (await client.get_subscription_info("g")).parked_message_count == 0
+    assert (await client.get_subscription_info(group)).parked_message_count == 0
     await subscription.stop()
 
 
 async def test_a_nack_with_park_parks_at_once_and_skip_drops_the_event(
     client: AsyncKurrentDBClient,
+    group: str,
 ) -> None:
-    await client.create_subscription_to_all("g", from_end=True, message_timeout=0.5)
+    await client.create_subscription_to_all(group, from_end=True, message_timeout=0.5)
     parked, skipped = await _append(client, 2)
-    subscription = await _read_all(client, "g", max_ack_delay=0.01)
+    subscription = await _read_all(client, group, max_ack_delay=0.01)
     assert (await subscription.next()).id == parked
     await subscription.nack(parked, action="park")
     assert (await subscription.next()).id == skipped
     await subscription.nack(skipped, action="skip")
     assert await subscription.nothing_within(1.2)
-    assert (await client.get_subscription_info("g")).parked_message_count == 1
+    assert (await client.get_subscription_info(group)).parked_message_count == 1
     await subscription.stop()
 
 
 async def test_an_unacknowledged_event_is_redelivered_after_the_message_timeout(
     client: AsyncKurrentDBClient,
+    group: str,
 ) -> None:
-    await client.create_subscription_to_all("g", from_end=True, message_timeout=0.3)
+    await client.create_subscription_to_all(group, from_end=True, message_timeout=0.3)
     (event_id,) = await _append(client, 1)
-    subscription = await _read_all(client, "g")
+    subscription = await _read_all(client, group)
     first = await subscription.next()
     second = await subscription.next(3)
     assert (first.id, first.retry_count) == (event_id, 0)
@@ -179,10 +198,11 @@ async def test_an_unacknowledged_event_is_redelivered_after_the_message_timeout(
 
 async def test_a_consumer_gets_no_more_unacknowledged_events_than_its_buffer(
     client: AsyncKurrentDBClient,
+    group: str,
 ) -> None:
-    await client.create_subscription_to_all("g", from_end=True)
+    await client.create_subscription_to_all(group, from_end=True)
     ids = await _append(client, 3)
-    subscription = await _read_all(client, "g", event_buffer_size=1)
+    subscription = await _read_all(client, group, event_buffer_size=1)
     first = await subscription.next()
     assert first.id == ids[0]
     assert await subscription.nothing_within(0.5)
@@ -191,12 +211,14 @@ async def test_a_consumer_gets_no_more_unacknowledged_events_than_its_buffer(
     await subscription.stop()
 
 
-async def test_two_consumers_in_one_group_share_the_load(client: AsyncKurrentDBClient) -> None:
-    await client.create_subscription_to_all("g", from_end=True, consumer_strategy="RoundRobin")
-    one = await _read_all(client, "g")
-    two = await _read_all(client, "g")
+async def test_two_consumers_in_one_group_share_the_load(
+    client: AsyncKurrentDBClient, group: str, stream: str
+) -> None:
+    await client.create_subscription_to_all(group, from_end=True, consumer_strategy="RoundRobin")
+    one = await _read_all(client, group)
+    two = await _read_all(client, group)
     ids = await _append(client, 10)
-    received: dict[str, list[uuid.UUID]] = {"one": [], "two": []}
+    received: dict[str, list[uuid.UUID]] = {stream: [], "two": []}
 
     async def consume(name: str, subscription: Inbox) -> None:
         while sum(len(v) for v in received.values()) < len(ids):
@@ -207,22 +229,23 @@ async def test_two_consumers_in_one_group_share_the_load(client: AsyncKurrentDBC
             received[name].append(event.id)
             await subscription.ack(event)
 
-    await asyncio.wait_for(asyncio.gather(consume("one", one), consume("two", two)), 10)
-    assert len(received["one"]) == len(received["two"]) == 5
-    assert sorted(received["one"] + received["two"]) == sorted(ids)
+    await asyncio.wait_for(asyncio.gather(consume(stream, one), consume("two", two)), 10)
+    assert len(received[stream]) == len(received["two"]) == 5
+    assert sorted(received[stream] + received["two"]) == sorted(ids)
     await one.stop()
     await two.stop()
 
 
 async def test_a_stopped_consumer_hands_its_unacknowledged_events_to_the_next(
     client: AsyncKurrentDBClient,
+    group: str,
 ) -> None:
-    await client.create_subscription_to_all("g", from_end=True)
+    await client.create_subscription_to_all(group, from_end=True)
     (event_id,) = await _append(client, 1)
-    first = await _read_all(client, "g")
+    first = await _read_all(client, group)
     assert (await first.next()).id == event_id
     await first.stop()
-    second = await _read_all(client, "g")
+    second = await _read_all(client, group)
     again = await second.next()
     assert (again.id, again.retry_count) == (event_id, 1)
     await second.stop()
@@ -230,16 +253,18 @@ async def test_a_stopped_consumer_hands_its_unacknowledged_events_to_the_next(
 
 async def test_pinned_sends_every_event_of_a_stream_to_the_same_consumer(
     client: AsyncKurrentDBClient,
+    group: str,
+    stream: str,
 ) -> None:
-    await client.create_subscription_to_all("g", from_end=True, consumer_strategy="Pinned")
-    one = await _read_all(client, "g")
-    two = await _read_all(client, "g")
-    streams = [f"pin-{i}" for i in range(6)]
+    await client.create_subscription_to_all(group, from_end=True, consumer_strategy="Pinned")
+    one = await _read_all(client, group)
+    two = await _read_all(client, group)
+    streams = [f"pin-{group}-{i}" for i in range(6)]
     for stream in streams:
         events = [NewEvent(type="T", data=b"{}") for _ in range(3)]
         await client.append_to_stream(stream, current_version=StreamState.NO_STREAM, events=events)
     owners: dict[str, set[str]] = {}
-    for name, subscription in (("one", one), ("two", two)):
+    for name, subscription in ((stream, one), ("two", two)):
         while True:
             try:
                 event = await subscription.next(0.5)
@@ -255,21 +280,30 @@ async def test_pinned_sends_every_event_of_a_stream_to_the_same_consumer(
 
 async def test_a_filtered_subscription_to_all_sees_only_matching_events(
     client: AsyncKurrentDBClient,
+    group: str,
+    stream: str,
 ) -> None:
-    await client.create_subscription_to_all("by-type", filter_include=["Wanted"], from_end=True)
     await client.create_subscription_to_all(
-        "by-stream", filter_include=["keep-.*"], filter_by_stream_name=True, from_end=True
+        f"{group}-by-type", filter_include=["Wanted"], from_end=True
+    )
+    await client.create_subscription_to_all(
+        f"{group}-by-stream",
+        filter_include=[f"keep-{group}.*"],
+        filter_by_stream_name=True,
+        from_end=True,
     )
     await _append(client, 2, type_="Unwanted")
     wanted = await _append(client, 1, type_="Wanted")
     await client.append_to_stream(
-        "keep-1", current_version=StreamState.NO_STREAM, events=[NewEvent(type="X", data=b"{}")]
+        f"keep-{group}",
+        current_version=StreamState.NO_STREAM,
+        events=[NewEvent(type="X", data=b"{}")],
     )
-    by_type = await _read_all(client, "by-type")
+    by_type = await _read_all(client, f"{group}-by-type")
     assert (await by_type.next()).id == wanted[0]
     assert await by_type.nothing_within(0.5)
-    by_stream = await _read_all(client, "by-stream")
-    assert (await by_stream.next()).stream_name == "keep-1"
+    by_stream = await _read_all(client, f"{group}-by-stream")
+    assert (await by_stream.next()).stream_name == f"keep-{group}"
     assert await by_stream.nothing_within(0.5)
     await by_type.stop()
     await by_stream.stop()
@@ -277,23 +311,30 @@ async def test_a_filtered_subscription_to_all_sees_only_matching_events(
 
 async def test_a_stream_subscription_starts_at_the_given_revision_and_follows_live_events(
     client: AsyncKurrentDBClient,
+    group: str,
+    stream: str,
 ) -> None:
     events = [NewEvent(type="T", data=b"{}") for _ in range(3)]
-    await client.append_to_stream("s", current_version=StreamState.NO_STREAM, events=events)
-    await client.create_subscription_to_stream("g", "s", stream_position=1)
-    subscription = Inbox(await client.read_subscription_to_stream("g", "s"))
+    await client.append_to_stream(stream, current_version=StreamState.NO_STREAM, events=events)
+    await client.create_subscription_to_stream(group, stream, stream_position=1)
+    subscription = Inbox(await client.read_subscription_to_stream(group, stream))
     assert [(await subscription.next()).stream_position for _ in range(2)] == [1, 2]
-    await client.append_to_stream("s", current_version=2, events=[NewEvent(type="T", data=b"{}")])
+    await client.append_to_stream(
+        stream, current_version=2, events=[NewEvent(type="T", data=b"{}")]
+    )
     assert (await subscription.next()).stream_position == 3
     await subscription.stop()
 
 
 async def test_a_backlog_larger_than_the_history_buffer_flows_without_waiting_for_acks(
     client: AsyncKurrentDBClient,
+    group: str,
 ) -> None:
-    await client.create_subscription_to_all("g", history_buffer_size=20, read_batch_size=10)
+    await client.create_subscription_to_all(
+        group, from_end=True, history_buffer_size=20, read_batch_size=10
+    )
     ids = await _append(client, 100)
-    subscription = await _read_all(client, "g", event_buffer_size=200)
+    subscription = await _read_all(client, group, event_buffer_size=200)
     # Before any ack, and well within the one-second clock of timeouts and checkpoints.
     async with asyncio.timeout(2.5):
         received = [(await subscription.next()).id for _ in ids]
