@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import uuid
 
+import grpc
 import pytest
 from kurrentdbclient import AsyncKurrentDBClient, NewEvent, StreamState
 from kurrentdbclient.events import Checkpoint
 from kurrentdbclient.exceptions import NotFoundError
+from kurrentdbclient.protos.v1 import shared_pb2, streams_pb2, streams_pb2_grpc
+
+from eventstore_lite.testing import EventStoreProcess
 
 
 def a_stream(prefix: str = "read") -> str:
@@ -132,3 +136,21 @@ async def test_a_filtered_subscription_sends_checkpoints_while_it_skips_events(
 
     assert isinstance(received, Checkpoint)
     assert received.commit_position > 0
+
+
+async def test_malformed_read_requests_get_invalid_argument(eventstore: EventStoreProcess) -> None:
+    bad_regex = streams_pb2.ReadReq.Options(
+        all=streams_pb2.ReadReq.Options.AllOptions(start=shared_pb2.Empty()),
+        count=10,
+        filter=streams_pb2.ReadReq.Options.FilterOptions(
+            event_type=streams_pb2.ReadReq.Options.FilterOptions.Expression(regex="(unclosed"),
+            max=10,
+            checkpointIntervalMultiplier=1,
+        ),
+    )
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{eventstore.port}") as channel:
+        stub = streams_pb2_grpc.StreamsStub(channel)  # type: ignore[no-untyped-call]
+        for options in (streams_pb2.ReadReq.Options(count=1), bad_regex):
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                _ = [r async for r in stub.Read(streams_pb2.ReadReq(options=options))]
+            assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
