@@ -42,6 +42,8 @@ class DevPorts:
             "ORDERS_DEV_MONGO_PORT": str(self.mongo),
             "WRITE_SERVICE_PORT": str(self.write),
             "READ_SERVICE_PORT": str(self.read),
+            # A busy CI machine can lag the projection past the 5 s default of a --wait.
+            "READ_CONSISTENCY_MAX_WAIT_SECONDS": "30",
         }
 
 

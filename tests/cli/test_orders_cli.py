@@ -24,7 +24,8 @@ def orders(
 ) -> tuple[int, dict[str, Any]]:
     """Run `orders ARGS --json` against the stack; its exit code and JSON output."""
     capsys.readouterr()
-    code = main([*args, "--json", "--write-addr", stack.write_addr, "--read-addr", stack.read_addr])
+    addresses = ["--write-addr", stack.write_addr, "--read-addr", stack.read_addr]
+    code = main([*args, "--json", "--timeout", "30", *addresses])
     printed = capsys.readouterr().out
     return code, json.loads(printed)
 

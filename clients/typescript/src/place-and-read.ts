@@ -48,7 +48,7 @@ async function main(): Promise<void> {
       orderId: placed.orderId,
       consistency: { minToken: placed.consistencyToken, policy: StalenessPolicy.WAIT },
     },
-    { timeoutMs: 10_000 },
+    { timeoutMs: 30_000 },
   );
   if (read.order === undefined) {
     throw new Error(`order ${placed.orderId} came back empty`);
