@@ -43,13 +43,16 @@ def main() -> None:
     parser.add_argument(
         "--quick", action="store_true", help="smoke run: 1 repetition, small data sets"
     )
+    parser.add_argument(
+        "--name", default="latest", help="results file names: bench/results/NAME.md, NAME.json"
+    )
     arguments = parser.parse_args()
     repetitions = 1 if arguments.quick else arguments.repetitions
     results = asyncio.run(_run(arguments.only, repetitions, arguments.seconds, arguments.quick))
     RESULTS.mkdir(exist_ok=True)
-    print(write_markdown(results, repetitions, RESULTS / "latest.md"))
-    write_json(results, RESULTS / "latest.json")
-    for path in write_plots(results, RESULTS):
+    print(write_markdown(results, repetitions, RESULTS / f"{arguments.name}.md"))
+    write_json(results, RESULTS / f"{arguments.name}.json")
+    for path in write_plots(results, RESULTS, arguments.name):
         print(f"wrote {path}")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import psutil
@@ -114,3 +114,33 @@ class CpuMeter:
 
     def stop(self) -> float:
         return self._total() - self._before
+
+
+async def interleaved(
+    loads: Mapping[str, tuple[Call, Sequence[int]]], concurrency: int, seconds: float, slices: int
+) -> dict[str, tuple[LoadResult, float]]:
+    """Closed loops of several systems in alternating slices, each with its CPU metered.
+
+    On a shared machine the background load changes from second to second; alternating short
+    slices (A B A B ...) exposes a system and its baseline to the same moments, so their ratio
+    is fairer than that of two loads run one after the other.
+    """
+    merged: dict[str, tuple[LoadResult, float]] = {}
+    for _ in range(slices):
+        for name, (call, pids) in loads.items():
+            meter = CpuMeter(pids)
+            meter.start()
+            load = await closed_loop(call, concurrency, seconds / slices)
+            cpu = meter.stop()
+            if name in merged:
+                before, before_cpu = merged[name]
+                shifted = [moment + before.seconds for moment in load.completed_at]
+                load = LoadResult(
+                    before.operations + load.operations,
+                    before.seconds + load.seconds,
+                    before.latencies_ms + load.latencies_ms,
+                    before.completed_at + shifted,
+                )
+                cpu += before_cpu
+            merged[name] = (load, cpu)
+    return merged

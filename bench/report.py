@@ -66,7 +66,7 @@ def write_json(results: list[ScenarioResult], path: Path) -> None:
     path.write_text(json.dumps(flat, indent=2, sort_keys=True) + "\n")
 
 
-def write_plots(results: list[ScenarioResult], directory: Path) -> list[Path]:
+def write_plots(results: list[ScenarioResult], directory: Path, name: str) -> list[Path]:
     written: list[Path] = []
     for result in results:
         if result.latencies_ms:
@@ -81,7 +81,7 @@ def write_plots(results: list[ScenarioResult], directory: Path) -> list[Path]:
             axis.set_title(f"{result.name}: latency distribution")
             axis.grid(True, which="both", alpha=0.3)
             axis.legend()
-            path = directory / f"{result.name}-latency.png"
+            path = directory / f"{name}-{result.name}-latency.png"
             figure.savefig(path, dpi=100, bbox_inches="tight")
             plt.close(figure)
             written.append(path)
@@ -94,7 +94,7 @@ def write_plots(results: list[ScenarioResult], directory: Path) -> list[Path]:
             axis.set_title(f"{result.name}: throughput over time")
             axis.grid(True, alpha=0.3)
             axis.legend()
-            path = directory / f"{result.name}-throughput.png"
+            path = directory / f"{name}-{result.name}-throughput.png"
             figure.savefig(path, dpi=100, bbox_inches="tight")
             plt.close(figure)
             written.append(path)

@@ -8,13 +8,14 @@ same grpc.aio client, the same concurrency and the same schedule in the same rep
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Final
 
 import grpc
 
 from bench.echo import echo_stub
-from bench.harness import CpuMeter, LoadResult, closed_loop, open_loop, percentile, rate_series
+from bench.harness import LoadResult, closed_loop, interleaved, open_loop, percentile, rate_series
 from bench.order_lifecycles import Lifecycles, place_order_size, register_customers
 from bench.processes import echo_server, eventstore, write_service
 from bench.results_model import ScenarioResult, median_metrics
@@ -25,35 +26,45 @@ CONCURRENCY: Final = 64
 RATE: Final = 250.0
 CUSTOMERS: Final = 50
 WARM_UP_SECONDS: Final = 1.0
+# Commands and echo alternate in this many slices of each load phase (see harness.interleaved).
+SLICES: Final = 4
 
 
-async def _echo(seconds: float) -> tuple[LoadResult, LoadResult, float]:
+async def _one_repetition(
+    workdir: Path, seconds: float
+) -> tuple[dict[str, tuple[LoadResult, float]], LoadResult, LoadResult, int]:
     payload = b"x" * place_order_size()
-    with echo_server() as server:
-        async with grpc.aio.insecure_channel(server.address) as channel:
-            stub = echo_stub(channel)
-            await closed_loop(lambda: stub(payload), CONCURRENCY, WARM_UP_SECONDS)
-            meter = CpuMeter([server.pid])
-            meter.start()
-            peak = await closed_loop(lambda: stub(payload), CONCURRENCY, seconds)
-            cpu = meter.stop()
-            paced = await open_loop(lambda: stub(payload), RATE, seconds)
-    return peak, paced, cpu
-
-
-async def _commands(workdir: Path, seconds: float) -> tuple[LoadResult, LoadResult, float, int]:
-    with eventstore(workdir) as store, write_service(store.address) as service:
-        async with grpc.aio.insecure_channel(service.address) as channel:
+    with (
+        echo_server() as echo,
+        eventstore(workdir) as store,
+        write_service(store.address) as service,
+    ):
+        async with (
+            grpc.aio.insecure_channel(echo.address) as echo_channel,
+            grpc.aio.insecure_channel(service.address) as channel,
+        ):
+            echo_call = echo_stub(echo_channel)
             stub = pb_grpc.CommandServiceStub(channel)
             lifecycles = Lifecycles(stub, await register_customers(stub, CUSTOMERS))
+
+            def echo_once() -> Awaitable[bytes]:
+                return echo_call(payload)
+
+            await closed_loop(echo_once, CONCURRENCY, WARM_UP_SECONDS)
             await closed_loop(lifecycles.step, CONCURRENCY, WARM_UP_SECONDS)
             lifecycles.errors = 0
-            meter = CpuMeter([service.pid, store.pid])
-            meter.start()
-            peak = await closed_loop(lifecycles.step, CONCURRENCY, seconds)
-            cpu = meter.stop()
+            peaks = await interleaved(
+                {
+                    "commands": (lifecycles.step, [service.pid, store.pid]),
+                    "echo": (echo_once, [echo.pid]),
+                },
+                CONCURRENCY,
+                seconds,
+                SLICES,
+            )
             paced = await open_loop(lifecycles.step, RATE, seconds)
-    return peak, paced, cpu, lifecycles.errors
+            echo_paced = await open_loop(echo_once, RATE, seconds)
+    return peaks, paced, echo_paced, lifecycles.errors
 
 
 async def run(options: RunOptions) -> ScenarioResult:
@@ -61,8 +72,10 @@ async def run(options: RunOptions) -> ScenarioResult:
     result = ScenarioResult("commands")
     runs = []
     for repetition in range(repetitions):
-        echo_peak, echo_paced, echo_cpu = await _echo(seconds)
-        peak, paced, cpu, errors = await _commands(workdir / f"store-{repetition}", seconds)
+        peaks, paced, echo_paced, errors = await _one_repetition(
+            workdir / f"store-{repetition}", seconds
+        )
+        (peak, cpu), (echo_peak, echo_cpu) = peaks["commands"], peaks["echo"]
         runs.append(
             {
                 "commands_throughput_per_s": peak.per_second,

@@ -18,7 +18,7 @@ import grpc
 from pymongo import AsyncMongoClient
 
 from bench.echo import echo_stub
-from bench.harness import CpuMeter, LoadResult, closed_loop, open_loop, percentile
+from bench.harness import closed_loop, interleaved, open_loop, percentile
 from bench.order_events import populate
 from bench.processes import (
     Running,
@@ -44,76 +44,80 @@ QUICK_ORDERS: Final = 500
 CONCURRENCY: Final = 32
 RATE: Final = 50.0
 DATABASE: Final = "bench_queries"
+WARM_UP_SECONDS: Final = 0.5
+# The five loads alternate in this many slices (see harness.interleaved).
+SLICES: Final = 3
 NEWEST_FIRST: Final = [("created_at", -1), ("_id", -1)]
-
-
-async def _metered(
-    call: Callable[[], Awaitable[object]], pids: list[int], seconds: float
-) -> tuple[LoadResult, float]:
-    await closed_loop(call, CONCURRENCY, min(1.0, seconds))
-    meter = CpuMeter(pids)
-    meter.start()
-    load = await closed_loop(call, CONCURRENCY, seconds)
-    return load, meter.stop()
 
 
 async def _one_repetition(
     service: Running, mongo: Running, orders: list[str], customers: list[str], seconds: float
 ) -> tuple[dict[str, float], dict[str, list[float]]]:
     rng = random.Random(11)
-    figures: dict[str, float] = {}
-    with echo_server() as echo:
-        async with grpc.aio.insecure_channel(echo.address) as channel:
-            stub = echo_stub(channel)
-            payload = pb.GetOrderSummaryRequest(order_id=orders[0]).SerializeToString()
-            load, cpu = await _metered(lambda: stub(payload), [echo.pid], seconds)
-            figures["echo_calls_per_s"] = load.per_second
-            figures["echo_calls_per_echo_cpu_s"] = load.operations / cpu
-    async with grpc.aio.insecure_channel(service.address) as channel:
-        queries = pb_grpc.QueryServiceStub(channel)
-
-        def summary() -> Awaitable[object]:
-            return queries.GetOrderSummary(pb.GetOrderSummaryRequest(order_id=rng.choice(orders)))
-
-        def listing() -> Awaitable[object]:
-            request = pb.ListCustomerOrdersRequest(customer_id=rng.choice(customers))
-            return queries.ListCustomerOrders(request)
-
-        calls = {"get_summary": summary, "list_customer_orders": listing}
-        latencies = {}
-        for name, call in calls.items():
-            load, cpu = await _metered(call, [service.pid], seconds)
-            figures[f"queries_{name}_per_s"] = load.per_second
-            figures[f"queries_{name}_per_cpu_s"] = load.operations / cpu
-            paced = await open_loop(call, RATE, seconds)
-            figures[f"queries_{name}_p50_ms_at_{RATE:.0f}_per_s"] = percentile(
-                paced.latencies_ms, 0.5
-            )
-            figures[f"queries_{name}_p99_ms_at_{RATE:.0f}_per_s"] = percentile(
-                paced.latencies_ms, 0.99
-            )
-            latencies[f"{name} at {RATE:.0f}/s"] = paced.latencies_ms
+    payload = pb.GetOrderSummaryRequest(order_id=orders[0]).SerializeToString()
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo.address, tz_aware=True)
+    db = client[DATABASE]
+    pointer = await db[READ_MODEL_VERSIONS].find_one({"_id": ACTIVE_POINTER_ID})
+    assert pointer is not None, "the rebuild left no active read-model version"
+    summaries = db[collection_name(ORDER_SUMMARIES, int(pointer["version"]))]
     try:
-        db = client[DATABASE]
-        pointer = await db[READ_MODEL_VERSIONS].find_one({"_id": ACTIVE_POINTER_ID})
-        assert pointer is not None, "the rebuild left no active read-model version"
-        summaries = db[collection_name(ORDER_SUMMARIES, int(pointer["version"]))]
+        with echo_server() as echo:
+            async with (
+                grpc.aio.insecure_channel(echo.address) as echo_channel,
+                grpc.aio.insecure_channel(service.address) as channel,
+            ):
+                echo_call = echo_stub(echo_channel)
+                queries = pb_grpc.QueryServiceStub(channel)
 
-        def find_one() -> Awaitable[object]:
-            return summaries.find_one({"_id": rng.choice(orders)})
+                def echo_once() -> Awaitable[object]:
+                    return echo_call(payload)
 
-        async def find() -> object:
-            cursor = summaries.find({"customer_id": rng.choice(customers)})
-            return await cursor.sort(NEWEST_FIRST).limit(10).to_list()
+                def summary() -> Awaitable[object]:
+                    request = pb.GetOrderSummaryRequest(order_id=rng.choice(orders))
+                    return queries.GetOrderSummary(request)
 
-        for name, call in {"find_one": find_one, "find": find}.items():
-            load, cpu = await _metered(call, [mongo.pid], seconds)
-            figures[f"raw_{name}_per_s"] = load.per_second
-            figures[f"raw_{name}_mongo_cpu_ms_per_call"] = 1000 * cpu / load.operations
+                def listing() -> Awaitable[object]:
+                    request = pb.ListCustomerOrdersRequest(customer_id=rng.choice(customers))
+                    return queries.ListCustomerOrders(request)
+
+                def find_one() -> Awaitable[object]:
+                    return summaries.find_one({"_id": rng.choice(orders)})
+
+                async def find() -> object:
+                    cursor = summaries.find({"customer_id": rng.choice(customers)})
+                    return await cursor.sort(NEWEST_FIRST).limit(10).to_list()
+
+                loads: dict[str, tuple[Callable[[], Awaitable[object]], list[int]]] = {
+                    "echo": (echo_once, [echo.pid]),
+                    "get_summary": (summary, [service.pid]),
+                    "list_customer_orders": (listing, [service.pid]),
+                    "raw_find_one": (find_one, [mongo.pid]),
+                    "raw_find": (find, [mongo.pid]),
+                }
+                for call, _ in loads.values():
+                    await closed_loop(call, CONCURRENCY, WARM_UP_SECONDS)
+                measured = await interleaved(loads, CONCURRENCY, seconds, SLICES)
+                latencies = {
+                    f"{name} at {RATE:.0f}/s": (await open_loop(call, RATE, seconds)).latencies_ms
+                    for name, call in (("get_summary", summary), ("list_customer_orders", listing))
+                }
     finally:
         await client.close()
+    figures: dict[str, float] = {}
+    echo_load, echo_cpu = measured["echo"]
+    figures["echo_calls_per_s"] = echo_load.per_second
+    figures["echo_calls_per_echo_cpu_s"] = echo_load.operations / echo_cpu
+    for raw in ("find_one", "find"):
+        load, cpu = measured[f"raw_{raw}"]
+        figures[f"raw_{raw}_per_s"] = load.per_second
+        figures[f"raw_{raw}_mongo_cpu_ms_per_call"] = 1000 * cpu / load.operations
     for name, raw in (("get_summary", "find_one"), ("list_customer_orders", "find")):
+        load, cpu = measured[name]
+        figures[f"queries_{name}_per_s"] = load.per_second
+        figures[f"queries_{name}_per_cpu_s"] = load.operations / cpu
+        paced = latencies[f"{name} at {RATE:.0f}/s"]
+        figures[f"queries_{name}_p50_ms_at_{RATE:.0f}_per_s"] = percentile(paced, 0.5)
+        figures[f"queries_{name}_p99_ms_at_{RATE:.0f}_per_s"] = percentile(paced, 0.99)
         figures[f"queries_{name}_per_cpu_s_ratio_to_echo"] = (
             figures[f"queries_{name}_per_cpu_s"] / figures["echo_calls_per_echo_cpu_s"]
         )
