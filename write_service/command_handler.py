@@ -24,7 +24,15 @@ from kurrentdbclient.exceptions import (
 from orders_contracts.events import Event
 from write_service.domain.commands import Command
 from write_service.domain.customer import UNKNOWN_CUSTOMER, CustomerState
-from write_service.domain.decider import Kind, State, decide, initial, referenced_customer, target
+from write_service.domain.decider import (
+    Kind,
+    State,
+    decide,
+    initial,
+    opens_stream,
+    referenced_customer,
+    target,
+)
 from write_service.domain.refusal import DomainError
 from write_service.idempotency import command_id, fingerprint
 from write_service.snapshots import (
@@ -108,7 +116,12 @@ class CommandHandler:
         snapshot = self._cache.get(stream)
         # A cached snapshot may lag behind the store; a refusal is only final on fresh state.
         fresh = snapshot is None
-        if snapshot is None:
+        # A command that opens a stream is first tried as if the stream were new, which saves
+        # a read; if it exists after all the append conflicts and we read it then.
+        assumed_new = snapshot is None and opens_stream(command)
+        if assumed_new:
+            snapshot, fresh = Snapshot(stream, initial(kind)), False
+        elif snapshot is None:
             snapshot = await self._catch_up(Snapshot(stream, initial(kind)))
             self._cache.put(snapshot)
         conflicts = 0
@@ -130,7 +143,8 @@ class CommandHandler:
             except DomainError:
                 if fresh:
                     raise
-                fresh, snapshot = True, await self._catch_up(snapshot)
+                assumed_new, fresh = False, True
+                snapshot = await self._catch_up(snapshot)
                 self._cache.put(snapshot)
                 continue
             metadata = CommandMetadata(
@@ -151,8 +165,12 @@ class CommandHandler:
                     timeout=self._timeout,
                 )
             except WrongCurrentVersionError:
-                conflicts += 1
                 self._cache.drop(stream)
+                if assumed_new:
+                    assumed_new = False
+                    fresh, snapshot = True, await self._catch_up(snapshot)
+                    continue
+                conflicts += 1
                 if conflicts > self._retry.conflict_retries:
                     raise ConcurrencyConflictError(stream, conflicts) from None
                 self._log.info("append conflict, retrying", stream=stream, attempt=conflicts)

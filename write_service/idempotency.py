@@ -35,9 +35,15 @@ def command_id(key: str) -> str:
     return str(uuid5(_COMMANDS, key) if key else uuid4())
 
 
-def event_id(stream: str, key: str, index: int) -> UUID:
-    """Id of a command's ``index``-th event; the stream is part of it because keys are scoped."""
-    return deterministic_event_id(_EVENTS, f"{stream}\n{key}", index) if key else uuid4()
+def event_id(stream: str, key: str, payload_hash: str, index: int) -> UUID:
+    """Id of a command's ``index``-th event.
+
+    The stream is part of it because keys are scoped to streams; the payload hash, so that the
+    store's de-duplication never takes a different command under a reused key for a retry.
+    """
+    if not key:
+        return uuid4()
+    return deterministic_event_id(_EVENTS, f"{stream}\n{key}\n{payload_hash}", index)
 
 
 def assigned_id(kind: str, key: str) -> str:

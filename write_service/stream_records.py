@@ -40,7 +40,7 @@ def new_events(
                 data=data,
                 metadata=encoded_metadata,
                 content_type="application/json",
-                id=event_id(stream, key, index),
+                id=event_id(stream, key, metadata.payload_hash, index),
             )
         )
     return records

@@ -46,6 +46,25 @@ async def test_a_retry_is_answered_as_it_was_even_after_later_steps_and_on_anoth
     assert len(await write_service.events(f"order-{order_id}")) == 3
 
 
+async def test_a_retried_order_on_a_server_that_never_saw_it_gets_the_original_answer(
+    write_service: WriteService, eventstore_uri: str
+) -> None:
+    customer_id = new_id("c")
+    await write_service.commands.RegisterCustomer(register(customer_id))
+    request = place("", customer_id)
+    placed = await write_service.commands.PlaceOrder(request)
+
+    async with running_write_service(eventstore_uri) as other_server:
+        again = await other_server.commands.PlaceOrder(request)
+        changed = place("", customer_id, key=request.idempotency_key)
+        changed.lines[0].quantity += 1
+        refused = await failure(other_server.commands.PlaceOrder(changed))
+
+    assert again == placed
+    assert refused.reason == "IDEMPOTENCY_KEY_REUSED"
+    assert len(await write_service.events(f"order-{placed.order_id}")) == 1
+
+
 async def test_a_reused_key_with_a_different_payload_is_refused(
     write_service: WriteService,
 ) -> None:

@@ -48,6 +48,11 @@ def target(command: Command) -> tuple[Kind, str]:
             assert_never(command)
 
 
+def opens_stream(command: Command) -> bool:
+    """Whether the command is meant to start its aggregate's stream (and usually does)."""
+    return isinstance(command, PlaceOrder | RegisterCustomer)
+
+
 def referenced_customer(command: Command) -> str | None:
     """The customer stream whose state the decision reads without writing to it, if any."""
     if isinstance(command, PlaceOrder):
