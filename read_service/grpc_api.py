@@ -25,8 +25,9 @@ _log = structlog.get_logger(__name__)
 
 _DOMAIN: Final = "orders.v1"
 CORRELATION_HEADER: Final = "x-correlation-id"
-# Answer a little before the caller's deadline, so the caller gets our reason, not its own timeout.
-_DEADLINE_MARGIN_SECONDS: Final = 0.05
+# Stop waiting a little before the caller's deadline, so the caller gets our reason
+# (CONSISTENCY_NOT_REACHED), not its own timeout: a tenth of the time left, within these bounds.
+_DEADLINE_MARGIN_SECONDS: Final = (0.05, 0.25)
 
 Response = TypeVar("Response")
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -185,7 +186,9 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
         remaining = context.time_remaining()
         if remaining is None:
             return self._max_wait
-        return max(0.0, min(self._max_wait, remaining - _DEADLINE_MARGIN_SECONDS))
+        low, high = _DEADLINE_MARGIN_SECONDS
+        margin = min(high, max(low, remaining / 10))
+        return max(0.0, min(self._max_wait, remaining - margin))
 
 
 def to_status(error: Exception) -> status_pb2.Status:

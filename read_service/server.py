@@ -25,9 +25,14 @@ class ReadServer:
     """The gRPC server plus the background tasks that live and die with it."""
 
     def __init__(
-        self, server: grpc.aio.Server, monitor: MongoHealthMonitor, watcher: ProjectionWatcher
+        self,
+        server: grpc.aio.Server,
+        health: health_aio.HealthServicer,
+        monitor: MongoHealthMonitor,
+        watcher: ProjectionWatcher,
     ) -> None:
         self.grpc_server = server
+        self.health = health
         self.monitor = monitor
         self.watcher = watcher
 
@@ -38,6 +43,8 @@ class ReadServer:
     async def stop(self, grace: float | None) -> None:
         """Refuse new calls, let running ones finish within `grace` seconds, then stop."""
         await self.monitor.stop()
+        # Health answers NOT_SERVING from here on, so load balancers drain this instance.
+        await self.health.enter_graceful_shutdown()
         await self.grpc_server.stop(grace)
         await self.watcher.close()
 
@@ -84,7 +91,7 @@ def build_server(
         timeout_seconds=settings.mongo_timeout_seconds,
     )
     port = server.add_insecure_port(f"{settings.host}:{settings.port}")
-    return ReadServer(server, monitor, watcher), port
+    return ReadServer(server, health, monitor, watcher), port
 
 
 def mongo_client_for(settings: Settings) -> AsyncMongoClient[Document]:

@@ -86,7 +86,7 @@ async def test_a_waiting_read_fails_with_deadline_exceeded_when_the_token_is_not
     with pytest.raises(grpc.aio.AioRpcError) as caught:
         await read_service.stub.GetOrderSummary(
             pb.GetOrderSummaryRequest(order_id="o-1", consistency=consistency(paid, WAIT)),
-            timeout=0.6,
+            timeout=2,
         )
 
     error = rich_error(caught.value)
@@ -98,7 +98,7 @@ async def test_a_waiting_read_fails_with_deadline_exceeded_when_the_token_is_not
     assert error.metadata["min_revision"] == "1"
     assert error.metadata["min_commit_position"] == str(paid.commit_position)
     assert int(error.metadata["projected_commit_position"]) < paid.commit_position
-    assert 0.4 < time.monotonic() - started < 3
+    assert 1.5 < time.monotonic() - started < 5
 
 
 async def test_an_allow_stale_read_answers_at_once_and_says_it_is_stale(
