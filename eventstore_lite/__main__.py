@@ -52,7 +52,11 @@ def main(argv: list[str] | None = None) -> None:
         ],
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
     )
-    asyncio.run(serve(parse_args(sys.argv[1:] if argv is None else argv)))
+    try:
+        asyncio.run(serve(parse_args(sys.argv[1:] if argv is None else argv)))
+    except OSError as error:
+        structlog.get_logger("eventstore_lite").error("cannot start", reason=str(error))
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

@@ -66,6 +66,8 @@ async def create_server(
         options=[
             ("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", _MAX_MESSAGE_BYTES),
+            # Without this a second server on the same port would silently share it.
+            ("grpc.so_reuseport", 0),
         ]
     )
     streams_pb2_grpc.add_StreamsServicer_to_server(Streams(storage), server)  # type: ignore[no-untyped-call]
@@ -73,10 +75,11 @@ async def create_server(
     hook = await _add_persistent(server, storage)
     if hook is not None:
         hooks.append(hook)
-    bound = server.add_insecure_port(f"{host}:{port}")
-    if bound == 0:
+    try:
+        bound = server.add_insecure_port(f"{host}:{port}")
+    except RuntimeError as error:
         storage.close()
-        raise OSError(f"cannot bind {host}:{port}")
+        raise OSError(f"cannot listen on {host}:{port}: is another server using it?") from error
     gossip = Gossip(_advertised(host), bound)
     gossip_pb2_grpc.add_GossipServicer_to_server(gossip, server)  # type: ignore[no-untyped-call]
     await server.start()

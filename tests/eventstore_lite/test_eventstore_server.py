@@ -6,6 +6,7 @@ import uuid
 from pathlib import Path
 
 import grpc
+import pytest
 from kurrentdbclient import AsyncKurrentDBClient, KurrentDBClient, NewEvent, StreamState
 from kurrentdbclient.protos.v1 import shared_pb2, streams_pb2, streams_pb2_grpc
 
@@ -91,3 +92,12 @@ def test_sigterm_stops_the_server_cleanly_and_its_data_survives_a_restart(tmp_pa
         assert process.uri == first_uri
     finally:
         assert process.terminate() == 0
+
+
+def test_a_second_server_on_a_port_in_use_refuses_to_start(
+    eventstore: EventStoreProcess, tmp_path: Path
+) -> None:
+    second = EventStoreProcess(tmp_path / "second", port=eventstore.port)
+
+    with pytest.raises(RuntimeError, match="exited with code 1"):
+        second.start()
