@@ -56,7 +56,7 @@ def parse_metadata(data: bytes) -> dict[str, object]:
 
 def truncate_before_of(metadata: bytes) -> int:
     value = parse_metadata(metadata).get("$tb", 0)
-    return value if isinstance(value, int) else 0
+    return max(0, value) if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def check_deletable(name: str, status: StreamStatus, expected: ExpectedRevision) -> None:
