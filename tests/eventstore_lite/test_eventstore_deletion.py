@@ -53,3 +53,20 @@ async def test_a_tombstoned_stream_can_never_be_read_or_written_again(
         await client.append_to_stream(stream, current_version=StreamState.ANY, events=events(1))
     with pytest.raises(StreamIsDeletedError):
         await client.tombstone_stream(stream, current_version=StreamState.ANY)
+
+
+async def test_stream_metadata_round_trips_and_its_truncate_before_hides_older_events(
+    client: AsyncKurrentDBClient,
+) -> None:
+    stream = f"meta-{uuid.uuid4()}"
+    await client.append_to_stream(stream, current_version=StreamState.NO_STREAM, events=events(3))
+    metadata, version = await client.get_stream_metadata(stream)
+    assert metadata == {}
+
+    await client.set_stream_metadata(
+        stream, metadata={"$tb": 2, "owner": "me"}, current_version=version
+    )
+
+    metadata, _ = await client.get_stream_metadata(stream)
+    assert metadata == {"$tb": 2, "owner": "me"}
+    assert [e.stream_position for e in await client.get_stream(stream)] == [2]
