@@ -173,3 +173,20 @@ async def test_info_counts_connections_and_the_checkpoint(
     assert info.total_items == 3
     assert len(info.connections) == 1
     await subscription.stop()
+
+
+async def test_deleting_a_group_ends_its_consumers_with_not_found(
+    client: AsyncKurrentDBClient, group: str
+) -> None:
+    await client.create_subscription_to_all(group, from_end=True)
+    subscription = await client.read_subscription_to_all(group)
+
+    async def drain() -> None:
+        async for _ in subscription:
+            pass
+
+    reading = asyncio.create_task(drain())
+    await asyncio.sleep(0.2)
+    await client.delete_subscription(group)
+    with pytest.raises(NotFoundError):
+        await asyncio.wait_for(reading, 5)
