@@ -22,6 +22,7 @@ from kurrentdbclient.exceptions import (
 )
 
 from orders_contracts.events import Event
+from write_service.append_stream import AppendStream
 from write_service.domain.commands import Command
 from write_service.domain.customer import UNKNOWN_CUSTOMER, CustomerState
 from write_service.domain.decider import (
@@ -97,6 +98,7 @@ class CommandHandler:
         rng: random.Random | None = None,
     ) -> None:
         self._client = client
+        self._appends = AppendStream(client)
         self._retry = retry
         self._cache = SnapshotCache(cache_capacity)
         self._timeout = store_timeout
@@ -154,15 +156,15 @@ class CommandHandler:
                 payload_hash=payload_hash,
             )
             try:
-                commit_position = await self._client.append_to_stream(
+                commit_position = await self._appends.append(
                     stream,
-                    events=new_events(stream, key, events, metadata),
-                    current_version=(
+                    new_events(stream, key, events, metadata),
+                    (
                         StreamState.NO_STREAM
                         if snapshot.revision == NO_REVISION
                         else snapshot.revision
                     ),
-                    timeout=self._timeout,
+                    self._timeout,
                 )
             except WrongCurrentVersionError:
                 self._cache.drop(stream)
@@ -186,6 +188,9 @@ class CommandHandler:
             )
             self._cache.put(snapshot)
             return Outcome(stream, record.events, record.state, record.revision, commit_position)
+
+    async def close(self) -> None:
+        await self._appends.close()
 
     async def _customer(self, command: Command) -> CustomerState:
         stream = referenced_customer(command)

@@ -28,9 +28,14 @@ class WriteServer:
     """The gRPC server together with the probe that drives its health status."""
 
     def __init__(
-        self, server: grpc.aio.Server, health_servicer: health.aio.HealthServicer, probe: StoreProbe
+        self,
+        server: grpc.aio.Server,
+        handler: CommandHandler,
+        health_servicer: health.aio.HealthServicer,
+        probe: StoreProbe,
     ) -> None:
         self.grpc_server = server
+        self.handler = handler
         self.health = health_servicer
         self.probe = probe
         self._probing: asyncio.Task[None] | None = None
@@ -48,6 +53,7 @@ class WriteServer:
             # A probe call in flight ends within its timeout; never wait on it for longer.
             await asyncio.wait({self._probing}, timeout=self.probe.timeout + 1)
             self._probing.cancel()
+        await self.handler.close()
 
     async def wait_for_termination(self) -> None:
         await self.grpc_server.wait_for_termination()
@@ -87,4 +93,4 @@ async def build_server(
         interval=settings.health_interval,
         timeout=min(settings.store_timeout, max(settings.health_interval, 0.5)),
     )
-    return WriteServer(server, health_servicer, probe), port
+    return WriteServer(server, handler, health_servicer, probe), port
