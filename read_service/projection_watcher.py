@@ -24,8 +24,8 @@ _log = structlog.get_logger(__name__)
 
 Check = Callable[[], Awaitable[bool]]
 
-# The projector updates the status collection of the active version in every batch transaction,
-# and the pointer document when a rebuild switches versions: both mean "re-check now".
+# The projector updates the status collection of the active version right after every batch
+# commits, and the pointer document when a rebuild switches versions: both mean "re-check now".
 _PROGRESS_COLLECTIONS: Final = {
     "ns.coll": {"$regex": f"^({rm.PROJECTION_STATUS}_v[0-9]+|{rm.READ_MODEL_VERSIONS})$"}
 }
