@@ -140,7 +140,7 @@ async def subscribe_to_stream(
     yield _confirmation()
     caught_up = False
     while True:
-        head = storage.head_position()
+        seen = storage.stream_revision(stream_name)
         try:
             page = storage.read_stream(stream_name, after + 1, False, _PAGE)
         except StreamNotFound:
@@ -157,7 +157,7 @@ async def subscribe_to_stream(
             if after >= 0:
                 message.stream_revision = after
             yield streams_pb2.ReadResp(caught_up=message)
-        await storage.wait_for_append(head)
+        await storage.wait_for_stream_change(stream_name, seen)
 
 
 async def subscribe_to_all(

@@ -81,6 +81,7 @@ class EventStorage:
         row = self.connection.execute("SELECT MAX(position) FROM events").fetchone()
         self._head: int = row[0] or 0
         self._appended = asyncio.Event()
+        self._stream_waiters: dict[str, asyncio.Event] = {}
         if self._head == 0:
             self._write_initial_system_event()
 
@@ -101,6 +102,18 @@ class EventStorage:
     async def wait_for_append(self, after_position: int) -> None:
         while self._head <= after_position:
             await self._appended.wait()
+
+    async def wait_for_stream_change(self, stream_name: str, last_revision: int) -> None:
+        """Returns once the stream's last revision differs from `last_revision` or it was
+        tombstoned; wakes only for writes to this stream."""
+        while True:
+            status = self._status(stream_name)
+            if status.last_revision != last_revision or status.tombstoned:
+                return
+            waiter = self._stream_waiters.get(stream_name)
+            if waiter is None:
+                waiter = self._stream_waiters[stream_name] = asyncio.Event()
+            await waiter.wait()
 
     def stream_revision(self, name: str) -> int:
         """The last revision written to the stream, -1 if none (deleted or not)."""
@@ -241,6 +254,10 @@ class EventStorage:
             self._head = rows[-1][0]
             appended, self._appended = self._appended, asyncio.Event()
             appended.set()
+        for name in statuses:
+            waiter = self._stream_waiters.pop(name, None)
+            if waiter is not None:
+                waiter.set()
 
     def delete_stream(self, stream_name: str, expected: ExpectedRevision) -> int:
         """Soft delete; returns the commit position of the metadata event written."""

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import pytest
 from kurrentdbclient import AsyncKurrentDBClient, NewEvent, StreamState
 from kurrentdbclient.events import CaughtUp
+from kurrentdbclient.exceptions import StreamIsDeletedError
 
 
 def a_stream() -> str:
@@ -81,3 +83,20 @@ async def test_an_all_subscription_starts_after_the_given_position_and_goes_live
 
     assert (first.type, first.stream_name) == ("After", stream)
     assert first.commit_position > start
+
+
+async def test_a_stream_subscription_ends_with_stream_deleted_when_the_stream_is_tombstoned(
+    client: AsyncKurrentDBClient,
+) -> None:
+    stream = a_stream()
+    await client.append_to_stream(
+        stream, current_version=StreamState.NO_STREAM, events=[NewEvent(type="Only", data=b"")]
+    )
+    subscription = await client.subscribe_to_stream(stream)
+    first = await anext(aiter(subscription))
+
+    await client.tombstone_stream(stream, current_version=0)
+
+    with pytest.raises(StreamIsDeletedError):
+        await asyncio.wait_for(anext(aiter(subscription)), timeout=5)
+    assert first.type == "Only"
