@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -19,7 +20,9 @@ class MongoProcess:
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30) -> None:
-        executable = shutil.which("secantusd-py")
+        # Installed next to the interpreter, which need not be on PATH (`.venv/bin/python -m`).
+        beside = Path(sys.executable).parent / "secantusd-py"
+        executable = str(beside) if beside.exists() else shutil.which("secantusd-py")
         assert executable is not None, "secantusd-py is not installed: run `make venv`"
         address = ["--host", "127.0.0.1", "--port", str(self.port)]
         self._process = subprocess.Popen(
