@@ -12,7 +12,13 @@ API contract (stable; `eventstore_lite.persistent` codes against it):
 - Soft delete writes `{"$tb": Int64.MaxValue}` to the metadata stream `$$<name>`, as the
   real server does; the next append continues the old numbering and moves `$tb` to its
   first revision. `$all` keeps the old events.
-- Link events (`$>`) are stored like any other event; no resolution happens here.
+- Link events (`$>`) are stored like any other event; `eventstore_lite.links.resolve_link`
+  resolves one.
+- Beyond the reads: `scan_all` (unfiltered `$all` page), `stream_revision` (last revision
+  written, -1 if none), `wait_for_append(after_position)` (any write) and
+  `wait_for_stream_change(name, last_revision)` (writes to one stream only).
+- Writes: `append`, `delete_stream` (soft), `tombstone_stream`; each commits before it
+  returns, so an acknowledged write survives `kill -9` (WAL, synchronous=NORMAL).
 """
 
 from __future__ import annotations
