@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import grpc
+from kurrentdbclient import StreamState
 
 from orders.v1 import types_pb2
 from tests.write_service.harness import WriteService, running_write_service
 from tests.write_service.rpc_calls import cancel, failure, new_id, pay, place, register, ship
+from write_service.domain.commands import RegisterCustomer
+from write_service.domain.decider import Kind, decide, initial
+from write_service.idempotency import fingerprint
+from write_service.stream_records import CommandMetadata, new_events
 
 
 async def test_a_retried_order_returns_the_original_response_and_appends_nothing(
@@ -80,6 +86,28 @@ async def test_a_reused_key_with_a_different_payload_is_refused(
     assert refused.reason == "IDEMPOTENCY_KEY_REUSED"
     assert refused.metadata == {"idempotency_key": first.idempotency_key}
     assert len(await write_service.events(f"customer-{customer_id}")) == 1
+
+
+async def test_the_store_drops_a_repeated_append_of_a_command_whose_answer_was_lost(
+    write_service: WriteService,
+) -> None:
+    customer_id = new_id("c")
+    command = RegisterCustomer(customer_id, "Ada", "ada@example.com", datetime.now(UTC))
+    key, stream = new_id("key"), f"customer-{customer_id}"
+    metadata = CommandMetadata(
+        command_id="c1", correlation_id="r1", causation_id="c1", payload_hash=fingerprint(command)
+    )
+    events = new_events(stream, key, decide(command, initial(Kind.CUSTOMER)), metadata)
+
+    first = await write_service.store.append_to_stream(
+        stream, events=events, current_version=StreamState.NO_STREAM
+    )
+    again = await write_service.store.append_to_stream(
+        stream, events=events, current_version=StreamState.NO_STREAM
+    )
+
+    assert again == first
+    assert len(await write_service.events(stream)) == 1
 
 
 async def test_a_key_sent_as_field_and_metadata_must_agree(write_service: WriteService) -> None:
