@@ -11,7 +11,7 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
+from pymongo.errors import BulkWriteError, OperationFailure, PyMongoError
 
 from orders_contracts.streams import ORDER_STREAM_PREFIX, id_from_stream
 from projector.batch_plan import (
@@ -29,19 +29,49 @@ from projector.versions import Database, active_version, ensure_collections
 StreamReader = Callable[[str, range], Awaitable[list[Envelope]]]
 """Reads the given revisions of a stream from the event store (gap repair)."""
 
-MAX_CONFLICT_RETRIES = 50
+MAX_REPLANS = 200
+DUPLICATE_KEY, WRITE_CONFLICT, NO_SUCH_TRANSACTION = 11000, 112, 251
+MAX_WRITE_RETRIES = 10
 
 
-def is_conflict(error: BaseException) -> bool:
-    """Another transaction touched the same documents: retrying the batch resolves it."""
-    if isinstance(error, StaleSnapshotError | DuplicateKeyError):
-        return True
+def _write_error_codes(error: BaseException) -> set[int]:
+    if isinstance(error, BulkWriteError):
+        return {int(e.get("code", 0)) for e in error.details.get("writeErrors", [])}
+    if isinstance(error, OperationFailure) and error.code is not None:
+        return {error.code}
+    return set()
+
+
+def is_stale(error: BaseException) -> bool:
+    """The plan was made from documents another projector has changed since: plan again."""
+    return isinstance(error, StaleSnapshotError) or DUPLICATE_KEY in _write_error_codes(error)
+
+
+def is_write_conflict(error: BaseException) -> bool:
+    """Two transactions touched the same document at once: the same plan may simply retry."""
     if isinstance(error, PyMongoError) and error.has_error_label("TransientTransactionError"):
         return True
-    return isinstance(error, OperationFailure) and error.code in (112, 251, 11000)
+    return bool(_write_error_codes(error) & {WRITE_CONFLICT, NO_SUCH_TRANSACTION})
+
+
+class ContentionError(Exception):
+    """Other projectors kept winning every conflict; the caller retries the batch later."""
+
+
+async def _backoff(attempt: int) -> None:
+    # Jittered and growing, so that two replicas that collided drift apart.
+    await asyncio.sleep(random.uniform(0, min(0.1, 0.002 * 2**attempt)))
 
 
 class BatchWriter:
+    """Writes batches so that each event counts exactly once, whoever else is writing.
+
+    The documents are read in a read-only snapshot transaction, the changes planned in memory,
+    and written in a short transaction whose every stream-document write is conditional on what
+    was read. A write conflict (hot analytics documents) retries the same plan; a failed
+    condition means another projector got there first, and the batch is planned again.
+    """
+
     def __init__(
         self,
         client: AsyncMongoClient[dict[str, Any]],
@@ -66,33 +96,53 @@ class BatchWriter:
         by_stream: dict[str, list[Envelope]] = defaultdict(list)
         for envelope in envelopes:
             by_stream[envelope.stream_name].append(envelope)
-        for attempt in range(MAX_CONFLICT_RETRIES):
+        for attempt in range(MAX_REPLANS):
             version = await self._version(None)
             if version not in self._ensured:
                 await ensure_collections(self._db, version)
                 self._ensured.add(version)
             try:
-                return await self._attempt(by_stream, version)
+                async with (
+                    self._client.start_session() as session,
+                    await session.start_transaction(),
+                ):
+                    snapshot, streams = await self._read(session, by_stream, version)
+                changes = plan_batch(snapshot, streams)
+                count_deliveries(changes, snapshot, by_stream, streams)
+                if await self._commit(changes, snapshot, version):
+                    return changes
             except Exception as error:
-                if not is_conflict(error) or attempt == MAX_CONFLICT_RETRIES - 1:
+                if not (is_stale(error) or is_write_conflict(error)):
                     raise
-            await asyncio.sleep(random.uniform(0, 0.005 * (attempt + 1)))
-        raise AssertionError("unreachable")
+            await _backoff(attempt)
+        raise ContentionError(f"batch not written after {MAX_REPLANS} plans")
 
-    async def _attempt(self, by_stream: dict[str, list[Envelope]], version: int) -> BatchChanges:
-        async with self._client.start_session() as session, await session.start_transaction():
-            if await self._version(session) != version:
-                raise StaleSnapshotError("read-model version switched")
-            changes = await self._plan(session, by_stream, version)
-            await write_changes(self._db, version, changes, datetime.now(UTC), session)
-        return changes
+    async def _commit(self, changes: BatchChanges, snapshot: Snapshot, version: int) -> bool:
+        """Write the plan in one transaction; False when it must be planned again."""
+        for attempt in range(MAX_WRITE_RETRIES):
+            try:
+                async with (
+                    self._client.start_session() as session,
+                    await session.start_transaction(),
+                ):
+                    if await self._version(session) != version:
+                        return False
+                    await write_changes(
+                        self._db, version, changes, snapshot, datetime.now(UTC), session
+                    )
+                return True
+            except Exception as error:
+                if is_stale(error):
+                    return False
+                if not is_write_conflict(error):
+                    raise
+            await _backoff(attempt)
+        return False
 
-    async def _plan(
-        self,
-        session: AsyncClientSession,
-        by_stream: dict[str, list[Envelope]],
-        version: int,
-    ) -> BatchChanges:
+    async def _read(
+        self, session: AsyncClientSession, by_stream: dict[str, list[Envelope]], version: int
+    ) -> tuple[Snapshot, dict[str, list[Envelope]]]:
+        """The batch's documents, and each stream's events made contiguous after them."""
         order_ids = [id_from_stream(s) for s in by_stream if s.startswith(ORDER_STREAM_PREFIX)]
         summaries, details = await load_orders(self._db, version, order_ids, session)
         snapshot = Snapshot(summaries, details, {})
@@ -108,12 +158,7 @@ class BatchWriter:
         for name, envelopes in by_stream.items():
             if not name.startswith(ORDER_STREAM_PREFIX):
                 streams[name] = await self._contiguous(name, snapshot.revision(name), envelopes)
-        changes = plan_batch(snapshot, streams)
-        for name, envelopes in by_stream.items():
-            fresh = fresh_events(snapshot.revision(name), envelopes)
-            changes.counts["duplicate"] += len(envelopes) - len(fresh)
-            changes.counts["gap_repaired"] += len(streams[name]) - len(fresh)
-        return changes
+        return snapshot, streams
 
     async def _contiguous(
         self, stream_name: str, current: int, delivered: list[Envelope]
@@ -128,3 +173,15 @@ class BatchWriter:
             contiguous = [e for i, e in enumerate(repaired) if e.revision == current + 1 + i]
             return contiguous
         return repaired
+
+
+def count_deliveries(
+    changes: BatchChanges,
+    snapshot: Snapshot,
+    delivered: dict[str, list[Envelope]],
+    applied: dict[str, list[Envelope]],
+) -> None:
+    for name, envelopes in delivered.items():
+        fresh = fresh_events(snapshot.revision(name), envelopes)
+        changes.counts["duplicate"] += len(envelopes) - len(fresh)
+        changes.counts["gap_repaired"] += len(applied[name]) - len(fresh)

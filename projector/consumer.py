@@ -18,7 +18,7 @@ from pymongo.errors import PyMongoError
 
 from orders_contracts.codec import MalformedEventError
 from projector.batch_plan import BatchChanges
-from projector.batch_writer import BatchWriter
+from projector.batch_writer import BatchWriter, ContentionError
 from projector.envelope import Envelope
 from projector.event_source import HeadTracker, Lag, from_recorded
 from projector.progress import record_progress
@@ -30,7 +30,7 @@ log = structlog.get_logger("projector")
 AfterWrite = Callable[[BatchChanges], Awaitable[None]]
 """Called between the durable write and the acks; tests use it to crash right there."""
 
-INFRASTRUCTURE_ERRORS = (PyMongoError, KurrentDBClientError, OSError)
+INFRASTRUCTURE_ERRORS = (PyMongoError, KurrentDBClientError, OSError, ContentionError)
 
 
 class SubscriptionEndedError(Exception):

@@ -20,7 +20,7 @@ from orders_contracts.read_models import (
     OrderSummaryDoc,
     collection_name,
 )
-from projector.batch_plan import BatchChanges
+from projector.batch_plan import BatchChanges, Snapshot
 from projector.versions import Database
 
 # SecantusDB answers large $in lists slowly (worse than linear); chunks keep loads fast.
@@ -90,14 +90,34 @@ def _counter_ops(
     ]
 
 
+def _customer_ops(
+    changes: BatchChanges, snapshot: Snapshot, now: datetime
+) -> list[InsertOne[Any] | ReplaceOne[Any]]:
+    ops: list[InsertOne[Any] | ReplaceOne[Any]] = []
+    for customer_id, doc in changes.customers.items():
+        stamped = {**doc, "projected_at": now}
+        loaded = snapshot.customers.get(customer_id)
+        if loaded is None:
+            ops.append(InsertOne(stamped))
+        else:
+            # Every field as it was read: any change by another projector fails the condition.
+            ops.append(ReplaceOne(dict(loaded), stamped))
+    return ops
+
+
 async def write_changes(
     db: Database,
     version: int,
     changes: BatchChanges,
+    snapshot: Snapshot,
     now: datetime,
     session: AsyncClientSession | None,
 ) -> None:
-    """One unordered bulk_write per collection; conditional on the revisions loaded."""
+    """One unordered bulk_write per collection; conditional on the documents as read.
+
+    The conditional writes come first and are checked before the analytics deltas, so a
+    transaction whose plan is stale aborts before counting anything.
+    """
     for base, docs in ((ORDER_SUMMARIES, changes.summaries), (ORDER_DETAILS, changes.details)):
         ops = _stream_doc_ops(cast(dict[str, tuple[int, Any]], docs), now)
         if not ops:
@@ -107,15 +127,13 @@ async def write_changes(
         )
         if result.inserted_count + result.matched_count != len(ops):
             raise StaleSnapshotError(base)
-    if changes.customers:
-        await db[collection_name(CUSTOMERS, version)].bulk_write(
-            [
-                ReplaceOne({"_id": doc_id}, {**doc, "projected_at": now}, upsert=True)
-                for doc_id, doc in changes.customers.items()
-            ],
-            ordered=False,
-            session=session,
+    customer_ops = _customer_ops(changes, snapshot, now)
+    if customer_ops:
+        result = await db[collection_name(CUSTOMERS, version)].bulk_write(
+            customer_ops, ordered=False, session=session
         )
+        if result.inserted_count + result.matched_count != len(customer_ops):
+            raise StaleSnapshotError(CUSTOMERS)
     analytics = changes.analytics
     for base, deltas, keys in (
         (SALES_BY_STATUS, analytics.by_status, analytics.by_status_keys),
