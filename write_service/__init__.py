@@ -1,1 +1,7 @@
-"""write_service"""
+"""The command side: validates commands, decides on event-sourced aggregates, appends events.
+
+Reading order: ``domain/`` (pure decide/evolve, no I/O), ``validation`` (request checks),
+``command_handler`` (the one read-fold-decide-append loop, with ``snapshots``, ``idempotency``,
+``stream_records`` and ``append_stream``), ``grpc_api`` with ``messages`` and ``rpc_errors`` (the
+edge), and ``server`` with ``settings`` and ``__main__`` (composition).
+"""
