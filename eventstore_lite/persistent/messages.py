@@ -72,20 +72,21 @@ def _encode_record(
 ) -> _ReadEvent.RecordedEvent:
     # The real server stamps both the event and its link with the position of the record
     # it read (the link's, when links are resolved).
-    return _ReadEvent.RecordedEvent(
+    encoded = _ReadEvent.RecordedEvent(
         id=_encode_id(record.event_id, structured),
         stream_identifier=shared_pb2.StreamIdentifier(stream_name=record.stream_name.encode()),
         stream_revision=record.stream_revision,
         prepare_position=position,
         commit_position=position,
-        metadata={
-            "type": record.type,
-            "content-type": record.content_type,
-            "created": str(record.created),
-        },
         custom_metadata=record.metadata,
         data=record.data,
     )
+    # Filling the map in place is about twice as fast as passing a dict to the constructor.
+    metadata = encoded.metadata
+    metadata["type"] = record.type
+    metadata["content-type"] = record.content_type
+    metadata["created"] = str(record.created)
+    return encoded
 
 
 def encode(message: Message, structured: bool) -> persistent_pb2.ReadResp:
