@@ -28,6 +28,7 @@ from write_service.validation import FieldViolation, idempotency_key, violations
 CORRELATION_HEADER: Final = "x-correlation-id"
 IDEMPOTENCY_HEADER: Final = "idempotency-key"
 _CORRELATION_ID: Final = re.compile(r"[\x21-\x7e]{1,128}")
+_CODE_NAMES: Final = {code.value[0]: code.name for code in grpc.StatusCode}
 
 
 class _KeyedRequest(Protocol):
@@ -111,7 +112,9 @@ class CommandApi(pb_grpc.CommandServiceServicer):
                 if status.code == grpc.StatusCode.INTERNAL.value[0]:
                     self._log.exception("command failed")
                 else:
-                    self._log.info("command refused", status=status.message)
+                    self._log.info(
+                        "command refused", code=_CODE_NAMES[status.code], error=str(error)
+                    )
                 await context.abort_with_status(rpc_status.to_status(status))
                 raise AssertionError("abort_with_status returned") from error
             self._log.debug(

@@ -120,7 +120,8 @@ def to_rpc_status(error: BaseException, ids: Mapping[str, str]) -> status_pb2.St
             return _status(
                 grpc.StatusCode.UNAVAILABLE,
                 errors_pb2.EVENT_STORE_UNAVAILABLE,
-                f"event store unavailable: {error}",
+                # The cause names internal hosts: it goes to the log, not to callers.
+                "the event store is unavailable; retry with backoff and the same idempotency key",
             )
         case _:
             return _status(
