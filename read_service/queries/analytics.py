@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from orders_contracts import read_models as rm
 from read_service.consistency import ReadConsistency
-from read_service.queries.context import Answer, QueryContext, freshness, prepare
+from read_service.queries.context import Answer, QueryContext, freshness, prepare, with_progress
 from read_service.read_store import Document
 from read_service.validation import currency_violation, day_of, day_range_violations
 
@@ -59,10 +59,13 @@ async def get_sales_analytics(
     query: dict[str, object] = {"day": {"$gte": start.isoformat(), "$lte": end.isoformat()}}
     if currency:
         query["currency"] = currency
+    documents, progress = await with_progress(ctx, rm.SALES_BY_DAY, _days(ctx, query))
+    return Answer(summarise_sales(documents, start, end), freshness(stale, progress))
+
+
+async def _days(ctx: QueryContext, query: dict[str, object]) -> list[Document]:
     by_day = await ctx.store.collection(rm.SALES_BY_DAY)
-    documents = await by_day.find(query).to_list(None)
-    sales = summarise_sales(documents, start, end)
-    return Answer(sales, await freshness(ctx, rm.SALES_BY_DAY, stale))
+    return await by_day.find(query).to_list(None)
 
 
 def summarise_sales(documents: Iterable[Document], start: date, end: date) -> list[CurrencySales]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
@@ -10,7 +12,7 @@ from orders_contracts import read_models as rm
 from read_service.consistency import ReadConsistency, consistency_violations, reach
 from read_service.errors import FieldViolation
 from read_service.projection_watcher import ProjectionWatcher
-from read_service.read_store import Document, ReadStore
+from read_service.read_store import Document, Progress, ReadStore
 from read_service.validation import raise_if_any
 
 T = TypeVar("T")
@@ -54,10 +56,19 @@ async def prepare(
     )
 
 
-async def freshness(
-    ctx: QueryContext, model: str, stale: bool, document: Document | None = None
-) -> Freshness:
-    progress = await ctx.store.progress(model)
+async def with_progress(ctx: QueryContext, model: str, query: Awaitable[T]) -> tuple[T, Progress]:
+    """Run a query and read the model's progress at once: freshness costs no extra round trip."""
+    result, progress = await asyncio.gather(
+        query, ctx.store.progress(model), return_exceptions=True
+    )
+    if isinstance(result, BaseException):
+        raise result
+    if isinstance(progress, BaseException):
+        raise progress
+    return result, progress
+
+
+def freshness(stale: bool, progress: Progress, document: Document | None = None) -> Freshness:
     if document is None:
         return Freshness(stale, progress.commit_position, progress.updated_at)
     return Freshness(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from orders_contracts import read_models as rm
 from read_service.consistency import ReadConsistency
 from read_service.errors import NotFoundError
-from read_service.queries.context import Answer, QueryContext, freshness, prepare
+from read_service.queries.context import Answer, QueryContext, freshness, prepare, with_progress
 from read_service.read_store import Document
 from read_service.validation import id_violation
 
@@ -16,8 +16,8 @@ async def get_customer(
     stale = await prepare(
         ctx, [id_violation("customer_id", customer_id)], consistency, wait_seconds=wait_seconds
     )
-    customer = await find_customer(ctx, customer_id)
-    return Answer(customer, await freshness(ctx, rm.CUSTOMERS, stale, customer))
+    customer, progress = await with_progress(ctx, rm.CUSTOMERS, find_customer(ctx, customer_id))
+    return Answer(customer, freshness(stale, progress, customer))
 
 
 async def find_customer(ctx: QueryContext, customer_id: str) -> Document:

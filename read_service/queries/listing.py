@@ -21,7 +21,7 @@ from read_service.page_token import (
     encode_page_token,
     filter_digest,
 )
-from read_service.queries.context import Answer, QueryContext, freshness, prepare
+from read_service.queries.context import Answer, QueryContext, freshness, prepare, with_progress
 from read_service.read_store import Document
 from read_service.validation import (
     effective_page_size,
@@ -57,8 +57,12 @@ async def list_customer_orders(
         consistency,
         wait_seconds=wait_seconds,
     )
-    page = await _page(ctx, {"customer_id": customer_id}, page_size, _good(cursor), digest)
-    return Answer(page, await freshness(ctx, rm.ORDER_SUMMARIES, stale))
+    page, progress = await with_progress(
+        ctx,
+        rm.ORDER_SUMMARIES,
+        _page(ctx, {"customer_id": customer_id}, page_size, _good(cursor), digest),
+    )
+    return Answer(page, freshness(stale, progress))
 
 
 async def list_orders(
@@ -86,10 +90,11 @@ async def list_orders(
         consistency,
         wait_seconds=wait_seconds,
     )
-    page = await _page(
-        ctx, order_filter(wanted, created_after, created_before), page_size, _good(cursor), digest
+    query = order_filter(wanted, created_after, created_before)
+    page, progress = await with_progress(
+        ctx, rm.ORDER_SUMMARIES, _page(ctx, query, page_size, _good(cursor), digest)
     )
-    return Answer(page, await freshness(ctx, rm.ORDER_SUMMARIES, stale))
+    return Answer(page, freshness(stale, progress))
 
 
 def order_filter(

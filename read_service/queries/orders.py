@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from orders_contracts import read_models as rm
 from read_service.consistency import ReadConsistency
 from read_service.errors import NotFoundError
-from read_service.queries.context import Answer, QueryContext, freshness, prepare
+from read_service.queries.context import Answer, QueryContext, freshness, prepare, with_progress
 from read_service.read_store import Document
 from read_service.validation import id_violation
 
@@ -25,8 +25,10 @@ async def get_order_summary(
     stale = await prepare(
         ctx, [id_violation("order_id", order_id)], consistency, wait_seconds=wait_seconds
     )
-    summary = await _find_order(ctx, rm.ORDER_SUMMARIES, order_id)
-    return Answer(summary, await freshness(ctx, rm.ORDER_SUMMARIES, stale, summary))
+    summary, progress = await with_progress(
+        ctx, rm.ORDER_SUMMARIES, _find_order(ctx, rm.ORDER_SUMMARIES, order_id)
+    )
+    return Answer(summary, freshness(stale, progress, summary))
 
 
 async def get_order_details(
@@ -39,13 +41,15 @@ async def get_order_details(
         wait_seconds=wait_seconds,
         order_model=rm.ORDER_DETAILS,
     )
-    details = await _find_order(ctx, rm.ORDER_DETAILS, order_id)
+    details, progress = await with_progress(
+        ctx, rm.ORDER_DETAILS, _find_order(ctx, rm.ORDER_DETAILS, order_id)
+    )
     # Both documents are written in the same batch transaction, so they agree on the revision.
     summary = await _find_order(ctx, rm.ORDER_SUMMARIES, order_id)
     customer = await ctx.store.find_by_id(rm.CUSTOMERS, details["customer"]["customer_id"])
     email = None if customer is None else customer.get("email")
     view = OrderDetailsView(details=details, summary=summary, customer_email=email)
-    return Answer(view, await freshness(ctx, rm.ORDER_DETAILS, stale, details))
+    return Answer(view, freshness(stale, progress, details))
 
 
 async def _find_order(ctx: QueryContext, model: str, order_id: str) -> Document:

@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from orders_contracts import read_models as rm
 from read_service.consistency import ReadConsistency
-from read_service.queries.context import Answer, QueryContext, freshness, prepare
+from read_service.queries.context import Answer, QueryContext, freshness, prepare, with_progress
 from read_service.queries.customers import find_customer
 from read_service.queries.listing import order_filter
 from read_service.read_store import Document
@@ -66,8 +66,7 @@ async def get_order_stats(
             }
         },
     ]
-    summaries = await ctx.store.collection(rm.ORDER_SUMMARIES)
-    groups = await (await summaries.aggregate(pipeline)).to_list(None)
+    groups, progress = await with_progress(ctx, rm.ORDER_SUMMARIES, _grouped(ctx, pipeline))
     rows = sorted(
         (
             StatsRow(
@@ -81,4 +80,9 @@ async def get_order_stats(
         key=lambda row: (_STATUS_RANK.get(row.status, len(_STATUS_RANK)), row.currency),
     )
     stats = OrderStats(rows=rows, customer=customer)
-    return Answer(stats, await freshness(ctx, rm.ORDER_SUMMARIES, stale))
+    return Answer(stats, freshness(stale, progress))
+
+
+async def _grouped(ctx: QueryContext, pipeline: list[dict[str, Any]]) -> list[Document]:
+    summaries = await ctx.store.collection(rm.ORDER_SUMMARIES)
+    return await (await summaries.aggregate(pipeline)).to_list(None)
