@@ -35,6 +35,7 @@ from eventstore_lite.errors import (
     AppendTooLarge,
     StreamDeleted,
     StreamNotFound,
+    WrongExpectedRevision,
 )
 from eventstore_lite.filters import EventFilter
 from eventstore_lite.log_rows import Row, event_rows, metadata_row
@@ -45,6 +46,7 @@ from eventstore_lite.records import (
     ProposedEvent,
     RecordedEvent,
     StreamState,
+    expected_as_int,
 )
 from eventstore_lite.schema import open_database
 from eventstore_lite.stream_state import (
@@ -198,6 +200,11 @@ class EventStorage:
             (stream_name, first, len(events)),
         ).fetchall()
         if [r[0] for r in rows] != [e.event_id.bytes for e in events]:
+            if isinstance(expected, StreamState):
+                # A retry that only partly matches what was written: writing it would
+                # duplicate event ids, so the real server refuses it.
+                last = self._status(stream_name).last_revision
+                raise WrongExpectedRevision(stream_name, expected_as_int(expected), last)
             return None
         return AppendResult(first + len(events) - 1, rows[-1][1])
 

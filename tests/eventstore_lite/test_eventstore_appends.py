@@ -8,6 +8,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+from google.protobuf import empty_pb2
 from kurrentdbclient import AsyncKurrentDBClient, KurrentDBClient, NewEvent, StreamState
 from kurrentdbclient.exceptions import (
     AccessDeniedError,
@@ -225,3 +226,52 @@ def test_the_maximum_append_size_is_configurable(tmp_path: Path) -> None:
     finally:
         client.close()
         process.terminate()
+
+
+async def test_a_batch_split_over_several_requests_is_appended_atomically_when_final(
+    eventstore: EventStoreProcess, client: AsyncKurrentDBClient
+) -> None:
+    stream = a_stream()
+    correlation = shared_pb2.UUID(string=str(uuid.uuid4()))
+
+    def message() -> streams_pb2.BatchAppendReq.ProposedMessage:
+        return streams_pb2.BatchAppendReq.ProposedMessage(
+            id=shared_pb2.UUID(string=str(uuid.uuid4())),
+            metadata={"type": "Chunked", "content-type": "application/json"},
+            data=b"{}",
+        )
+
+    first = streams_pb2.BatchAppendReq(
+        correlation_id=correlation,
+        options=streams_pb2.BatchAppendReq.Options(
+            stream_identifier=shared_pb2.StreamIdentifier(stream_name=stream.encode()),
+            no_stream=empty_pb2.Empty(),
+        ),
+        proposed_messages=[message()],
+        is_final=False,
+    )
+    last = streams_pb2.BatchAppendReq(
+        correlation_id=correlation, proposed_messages=[message(), message()], is_final=True
+    )
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{eventstore.port}") as channel:
+        stub = streams_pb2_grpc.StreamsStub(channel)  # type: ignore[no-untyped-call]
+        responses = [r async for r in stub.BatchAppend(iter([first, last]))]
+
+    assert [r.WhichOneof("result") for r in responses] == ["success"]
+    assert responses[0].success.current_revision == 2
+    assert len(await client.get_stream(stream)) == 3
+
+
+async def test_a_retry_that_only_partly_matches_the_earlier_append_is_refused(
+    client: AsyncKurrentDBClient,
+) -> None:
+    stream = a_stream()
+    written = [new_event(), new_event()]
+    await client.append_to_stream(stream, current_version=StreamState.ANY, events=written)
+
+    with pytest.raises(WrongCurrentVersionError):
+        await client.append_to_stream(
+            stream, current_version=StreamState.ANY, events=[written[0], new_event()]
+        )
+
+    assert [e.id for e in await client.get_stream(stream)] == [e.id for e in written]
