@@ -35,9 +35,9 @@ from eventstore_lite.errors import (
     AppendTooLarge,
     StreamDeleted,
     StreamNotFound,
-    WrongExpectedRevision,
 )
 from eventstore_lite.filters import EventFilter
+from eventstore_lite.idempotency import earlier_append
 from eventstore_lite.log_rows import Row, event_rows, metadata_row
 from eventstore_lite.records import (
     DELETED_TRUNCATE_BEFORE,
@@ -45,8 +45,6 @@ from eventstore_lite.records import (
     ExpectedRevision,
     ProposedEvent,
     RecordedEvent,
-    StreamState,
-    expected_as_int,
 )
 from eventstore_lite.schema import open_database
 from eventstore_lite.stream_state import (
@@ -168,7 +166,11 @@ class EventStorage:
         if status.tombstoned:
             raise StreamDeleted(stream_name)
         with self._transaction():
-            retried = self._earlier_append(stream_name, expected, events) if events else None
+            retried = (
+                earlier_append(self.connection, stream_name, expected, events, status)
+                if events
+                else None
+            )
             if retried is not None:
                 return retried
             check_expected(stream_name, status, expected)
@@ -178,35 +180,6 @@ class EventStorage:
             statuses = self._insert(rows, {})
         self._applied(rows, statuses)
         return AppendResult(rows[-1][2], rows[-1][0])
-
-    def _earlier_append(
-        self, stream_name: str, expected: ExpectedRevision, events: Sequence[ProposedEvent]
-    ) -> AppendResult | None:
-        """The result of an earlier append of the same event ids, if this is a retry."""
-        row = self.connection.execute(
-            "SELECT revision FROM events WHERE event_id = ? AND stream_name = ?",
-            (events[0].event_id.bytes, stream_name),
-        ).fetchone()
-        if row is None:
-            return None
-        first = row[0]
-        if isinstance(expected, int) and expected != first - 1:
-            return None
-        if expected is StreamState.NO_STREAM and first != 0:
-            return None
-        rows = self.connection.execute(
-            "SELECT event_id, position FROM events WHERE stream_name = ? AND revision >= ?"
-            " ORDER BY revision LIMIT ?",
-            (stream_name, first, len(events)),
-        ).fetchall()
-        if [r[0] for r in rows] != [e.event_id.bytes for e in events]:
-            if isinstance(expected, StreamState):
-                # A retry that only partly matches what was written: writing it would
-                # duplicate event ids, so the real server refuses it.
-                last = self._status(stream_name).last_revision
-                raise WrongExpectedRevision(stream_name, expected_as_int(expected), last)
-            return None
-        return AppendResult(first + len(events) - 1, rows[-1][1])
 
     def _append_rows(
         self, stream_name: str, status: StreamStatus, events: Sequence[ProposedEvent]
