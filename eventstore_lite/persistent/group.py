@@ -10,40 +10,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import time
 import uuid
 from collections import deque
 from dataclasses import dataclass
-from enum import Enum
 
 import structlog
 
 from eventstore_lite.persistent.checkpoints import CheckpointPolicy, CheckpointTracker
 from eventstore_lite.persistent.consumers import Consumer, Dropped, strategy_named
+from eventstore_lite.persistent.dispatch import hand_out
 from eventstore_lite.persistent.errors import MaxSubscribersReachedError
-from eventstore_lite.persistent.messages import Message, encode, resolve
+from eventstore_lite.persistent.inflight import InFlight
+from eventstore_lite.persistent.messages import Message, NackAction, encode
+from eventstore_lite.persistent.reader import Reader
 from eventstore_lite.persistent.settings import GroupDefinition
-from eventstore_lite.persistent.source import Source
 from eventstore_lite.persistent.store import GroupStore
-from eventstore_lite.records import RecordedEvent
 from eventstore_lite.storage import EventStorage
 
 log = structlog.get_logger("eventstore_lite.persistent")
 
 # The real server checks timeouts and time-based checkpoints on a one-second clock.
 _TICK_SECONDS = 1.0
-# Pages scanned per turn of the loop, so a selective filter over a long log cannot
-# keep the event loop from serving everyone else.
-_PAGES_PER_TURN = 16
-
-
-class NackAction(Enum):
-    UNKNOWN = 0
-    PARK = 1
-    RETRY = 2
-    SKIP = 3
-    STOP = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,26 +59,19 @@ class SubscriptionGroup:
         self.total_items = 0
         self._storage = storage
         self._store = store
-        self._source = Source(storage, definition.key, definition.event_filter)
+        self._reader = Reader(storage, definition, checkpoint)
         self._strategy = strategy_named(settings.consumer_strategy)
         self._policy = CheckpointPolicy(
             settings.checkpoint_after_ms / 1000 if settings.checkpoint_after_ms else None,
             settings.min_checkpoint_count,
             settings.max_checkpoint_count,
         )
-        self._timeout = settings.message_timeout_ms / 1000 or _TICK_SECONDS
         self._tracker = CheckpointTracker(checkpoint, time.monotonic())
-        self._cursor = definition.first_position if checkpoint is None else checkpoint + 1
-        self._last_known = checkpoint
         self._fresh: deque[Message] = deque()
         self._retry: deque[Message] = deque()
-        self._outstanding: dict[uuid.UUID, Message] = {}
-        # (deadline, ack id, delivery): no reference, so an acknowledged message is freed at once.
-        self._timeouts: deque[tuple[int, uuid.UUID, int]] = deque()
+        self._in_flight = InFlight(settings.message_timeout_ms / 1000 or _TICK_SECONDS)
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
-        self._caught_up = False
-        self._read_head = -1
         self._closed = False
 
     # -- consumers -----------------------------------------------------------------------
@@ -111,11 +92,7 @@ class SubscriptionGroup:
         if consumer not in self.consumers:
             return
         self.consumers.remove(consumer)
-        lost = [m for m in self._outstanding.values() if m.consumer is consumer]
-        lost.sort(key=lambda m: m.position)
-        for message in lost:
-            del self._outstanding[message.ack_id]
-            self._release(message)
+        for message in self._in_flight.of(consumer):
             message.retry_count += 1
             self._retry.append(message)
         if self.consumers:
@@ -126,9 +103,8 @@ class SubscriptionGroup:
     def ack(self, ids: list[uuid.UUID]) -> None:
         forget: list[int] = []
         for event_id in ids:
-            message = self._outstanding.pop(event_id, None)
+            message = self._in_flight.take(event_id)
             if message is not None:
-                self._release(message)
                 self._finish(message, forget)
         self._store.forget_parked(forget)
         self._checkpoint(time.monotonic(), time_check=False)
@@ -138,10 +114,9 @@ class SubscriptionGroup:
         parks: list[tuple[Message, str]] = []
         forget: list[int] = []
         for event_id in ids:
-            message = self._outstanding.pop(event_id, None)
+            message = self._in_flight.take(event_id)
             if message is None:
                 continue
-            self._release(message)
             if action in (NackAction.RETRY, NackAction.UNKNOWN):
                 self._retry_or_park(message, parks)
             elif action is NackAction.PARK:
@@ -156,11 +131,11 @@ class SubscriptionGroup:
 
     def replay_parked(self, limit: int | None) -> None:
         for row_id, position in self._store.take_parked(self.definition.key, limit):
-            record = self._source.read_at(position)
+            record = self._reader.source.read_at(position)
             if record is None:
                 self._store.forget_parked([row_id])
                 continue
-            event, link = self._resolve(record)
+            event, link = self._reader.resolve(record)
             self._retry.append(Message(event, link, None, parked_row=row_id))
         self._start()
         self._wake.set()
@@ -202,13 +177,13 @@ class SubscriptionGroup:
 
     def stats(self) -> GroupStats:
         return GroupStats(
-            live=self._caught_up and not self._fresh,
+            live=self._reader.caught_up and not self._fresh,
             total_items=self.total_items,
             last_checkpoint=self._tracker.written,
-            last_known=self._last_known,
+            last_known=self._reader.last_known,
             read_buffer_count=len(self._fresh),
             retry_buffer_count=len(self._retry),
-            in_flight=len(self._outstanding),
+            in_flight=len(self._in_flight),
         )
 
     async def _watch_appends(self) -> None:
@@ -243,95 +218,28 @@ class SubscriptionGroup:
 
     def _expire(self, now: float) -> None:
         parks: list[tuple[Message, str]] = []
-        timeouts = self._timeouts
-        while timeouts and timeouts[0][0] <= now:
-            _, ack_id, delivery = timeouts.popleft()
-            message = self._outstanding.get(ack_id)
-            if message is None or message.deliveries != delivery:
-                continue
-            del self._outstanding[ack_id]
-            self._release(message)
+        for message in self._in_flight.expired(now):
             self._retry_or_park(message, parks)
         self._park(parks)
 
     def _fill(self) -> None:
-        settings = self.definition.settings
-        room = settings.history_buffer_size - len(self._fresh)
-        if not self.consumers or room <= 0:
-            return
-        head = self._storage.head_position()
-        if self._caught_up and head == self._read_head:
-            return
-        self._read_head = head
-        source, tracker = self._source, self._tracker
-        limit = max(1, settings.read_batch_size)
-        for _ in range(_PAGES_PER_TURN):
-            page = source.read(self._cursor, limit)
-            for record in page:
-                if room <= 0:
-                    # The rest of the page is read again once consumers make room.
-                    self._caught_up = False
-                    return
-                position = source.position_of(record)
-                if source.wanted(record):
-                    event, link = self._resolve(record)
-                    self._fresh.append(Message(event, link, tracker.read(position)))
-                    self._last_known = position
-                    room -= 1
-                else:
-                    tracker.skip(position)
-                self._cursor = position + 1
-            self._caught_up = len(page) < limit
-            if self._caught_up:
-                return
-        self._wake.set()
-
-    def _resolve(self, record: RecordedEvent) -> tuple[RecordedEvent, RecordedEvent | None]:
-        if self.definition.settings.resolve_links:
-            return resolve(self._storage, record)
-        return record, None
+        room = self.definition.settings.history_buffer_size - len(self._fresh)
+        if self.consumers and room > 0 and self._reader.fill(self._fresh, room, self._tracker):
+            self._wake.set()
 
     def _dispatch(self, now: float) -> None:
-        if self.consumers and self._drain(self._retry, now):
-            self._drain(self._fresh, now)
+        def send(message: Message, consumer: Consumer) -> None:
+            if message.ack_id in self._in_flight:
+                # The same event id is already in flight (the real server skips duplicates).
+                self._finish(message, [])
+                return
+            self._in_flight.add(message, consumer, now)
+            self.total_items += 1
+            consumer.outbox.put_nowait(encode(message, consumer.structured_ids))
 
-    def _drain(self, queue: deque[Message], now: float) -> bool:
-        """Hand out messages from the front of `queue`; False once every consumer is full."""
         consumers, strategy = self.consumers, self._strategy
-        if strategy.none_means_full:
-            while queue:
-                consumer = strategy.choose(consumers, queue[0].partition)
-                if consumer is None:
-                    return False
-                self._send(queue.popleft(), consumer, now)
-            return True
-        held: list[Message] = []
-        while queue and any(c.in_flight < c.max_in_flight for c in consumers):
-            message = queue.popleft()
-            consumer = strategy.choose(consumers, message.partition)
-            if consumer is None:
-                held.append(message)
-            else:
-                self._send(message, consumer, now)
-        queue.extendleft(reversed(held))
-        return any(c.in_flight < c.max_in_flight for c in consumers)
-
-    def _send(self, message: Message, consumer: Consumer, now: float) -> None:
-        if message.ack_id in self._outstanding:
-            # The same event id is already in flight (the real server skips duplicates).
-            self._finish(message, [])
-            return
-        message.consumer = consumer
-        message.deliveries += 1
-        consumer.in_flight += 1
-        consumer.total_items += 1
-        self.total_items += 1
-        self._outstanding[message.ack_id] = message
-        # Expiry is checked on a whole-second clock like the real server's, so an ack that
-        # the client batches for a moment still beats a very short timeout.
-        deadline = math.ceil(now + self._timeout)
-        self._timeouts.append((deadline, message.ack_id, message.deliveries))
-        consumer.outbox.put_nowait(encode(message, consumer.structured_ids))
+        if consumers and hand_out(self._retry, consumers, strategy, send):
+            hand_out(self._fresh, consumers, strategy, send)
 
     def _checkpoint(self, now: float, time_check: bool) -> None:
         position = self._tracker.due(self._policy, now, time_check)
@@ -340,22 +248,18 @@ class SubscriptionGroup:
 
     def _next_wake(self, now: float) -> float | None:
         room = len(self._fresh) < self.definition.settings.history_buffer_size
-        if self.consumers and room and not self._caught_up:
+        if self.consumers and room and not self._reader.caught_up:
             return 0.0  # consumers took what was read: read on after others had a turn
         delays: list[float] = []
-        if self._timeouts:
-            delays.append(self._timeouts[0][0] - now)
+        deadline = self._in_flight.next_deadline()
+        if deadline is not None:
+            delays.append(deadline - now)
         if self._tracker.has_progress():
             after = self._policy.after_seconds
             delays.append(min(_TICK_SECONDS, after) if after else _TICK_SECONDS)
         return max(0.0, min(delays)) if delays else None
 
     # -- message outcomes ----------------------------------------------------------------
-
-    def _release(self, message: Message) -> None:
-        if message.consumer is not None:
-            message.consumer.in_flight -= 1
-            message.consumer = None
 
     def _finish(self, message: Message, forget: list[int]) -> None:
         if message.seq is not None:

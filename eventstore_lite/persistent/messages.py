@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from enum import Enum
 
 from kurrentdbclient.protos.v1 import persistent_pb2, shared_pb2
 
@@ -13,6 +14,14 @@ from eventstore_lite.records import RecordedEvent
 from eventstore_lite.storage import EventStorage
 
 _ReadEvent = persistent_pb2.ReadResp.ReadEvent
+
+
+class NackAction(Enum):
+    UNKNOWN = 0
+    PARK = 1
+    RETRY = 2
+    SKIP = 3
+    STOP = 4
 
 
 @dataclass(eq=False, slots=True)

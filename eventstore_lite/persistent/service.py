@@ -19,8 +19,9 @@ from eventstore_lite.persistent.errors import (
     GroupNotFoundError,
     MaxSubscribersReachedError,
 )
-from eventstore_lite.persistent.group import NackAction, SubscriptionGroup
+from eventstore_lite.persistent.group import SubscriptionGroup
 from eventstore_lite.persistent.info import describe
+from eventstore_lite.persistent.messages import NackAction
 from eventstore_lite.persistent.registry import GroupRegistry
 from eventstore_lite.persistent.requests import decode_create, decode_update, key_of
 from eventstore_lite.persistent.settings import ALL_STREAM, GroupKey
