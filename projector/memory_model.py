@@ -46,6 +46,12 @@ class MemoryModel:
     counts: Counter[str] = field(default_factory=Counter)
     broken_streams: set[str] = field(default_factory=set)
     last_commit_position: int = 0
+    touched: set[str] = field(default_factory=set)
+    """Orders changed since the caller last took this set (take_touched)."""
+
+    def take_touched(self) -> set[str]:
+        touched, self.touched = self.touched, set()
+        return touched
 
     def apply(self, envelopes: Sequence[Envelope]) -> None:
         """Apply events in $all order; a stream whose event cannot be applied stops there,
@@ -73,6 +79,7 @@ class MemoryModel:
         changes = plan_batch(Snapshot(self.summaries, self.details, self.customers), streams)
         for order_id, (_, summary) in changes.summaries.items():
             self.summaries[order_id] = summary
+            self.touched.add(order_id)
         for order_id, (_, details) in changes.details.items():
             self.details[order_id] = details
         self.customers.update(changes.customers)

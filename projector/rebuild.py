@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from orders_contracts.read_models import (
     collection_name,
 )
 from projector.batch_writer import BatchWriter
+from projector.bulk_load import BulkLoader
 from projector.envelope import Envelope
 from projector.event_source import HeadTracker, from_recorded, read_all_events
 from projector.memory_model import MemoryModel
@@ -71,7 +72,11 @@ async def _write_all(db: Database, name: str, docs: Iterable[Any], now: datetime
 
 
 async def replay_into_memory(
-    eventstore: AsyncKurrentDBClient, *, chunk: int = 5000, show_progress: bool = False
+    eventstore: AsyncKurrentDBClient,
+    *,
+    chunk: int = 5000,
+    show_progress: bool = False,
+    after_chunk: Callable[[MemoryModel], Awaitable[None]] | None = None,
 ) -> MemoryModel:
     """Catch-up read of $all (our streams) folded into memory, with a progress bar."""
     model = MemoryModel()
@@ -92,6 +97,8 @@ async def replay_into_memory(
             if len(pending) >= chunk:
                 model.apply(pending)
                 pending = []
+                if after_chunk is not None:
+                    await after_chunk(model)
                 rate = seen / max(time.monotonic() - started, 1e-6)
                 progress.update(task, completed=recorded.commit_position, events=seen, rate=rate)
         model.apply(pending)
@@ -102,15 +109,14 @@ async def replay_into_memory(
 
 async def write_model(db: Database, version: int, model: MemoryModel) -> None:
     now = datetime.now(UTC)
-    await asyncio.gather(
-        _write_all(db, collection_name(ORDER_SUMMARIES, version), model.summaries.values(), now),
-        _write_all(db, collection_name(ORDER_DETAILS, version), model.details.values(), now),
-        _write_all(db, collection_name(CUSTOMERS, version), model.customers.values(), now),
-        _write_all(
-            db, collection_name(SALES_BY_STATUS, version), model.sales_by_status.values(), now
-        ),
-        _write_all(db, collection_name(SALES_BY_DAY, version), model.sales_by_day.values(), now),
-    )
+    for base, docs in (
+        (ORDER_SUMMARIES, model.summaries.values()),
+        (ORDER_DETAILS, model.details.values()),
+        (CUSTOMERS, model.customers.values()),
+        (SALES_BY_STATUS, model.sales_by_status.values()),
+        (SALES_BY_DAY, model.sales_by_day.values()),
+    ):
+        await _write_all(db, collection_name(base, version), docs, now)
 
 
 async def catch_up(
@@ -155,12 +161,16 @@ async def rebuild(
     assert pointer is not None
     version = max([pointer["version"], *await existing_versions(db)]) + 1
     await drop_version(db, version)
-    await ensure_collections(db, version)
+    await ensure_collections(db, version, indexes=False)
     await set_pointer(db, {"building_version": version})
     log.info("rebuild started", version=version, serving=pointer["version"])
 
-    model = await replay_into_memory(eventstore, show_progress=show_progress)
-    await write_model(db, version, model)
+    loader = BulkLoader(db, version, datetime.now(UTC))
+    model = await replay_into_memory(
+        eventstore, show_progress=show_progress, after_chunk=loader.after_chunk
+    )
+    await loader.finish(model)
+    await ensure_collections(db, version)
     lag = await HeadTracker(eventstore, interval=0.0).lag(model.last_commit_position, None)
     await record_progress(
         db, version, model.counts, model.last_commit_position, lag, datetime.now(UTC)

@@ -61,11 +61,12 @@ async def ensure_pointer(db: Database) -> None:
     )
 
 
-async def ensure_collections(db: Database, version: int) -> None:
+async def ensure_collections(db: Database, version: int, *, indexes: bool = True) -> None:
     """Create a version's collections and the indexes the read service queries by; idempotent.
 
     Collections are created up front because creating one inside a transaction is not
-    something every server supports.
+    something every server supports. A rebuild asks for the indexes only after its bulk load,
+    which is faster than maintaining them document by document.
     """
     existing = set(await db.list_collection_names())
     for base in VERSIONED_COLLECTIONS:
@@ -73,15 +74,15 @@ async def ensure_collections(db: Database, version: int) -> None:
         if name not in existing:
             with contextlib.suppress(CollectionInvalid):  # another projector was first
                 await db.create_collection(name)
-        indexes = [
+        models = [
             IndexModel(
                 [(field, ASCENDING if order > 0 else DESCENDING) for field, order in keys],
                 name=index_name,
             )
             for index_name, keys in INDEXES.get(base, ())
         ]
-        if indexes:
-            await db[name].create_indexes(indexes)
+        if models and indexes:
+            await db[name].create_indexes(models)
 
 
 async def set_pointer(db: Database, fields: dict[str, Any]) -> None:
