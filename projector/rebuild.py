@@ -154,6 +154,7 @@ async def rebuild(
     *,
     show_progress: bool = False,
     grace: float = 1.0,
+    chunk: int = 5000,
 ) -> int:
     """Build the next version, switch readers to it, keep the previous one; the new version."""
     await ensure_pointer(db)
@@ -167,7 +168,7 @@ async def rebuild(
 
     loader = BulkLoader(db, version, datetime.now(UTC))
     model = await replay_into_memory(
-        eventstore, show_progress=show_progress, after_chunk=loader.after_chunk
+        eventstore, chunk=chunk, show_progress=show_progress, after_chunk=loader.after_chunk
     )
     await loader.finish(model)
     await ensure_collections(db, version)
