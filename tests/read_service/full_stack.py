@@ -108,7 +108,13 @@ async def running_stack(eventstore_uri: str, mongo_uri: str, database: str) -> A
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{write_port}")
     try:
         async with running_read_service(
-            read_mongo, projector_mongo, settings_for(database, consistency_recheck_seconds=0.5)
+            read_mongo,
+            projector_mongo,
+            # Production's recheck interval; a wait as long as the callers' deadlines, because
+            # the projector's lag on a busy 2-core machine can reach seconds.
+            settings_for(
+                database, consistency_recheck_seconds=0.5, consistency_max_wait_seconds=30.0
+            ),
         ) as reads:
             yield Stack(command_service_pb2_grpc.CommandServiceStub(channel), reads, eventstore)
     finally:

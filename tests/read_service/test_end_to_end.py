@@ -41,13 +41,13 @@ async def test_an_order_placed_then_read_with_its_token_in_wait_mode_is_always_t
                 if run % 2:
                     details = await stack.reads.stub.GetOrderDetails(
                         pb.GetOrderDetailsRequest(order_id=order_id, consistency=wait_for(token)),
-                        timeout=5,
+                        timeout=30,
                     )
                     found, metadata = details.order.summary, details.read_metadata
                 else:
                     summary = await stack.reads.stub.GetOrderSummary(
                         pb.GetOrderSummaryRequest(order_id=order_id, consistency=wait_for(token)),
-                        timeout=5,
+                        timeout=30,
                     )
                     found, metadata = summary.order, summary.read_metadata
                 assert found.order_id == order_id
@@ -97,7 +97,7 @@ async def _wait_for_orders(stack: Stack, tokens: list[consistency_pb2.Consistenc
                 pb.GetOrderSummaryRequest(
                     order_id=token.stream.removeprefix("order-"), consistency=wait_for(token)
                 ),
-                timeout=10,
+                timeout=30,
             )
             for token in tokens
         )
