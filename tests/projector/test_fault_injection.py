@@ -42,7 +42,7 @@ def chaotic_deliveries(envelopes: list[Envelope], seed: int) -> list[list[Envelo
     ordered = [deliveries[i] for i in jittered]
     batches = []
     while ordered:
-        size = rng.randint(1, 60)
+        size = rng.randint(5, 120)
         batches.append(ordered[:size])
         ordered = ordered[size:]
     return batches
@@ -88,7 +88,7 @@ async def test_replicas_of_one_group_with_a_crash_between_write_and_ack_match_a_
     group = GroupSettings(
         name="chaos", consumer_strategy="RoundRobin", message_timeout=2.0, max_retry_count=50
     )
-    batch = BatchSettings(max_size=25, max_wait=0.01)
+    batch = BatchSettings(max_size=40, max_wait=0.01)
     written = 0
 
     async def crash_on_third_batch(changes: BatchChanges) -> None:
