@@ -223,6 +223,9 @@ class Consumer:
             await record_progress(self._db, version, counts, position, lag, datetime.now(UTC))
         except INFRASTRUCTURE_ERRORS as error:
             log.warning("progress not recorded", error=repr(error))
+        skipped = {k: counts[k] for k in ("unknown_type", "newer_schema") if counts[k]}
+        if skipped:
+            log.warning("events skipped: not understood by this projector version", **skipped)
         log.debug("batch done", **{k: v for k, v in counts.items() if v}, **_position(last))
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import structlog
 from kurrentdbclient import AsyncKurrentDBClient
 from kurrentdbclient.exceptions import AlreadyExistsError
 from kurrentdbclient.persistent import ConsumerStrategy
 
 from projector.event_source import OUR_STREAMS_FILTER
+
+log = structlog.get_logger("projector")
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,8 @@ class GroupSettings:
     checkpoint_after: float = 1.0
     min_checkpoint_count: int = 10
     max_checkpoint_count: int = 1000
-    max_subscriber_count: int = 10
+    max_subscriber_count: int = 0
+    """0: no limit, any number of replicas may join."""
 
 
 async def ensure_group(client: AsyncKurrentDBClient, settings: GroupSettings) -> bool:
@@ -41,5 +45,24 @@ async def ensure_group(client: AsyncKurrentDBClient, settings: GroupSettings) ->
             max_subscriber_count=settings.max_subscriber_count,
         )
     except AlreadyExistsError:
+        await _warn_if_different(client, settings)
         return False
+    log.info("subscription group created", group=settings.name)
     return True
+
+
+async def _warn_if_different(client: AsyncKurrentDBClient, settings: GroupSettings) -> None:
+    """An existing group keeps its settings (changing them is an operator's decision)."""
+    info = await client.get_subscription_info(settings.name)
+    wanted = {
+        "consumer_strategy": settings.consumer_strategy,
+        "max_retry_count": settings.max_retry_count,
+        "message_timeout": settings.message_timeout,
+    }
+    actual = {
+        "consumer_strategy": info.consumer_strategy,
+        "max_retry_count": info.max_retry_count,
+        "message_timeout": info.message_timeout,
+    }
+    if wanted != actual:
+        log.warning("subscription group has other settings", wanted=wanted, actual=actual)
