@@ -11,9 +11,11 @@ Versioned collections
     version)`` with the pointer's ``version`` (re-read it at most every second or so, or when a
     query finds nothing). No pointer document yet means version ``INITIAL_VERSION``.
     Live projectors read the pointer inside every batch transaction and write the active version
-    only; a rebuild (or rollback) catches its version up from $all to the head with the same
-    transactional, revision-guarded writes, switches the pointer, and keeps tailing for a grace
-    period so batches that were in flight during the switch are covered.
+    only. A rebuild bulk-loads ``_v{N+1}`` from a catch-up read of $all (indexes built after the
+    load), catches it up to the head with the live projector's transactional, revision-guarded
+    writes, switches the pointer, and keeps tailing for a grace period so batches that were in
+    flight during the switch are covered. ``_v{N}`` stays for ``rollback`` (which catches it up
+    the same way before switching back) until ``drop-version N``.
 
 Positions and read-your-writes
     Every document of a stream (``order_summaries``, ``order_details``: ``_id`` = order id,
@@ -35,7 +37,10 @@ Exact counters
     ``order_summaries.contribution`` is what the order currently adds to the analytics and to its
     customer's counters. The projector changes it only together with the order's revision and the
     matching ``$inc`` deltas, in the same transaction, so a duplicate, stale or replayed event
-    (revision not newer) changes nothing and a crash leaves either all or none of it.
+    (revision not newer) changes nothing and a crash leaves either all or none of it. Every
+    stream-document write in that transaction is conditional on the document as the batch read
+    it (order documents on ``revision``, customers on all their fields), so two replicas never
+    both count the same change: the loser of a race plans its batch again.
 
 Money is integer minor units plus an ISO 4217 code. Times are UTC ``datetime`` (BSON dates,
 millisecond precision). Days are ``"YYYY-MM-DD"`` strings of the order's ``created_at`` in UTC.
