@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -53,7 +54,9 @@ def fresh_eventstore_uri(tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def mongo_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    executable = shutil.which("secantusd-py")
+    # `make test` runs .venv/bin/python without .venv/bin on PATH: look beside it first.
+    beside = Path(sys.executable).parent / "secantusd-py"
+    executable = str(beside) if beside.exists() else shutil.which("secantusd-py")
     if executable is None:
         pytest.fail("secantusd-py is not installed: run `make venv`")
     port = _free_port()
