@@ -130,9 +130,10 @@ class ReadMetadata(_message.Message):
     answer may not reflect that write yet.
     """
     projected_commit_position: _builtins.int
-    """The projection's checkpoint: every event at or below this commit position is reflected in
-    the read models this answer came from (later events may be reflected too). 0 when nothing
-    has been projected yet.
+    """The highest commit position the projector has applied to the read models this answer came
+    from. Delivery may be out of order, so earlier events can still be pending: this shows
+    progress, it is not a checkpoint; use a ConsistencyToken to read your own writes. 0 when
+    nothing has been projected yet.
     """
     projected_stream_revision: _builtins.int
     """For answers about one stream (one order or one customer): the revision of that stream the

@@ -35,8 +35,9 @@ class QueryServiceStub:
     answer is. A token is reached once the read models reflect the write it names and every
     earlier write of its stream. For a query about the token's own order or customer this is
     judged exactly, per document, by the stream revision (even when events were projected out of
-    order); for other queries by the projection's checkpoint: projected_commit_position at or
-    above the token's commit_position.
+    order). Other queries are judged by the same document of the token's stream: the projector
+    commits all read-model changes of a batch in one transaction, so once that document shows the
+    token's revision, every read model reflects the write.
 
     Paging (ListCustomerOrders, ListOrders): page_size defaults to 10 and is capped at 100
     (larger values are treated as 100; negative values are INVALID_REQUEST). next_page_token is
@@ -78,8 +79,9 @@ class QueryServiceAsyncStub(QueryServiceStub):
     answer is. A token is reached once the read models reflect the write it names and every
     earlier write of its stream. For a query about the token's own order or customer this is
     judged exactly, per document, by the stream revision (even when events were projected out of
-    order); for other queries by the projection's checkpoint: projected_commit_position at or
-    above the token's commit_position.
+    order). Other queries are judged by the same document of the token's stream: the projector
+    commits all read-model changes of a batch in one transaction, so once that document shows the
+    token's revision, every read model reflects the write.
 
     Paging (ListCustomerOrders, ListOrders): page_size defaults to 10 and is capped at 100
     (larger values are treated as 100; negative values are INVALID_REQUEST). next_page_token is
@@ -117,8 +119,9 @@ class QueryServiceServicer(metaclass=_abc_1.ABCMeta):
     answer is. A token is reached once the read models reflect the write it names and every
     earlier write of its stream. For a query about the token's own order or customer this is
     judged exactly, per document, by the stream revision (even when events were projected out of
-    order); for other queries by the projection's checkpoint: projected_commit_position at or
-    above the token's commit_position.
+    order). Other queries are judged by the same document of the token's stream: the projector
+    commits all read-model changes of a batch in one transaction, so once that document shows the
+    token's revision, every read model reflects the write.
 
     Paging (ListCustomerOrders, ListOrders): page_size defaults to 10 and is capped at 100
     (larger values are treated as 100; negative values are INVALID_REQUEST). next_page_token is
