@@ -88,6 +88,7 @@ def order_summary(doc: Document) -> views_pb2.OrderSummary:
         status=_status(doc["status"]),
         total=_money(doc["total"]["currency"], doc["total"]["amount_minor"]),
         item_count=doc["item_count"],
+        line_count=doc["line_count"],
         payment_status=_payment_status(doc["payment_status"], doc["status"]),
         created_at=_timestamp(doc["created_at"]),
         updated_at=_timestamp(doc["updated_at"]),

@@ -28,7 +28,7 @@ async def test_an_order_summary_shows_the_order_as_projected(read_service: ReadS
     assert order.status == types_pb2.ORDER_STATUS_PAID
     assert order.payment_status == types_pb2.PAYMENT_STATUS_PAID
     assert (order.total.currency_code, order.total.amount_minor) == ("EUR", 2500)
-    assert order.item_count == 2
+    assert (order.item_count, order.line_count) == (2, 1)
     assert order.created_at.ToDatetime().replace(tzinfo=START.tzinfo) == START
     assert order.updated_at.ToDatetime().replace(tzinfo=START.tzinfo) == START + timedelta(
         minutes=5
