@@ -11,6 +11,7 @@ from typing import Any
 import structlog
 from kurrentdbclient import AsyncKurrentDBClient
 from pymongo import InsertOne
+from rich.console import Console
 from rich.progress import (
     BarColumn,
     Progress,
@@ -47,6 +48,7 @@ from projector.versions import (
 log = structlog.get_logger("projector.rebuild")
 
 WRITE_CHUNK = 2000
+PROGRESS_EVERY = 500
 
 
 def _progress(enabled: bool) -> Progress:
@@ -56,6 +58,7 @@ def _progress(enabled: bool) -> Progress:
         TaskProgressColumn(),
         TextColumn("{task.fields[events]} events, {task.fields[rate]:.0f} events/s"),
         TimeRemainingColumn(),
+        console=Console(stderr=True),
         disable=not enabled,
     )
 
@@ -99,6 +102,7 @@ async def replay_into_memory(
                 pending = []
                 if after_chunk is not None:
                     await after_chunk(model)
+            if seen % PROGRESS_EVERY == 0:
                 rate = seen / max(time.monotonic() - started, 1e-6)
                 progress.update(task, completed=recorded.commit_position, events=seen, rate=rate)
         model.apply(pending)
