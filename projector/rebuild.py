@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
 
 import structlog
 from kurrentdbclient import AsyncKurrentDBClient
-from pymongo import InsertOne
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -21,14 +19,6 @@ from rich.progress import (
 )
 
 from orders_contracts.codec import MalformedEventError
-from orders_contracts.read_models import (
-    CUSTOMERS,
-    ORDER_DETAILS,
-    ORDER_SUMMARIES,
-    SALES_BY_DAY,
-    SALES_BY_STATUS,
-    collection_name,
-)
 from projector.batch_writer import BatchWriter
 from projector.bulk_load import BulkLoader
 from projector.envelope import Envelope
@@ -47,7 +37,6 @@ from projector.versions import (
 
 log = structlog.get_logger("projector.rebuild")
 
-WRITE_CHUNK = 2000
 PROGRESS_EVERY = 500
 
 
@@ -61,17 +50,6 @@ def _progress(enabled: bool) -> Progress:
         console=Console(stderr=True),
         disable=not enabled,
     )
-
-
-async def _write_all(db: Database, name: str, docs: Iterable[Any], now: datetime) -> None:
-    chunk: list[InsertOne[Any]] = []
-    for doc in docs:
-        chunk.append(InsertOne({**doc, "projected_at": now}))
-        if len(chunk) >= WRITE_CHUNK:
-            await db[name].bulk_write(chunk, ordered=False)
-            chunk = []
-    if chunk:
-        await db[name].bulk_write(chunk, ordered=False)
 
 
 async def replay_into_memory(
@@ -111,16 +89,11 @@ async def replay_into_memory(
     return model
 
 
-async def write_model(db: Database, version: int, model: MemoryModel) -> None:
-    now = datetime.now(UTC)
-    for base, docs in (
-        (ORDER_SUMMARIES, model.summaries.values()),
-        (ORDER_DETAILS, model.details.values()),
-        (CUSTOMERS, model.customers.values()),
-        (SALES_BY_STATUS, model.sales_by_status.values()),
-        (SALES_BY_DAY, model.sales_by_day.values()),
-    ):
-        await _write_all(db, collection_name(base, version), docs, now)
+async def write_model(
+    db: Database, version: int, model: MemoryModel, loader: BulkLoader | None = None
+) -> None:
+    """Write every document of a replay that the loader has not written during it."""
+    await (loader or BulkLoader(db, version, datetime.now(UTC))).finish(model)
 
 
 async def catch_up(
@@ -174,7 +147,7 @@ async def rebuild(
     model = await replay_into_memory(
         eventstore, chunk=chunk, show_progress=show_progress, after_chunk=loader.after_chunk
     )
-    await loader.finish(model)
+    await write_model(db, version, model, loader)
     await ensure_collections(db, version)
     lag = await HeadTracker(eventstore, interval=0.0).lag(model.last_commit_position, None)
     await record_progress(
