@@ -14,6 +14,7 @@ from orders_contracts.streams import OUR_STREAMS_REGEX
 from projector.envelope import Envelope, open_envelope
 
 OUR_STREAMS_FILTER = (OUR_STREAMS_REGEX,)
+LAG_EVENTS_CAP = 1000
 
 
 def from_recorded(recorded: RecordedEvent) -> Envelope:
@@ -97,10 +98,11 @@ class HeadTracker:
         head = self._head
         if position >= head.commit_position:
             return Lag(head.commit_position, 0, 0.0)
-        if now - self._counted_at >= self._interval:
-            # Counting is a filtered forward read, capped: lag beyond it is reported as the cap.
+        if now - self._counted_at >= self._interval * 4:
+            # Counting is a filtered forward read, so it is capped (LAG_EVENTS_CAP means "at
+            # least that many") and done less often than the head is read.
             self._lag_events = 0
-            async for _ in read_all_events(self._client, after=position, limit=10_000):
+            async for _ in read_all_events(self._client, after=position, limit=LAG_EVENTS_CAP):
                 self._lag_events += 1
             self._counted_at = now
         seconds = 0.0

@@ -100,8 +100,11 @@ def _customer_ops(
         if loaded is None:
             ops.append(InsertOne(stamped))
         else:
-            # Every field as it was read: any change by another projector fails the condition.
-            ops.append(ReplaceOne(dict(loaded), stamped))
+            # Every change to a customer moves one of these (a new order moves order_count, a
+            # cancellation cancelled_count, a registration revision): another projector's
+            # change since the read fails the condition.
+            guard = {k: loaded[k] for k in ("_id", "revision", "order_count", "cancelled_count")}
+            ops.append(ReplaceOne(guard, stamped))
     return ops
 
 
