@@ -8,7 +8,8 @@ after all (an event the domain did not expect) is replaced then.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import InsertOne, ReplaceOne
@@ -31,11 +32,12 @@ Write = InsertOne[Any] | ReplaceOne[Any]
 
 
 class BulkLoader:
+    """Streams finished orders into the collections from a background task during a replay."""
+
     def __init__(self, db: Database, version: int, now: datetime) -> None:
         self._db = db
         self._version = version
         self._now = now
-        self._written: dict[str, int] = {}
         self._queue: asyncio.Queue[tuple[str, list[Write]] | None] = asyncio.Queue(maxsize=4)
         self._task = asyncio.create_task(self._drain())
 
@@ -44,52 +46,61 @@ class BulkLoader:
             name, ops = item
             await self._db[name].bulk_write(ops, ordered=False)
 
-    async def _send(self, base: str, ops: list[Write]) -> None:
+    async def _send(self, base: str, ops: Sequence[Write]) -> None:
         if self._task.done():
             await self._task  # the writer failed: raise its error here
         name = collection_name(base, self._version)
         for start in range(0, len(ops), WRITE_CHUNK):
-            await self._queue.put((name, ops[start : start + WRITE_CHUNK]))
-
-    def _stamp(self, doc: Any) -> dict[str, Any]:
-        return {**doc, "projected_at": self._now}
+            await self._queue.put((name, list(ops[start : start + WRITE_CHUNK])))
 
     async def after_chunk(self, model: MemoryModel) -> None:
         finished = [
             order_id
             for order_id in model.take_touched()
-            if order_id not in self._written
+            if order_id not in model.stored
             and model.summaries[order_id]["status"] in FINAL_STATUSES
         ]
-        if not finished:
-            return
         for order_id in finished:
-            self._written[order_id] = model.summaries[order_id]["revision"]
-        await self._send(
-            ORDER_SUMMARIES, [InsertOne(self._stamp(model.summaries[i])) for i in finished]
-        )
-        await self._send(
-            ORDER_DETAILS, [InsertOne(self._stamp(model.details[i])) for i in finished]
-        )
+            model.stored[order_id] = model.summaries[order_id]["revision"]
+        if finished:
+            summaries = [_insert(model.summaries[i], self._now) for i in finished]
+            await self._send(ORDER_SUMMARIES, summaries)
+            await self._send(
+                ORDER_DETAILS, [_insert(model.details[i], self._now) for i in finished]
+            )
 
-    def _rest(self, docs: dict[str, Any]) -> list[Write]:
-        ops: list[Write] = []
-        for order_id, doc in docs.items():
-            written = self._written.get(order_id)
-            if written is None:
-                ops.append(InsertOne(self._stamp(doc)))
-            elif written != doc["revision"]:
-                ops.append(ReplaceOne({"_id": order_id}, self._stamp(doc)))
-        return ops
-
-    async def finish(self, model: MemoryModel) -> None:
-        await self._send(ORDER_SUMMARIES, self._rest(model.summaries))
-        await self._send(ORDER_DETAILS, self._rest(model.details))
-        for base, docs in (
-            (CUSTOMERS, model.customers.values()),
-            (SALES_BY_STATUS, model.sales_by_status.values()),
-            (SALES_BY_DAY, model.sales_by_day.values()),
-        ):
-            await self._send(base, [InsertOne(self._stamp(doc)) for doc in docs])
+    async def close(self) -> None:
+        """Wait until everything sent is written."""
         await self._queue.put(None)
         await self._task
+
+
+def _insert(doc: Any, now: datetime) -> InsertOne[Any]:
+    return InsertOne({**doc, "projected_at": now})
+
+
+def _unstored(docs: dict[str, Any], stored: dict[str, int], now: datetime) -> list[Write]:
+    ops: list[Write] = []
+    for order_id, doc in docs.items():
+        revision = stored.get(order_id)
+        if revision is None:
+            ops.append(_insert(doc, now))
+        elif revision != doc["revision"]:
+            ops.append(ReplaceOne({"_id": order_id}, {**doc, "projected_at": now}))
+    return ops
+
+
+async def write_unstored(db: Database, version: int, model: MemoryModel) -> None:
+    """Every document of a replay not already stored as it is, in unordered bulk writes."""
+    now = datetime.now(UTC)
+    for base, ops in (
+        (ORDER_SUMMARIES, _unstored(model.summaries, model.stored, now)),
+        (ORDER_DETAILS, _unstored(model.details, model.stored, now)),
+        (CUSTOMERS, [_insert(doc, now) for doc in model.customers.values()]),
+        (SALES_BY_STATUS, [_insert(doc, now) for doc in model.sales_by_status.values()]),
+        (SALES_BY_DAY, [_insert(doc, now) for doc in model.sales_by_day.values()]),
+    ):
+        for start in range(0, len(ops), WRITE_CHUNK):
+            await db[collection_name(base, version)].bulk_write(
+                ops[start : start + WRITE_CHUNK], ordered=False
+            )

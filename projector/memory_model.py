@@ -48,6 +48,8 @@ class MemoryModel:
     last_commit_position: int = 0
     touched: set[str] = field(default_factory=set)
     """Orders changed since the caller last took this set (take_touched)."""
+    stored: dict[str, int] = field(default_factory=dict)
+    """Orders already written to the store during the replay, at the revision written."""
 
     def take_touched(self) -> set[str]:
         touched, self.touched = self.touched, set()

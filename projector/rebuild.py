@@ -20,7 +20,7 @@ from rich.progress import (
 
 from orders_contracts.codec import MalformedEventError
 from projector.batch_writer import BatchWriter
-from projector.bulk_load import BulkLoader
+from projector.bulk_load import BulkLoader, write_unstored
 from projector.envelope import Envelope
 from projector.event_source import HeadTracker, from_recorded, read_all_events
 from projector.memory_model import MemoryModel
@@ -89,11 +89,9 @@ async def replay_into_memory(
     return model
 
 
-async def write_model(
-    db: Database, version: int, model: MemoryModel, loader: BulkLoader | None = None
-) -> None:
-    """Write every document of a replay that the loader has not written during it."""
-    await (loader or BulkLoader(db, version, datetime.now(UTC))).finish(model)
+async def write_model(db: Database, version: int, model: MemoryModel) -> None:
+    """The write stage of a rebuild: what the replay has not stored yet, in bulk."""
+    await write_unstored(db, version, model)
 
 
 async def catch_up(
@@ -144,10 +142,13 @@ async def rebuild(
     log.info("rebuild started", version=version, serving=pointer["version"])
 
     loader = BulkLoader(db, version, datetime.now(UTC))
-    model = await replay_into_memory(
-        eventstore, chunk=chunk, show_progress=show_progress, after_chunk=loader.after_chunk
-    )
-    await write_model(db, version, model, loader)
+    try:
+        model = await replay_into_memory(
+            eventstore, chunk=chunk, show_progress=show_progress, after_chunk=loader.after_chunk
+        )
+    finally:
+        await loader.close()
+    await write_model(db, version, model)
     await ensure_collections(db, version)
     lag = await HeadTracker(eventstore, interval=0.0).lag(model.last_commit_position, None)
     await record_progress(
