@@ -84,6 +84,7 @@ class BatchWriter:
         self._db: Database = client[database]
         self._read_stream = read_stream
         self._fixed_version = version
+        self._known_version: int | None = None
         self._ensured: set[int] = set()
 
     async def _version(self, session: AsyncClientSession | None) -> int:
@@ -97,7 +98,9 @@ class BatchWriter:
         for envelope in envelopes:
             by_stream[envelope.stream_name].append(envelope)
         for attempt in range(MAX_REPLANS):
-            version = await self._version(None)
+            # The version seen last is a hint: the write transaction checks it again.
+            version = self._known_version or await self._version(None)
+            self._known_version = version
             if version not in self._ensured:
                 await ensure_collections(self._db, version)
                 self._ensured.add(version)
@@ -126,6 +129,7 @@ class BatchWriter:
                     await session.start_transaction(),
                 ):
                     if await self._version(session) != version:
+                        self._known_version = None
                         return False
                     await write_changes(
                         self._db, version, changes, snapshot, datetime.now(UTC), session

@@ -83,6 +83,9 @@ class Consumer:
         self._head = HeadTracker(eventstore)
         self._stopping = asyncio.Event()
         self._lag = Lag(0, 0, 0.0)
+        self._unrecorded: Counter[str] = Counter()
+        self._unrecorded_last: Envelope | None = None
+        self._recorder: asyncio.Task[None] | None = None
 
     def stop(self) -> None:
         """Finish the batch in hand, ack it, and return from run()."""
@@ -128,6 +131,9 @@ class Consumer:
                     reader.result()
                     raise SubscriptionEndedError(self._group.name)
         finally:
+            if self._recorder is not None:
+                with contextlib.suppress(Exception):
+                    await self._recorder
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await reader
@@ -184,7 +190,25 @@ class Consumer:
             await subscription.ack(recorded.ack_id)
         for recorded, reason in failed:
             counts["parked"] += await self._reject(subscription, recorded, reason)
-        await self._record(counts, last)
+        self._schedule_record(counts, last)
+
+    def _schedule_record(self, counts: Counter[str], last: Envelope | None) -> None:
+        """Progress is written beside the pipeline, coalescing batches while a write is slow,
+        so the next batch never waits for it."""
+        self._unrecorded += counts
+        if last is not None and (
+            self._unrecorded_last is None
+            or last.commit_position > self._unrecorded_last.commit_position
+        ):
+            self._unrecorded_last = last
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_pending())
+
+    async def _record_pending(self) -> None:
+        while self._unrecorded or self._unrecorded_last is not None:
+            counts, last = self._unrecorded, self._unrecorded_last
+            self._unrecorded, self._unrecorded_last = Counter(), None
+            await self._record(counts, last)
 
     async def _write(self, envelopes: list[Envelope]) -> BatchChanges | None:
         """Retry through outages of either store; other errors are the events' fault."""
