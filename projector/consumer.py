@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from kurrentdbclient import AsyncKurrentDBClient, RecordedEvent
@@ -30,6 +30,8 @@ log = structlog.get_logger("projector")
 AfterWrite = Callable[[BatchChanges], Awaitable[None]]
 """Called between the durable write and the acks; tests use it to crash right there."""
 
+T = TypeVar("T")
+
 INFRASTRUCTURE_ERRORS = (PyMongoError, KurrentDBClientError, OSError, ContentionError)
 
 
@@ -44,9 +46,7 @@ class BatchSettings:
     """Longest a batch keeps gathering while events keep arriving; an empty queue flushes."""
 
 
-async def next_batch(
-    queue: asyncio.Queue[RecordedEvent], max_size: int, max_wait: float
-) -> list[RecordedEvent]:
+async def next_batch(queue: asyncio.Queue[T], max_size: int, max_wait: float) -> list[T]:
     """Wait for one event, then take what is already queued, up to a size or a time."""
     batch = [await queue.get()]
     deadline = asyncio.get_running_loop().time() + max_wait
