@@ -10,8 +10,11 @@ from kurrentdbclient import AsyncKurrentDBClient
 
 from orders_contracts.read_models import ORDER_SUMMARIES, PROJECTION_STATUS, collection_name
 from projector.batch_writer import BatchWriter
+from projector.event_source import position_before
 from projector.rebuild import catch_up, switch_to
 from projector.versions import Database, drop_version, ensure_pointer, read_pointer, set_pointer
+
+ROLLBACK_MARGIN_EVENTS = 10_000
 
 
 class VersionError(Exception):
@@ -41,7 +44,10 @@ async def rollback(
     status = await db[collection_name(PROJECTION_STATUS, previous)].find_one(
         {"_id": ORDER_SUMMARIES}
     )
-    after = 0 if status is None else int(status.get("last_commit_position", 0))
+    recorded = 0 if status is None else int(status.get("last_commit_position", 0))
+    # Events below the recorded position may have been in flight when readers switched away,
+    # and then written to the other version only: start well before it (re-applying is a no-op).
+    after = await position_before(eventstore, recorded, ROLLBACK_MARGIN_EVENTS)
     writer = writer_for(previous)
     position = await catch_up(eventstore, writer, db, previous, after)
     await switch_to(db, previous, previous=pointer["version"])

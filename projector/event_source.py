@@ -60,6 +60,25 @@ async def read_all_events(
         yield recorded
 
 
+async def position_before(client: AsyncKurrentDBClient, position: int, events: int) -> int:
+    """A position at least ``events`` of our events before ``position`` (0: the start)."""
+    if position <= 0:
+        return 0
+    response = await client.read_all(
+        commit_position=position,
+        backwards=True,
+        filter_include=OUR_STREAMS_FILTER,
+        filter_by_stream_name=True,
+        limit=events + 1,
+    )
+    earliest, count = position, 0
+    async for recorded in response:
+        earliest, count = recorded.commit_position or 0, count + 1
+    # A real event position, as a real server wants; it is itself excluded, and one event of
+    # margin more or less does not matter.
+    return 0 if count <= events else earliest
+
+
 @dataclass(frozen=True)
 class Head:
     commit_position: int
