@@ -47,7 +47,12 @@ async def read_revisions(
 async def read_all_events(
     client: AsyncKurrentDBClient, *, after: int | None = None, limit: int = 2**62
 ) -> AsyncIterator[RecordedEvent]:
-    """Our streams' events in $all order, after a commit position (exclusive)."""
+    """Our streams' events in $all order, after a commit position (exclusive).
+
+    0 means the start: a store's first event may itself sit at position 0.
+    """
+    if after is not None and after <= 0:
+        after = None
     response = await client.read_all(
         commit_position=after,
         filter_include=OUR_STREAMS_FILTER,
