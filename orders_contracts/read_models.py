@@ -306,7 +306,8 @@ class ProjectionStatusDoc(TypedDict):
     events_parked: int
     head_commit_position: int
     lag_events: int
-    """Estimate: events of $all between our position and the head (0 when caught up)."""
+    """Our events in $all after last_commit_position (0 when caught up); counted at most every
+    couple of seconds and capped at 1000 (read it as "at least 1000")."""
     lag_seconds: float
     updated_at: datetime
 
