@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 from kurrentdbclient import AsyncKurrentDBClient
-from projector_history import Recorded, append_history, generate
 
 from eventstore_lite.testing import run_eventstore
+from tests.projector.projector_history import Recorded, append_history, generate
 
 SEED = 2026
 

@@ -10,9 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from projector_harness import wait_for
-from projector_history import Recorded
 from pymongo import AsyncMongoClient
+
+from tests.projector.projector_harness import wait_for
+from tests.projector.projector_history import Recorded
 
 ROOT = Path(__file__).resolve().parents[2]
 

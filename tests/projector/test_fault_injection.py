@@ -7,7 +7,13 @@ import asyncio
 import random
 
 import pytest
-from projector_harness import (
+
+from projector.batch_plan import BatchChanges
+from projector.consumer import BatchSettings
+from projector.envelope import Envelope
+from projector.event_source import from_recorded, read_all_events
+from projector.subscription_group import GroupSettings
+from tests.projector.projector_harness import (
     Dump,
     clean_replay,
     connect,
@@ -16,13 +22,7 @@ from projector_harness import (
     status,
     wait_for,
 )
-from projector_history import Recorded
-
-from projector.batch_plan import BatchChanges
-from projector.consumer import BatchSettings
-from projector.envelope import Envelope
-from projector.event_source import from_recorded, read_all_events
-from projector.subscription_group import GroupSettings
+from tests.projector.projector_history import Recorded
 
 
 class CrashError(Exception):

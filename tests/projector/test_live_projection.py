@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from projector_harness import connect, dump, running_projector, status, wait_for
-from projector_history import Recorded
-
 from orders_contracts.events import (
     CustomerRegistered,
     OrderCancelled,
@@ -17,6 +14,8 @@ from orders_contracts.events import (
 from orders_contracts.read_models import ORDER_SUMMARIES, collection_name
 from projector.subscription_group import GroupSettings
 from projector.timestamps import day_of, to_millis
+from tests.projector.projector_harness import connect, dump, running_projector, status, wait_for
+from tests.projector.projector_history import Recorded
 
 STATUS_OF = {
     "OrderPlaced": "PLACED",

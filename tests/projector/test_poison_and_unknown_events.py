@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from kurrentdbclient import NewEvent, StreamState
-from projector_harness import connect, running_projector, status, wait_for
-from projector_history import new_event
 
 from orders_contracts.events import OrderCancelled, OrderLine, OrderPlaced
 from orders_contracts.streams import order_stream
 from projector.subscription_group import GroupSettings
+from tests.projector.projector_harness import connect, running_projector, status, wait_for
+from tests.projector.projector_history import new_event
 
 AT = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 

@@ -7,8 +7,6 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from projector_history import generate
-
 from orders_contracts.codec import EventMetadata, encode_event, encode_metadata
 from orders_contracts.events import (
     CustomerRegistered,
@@ -24,6 +22,7 @@ from orders_contracts.streams import customer_stream, order_stream
 from projector.batch_plan import fresh_events, missing_revisions
 from projector.envelope import Envelope, open_envelope
 from projector.memory_model import MemoryModel
+from tests.projector.projector_history import generate
 
 T0 = datetime(2026, 3, 1, 10, 0, 0, 123456, tzinfo=UTC)
 

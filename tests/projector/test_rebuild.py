@@ -7,16 +7,6 @@ from datetime import UTC, datetime
 
 import pytest
 from kurrentdbclient import StreamState
-from projector_harness import (
-    Stores,
-    clean_replay,
-    connect,
-    dump,
-    running_projector,
-    status,
-    wait_for,
-)
-from projector_history import Recorded, append_history, new_event
 
 from orders_contracts.events import OrderLine, OrderPlaced
 from orders_contracts.read_models import ORDER_SUMMARIES, collection_name
@@ -25,6 +15,16 @@ from projector import admin
 from projector.rebuild import rebuild
 from projector.subscription_group import GroupSettings
 from projector.versions import active_version, existing_versions, read_pointer
+from tests.projector.projector_harness import (
+    Stores,
+    clean_replay,
+    connect,
+    dump,
+    running_projector,
+    status,
+    wait_for,
+)
+from tests.projector.projector_history import Recorded, append_history, new_event
 
 START_LATE = datetime(2026, 4, 1, tzinfo=UTC)
 
