@@ -1,8 +1,8 @@
 """Where the time goes: py-spy attached to a system under test while the bench loads it.
 
-`python -m bench.profiling commands|queries|projector [--seconds S]` writes collapsed stacks to
-$TMPDIR/bench-profiles/<process>.txt and prints each process's top functions. py-spy is not a
-dependency of the project: install it for yourself (`.venv/bin/pip install py-spy`).
+`python -m bench.profiling commands|queries|projector|rebuild [--seconds S]` writes collapsed
+stacks to $TMPDIR/bench-profiles/<process>.txt and prints each process's top functions. py-spy
+is not a dependency of the project: install it for yourself (`.venv/bin/pip install py-spy`).
 
 Percentages are of the samples of the event-loop thread (stacks through asyncio's runner).
 Background threads are left out: gRPC's completion-queue poller and pymongo's and asyncio's
@@ -139,12 +139,37 @@ async def _projector(seconds: float) -> list[str]:
     return ["projector_live"]
 
 
+async def _rebuild(seconds: float) -> list[str]:
+    """The rebuild runner from start to end on about 30,000 events, the event store alongside."""
+    with (
+        tempfile.TemporaryDirectory() as workdir,
+        secantus(Path(workdir) / "mongo") as mongo,
+        eventstore(Path(workdir) / "store") as store,
+    ):
+        await populate(store.address, 8000)
+        executable = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+        argv = [executable, "record", "-r", "200", "-f", "raw"]
+        argv += ["-o", str(PROFILES / "rebuild_runner.txt"), "--", sys.executable]
+        argv += ["-m", "bench.rebuild_runner", "rebuild", store.address, mongo.address, "p"]
+        PROFILES.mkdir(parents=True, exist_ok=True)
+        with _recording("eventstore_during_rebuild", store.pid, seconds):
+            runner = await asyncio.create_subprocess_exec(*argv, stdout=asyncio.subprocess.PIPE)
+            output, _ = await runner.communicate()
+        print(output.decode().strip()[:400])
+    return ["rebuild_runner", "eventstore_during_rebuild"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("target", choices=("commands", "queries", "projector"))
+    parser.add_argument("target", choices=("commands", "queries", "projector", "rebuild"))
     parser.add_argument("--seconds", type=float, default=12.0)
     arguments = parser.parse_args()
-    profile = {"commands": _commands, "queries": _queries, "projector": _projector}
+    profile = {
+        "commands": _commands,
+        "queries": _queries,
+        "projector": _projector,
+        "rebuild": _rebuild,
+    }
     names = asyncio.run(profile[arguments.target](arguments.seconds))
     for name in names:
         print(top_functions(PROFILES / f"{name}.txt"))

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import platform
+import subprocess
 from pathlib import Path
 
 import matplotlib
@@ -37,9 +38,12 @@ def _number(value: float) -> str:
 
 
 def write_markdown(results: list[ScenarioResult], repetitions: int, path: Path) -> str:
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
     lines = [
-        f"Machine: {_machine()}. Every figure is the median of {repetitions} repetitions; "
-        "the baseline ran in the same repetition.",
+        f"Machine: {_machine()}. Code: commit {commit or 'unknown'}. Every figure is the median "
+        f"of {repetitions} repetitions; the baseline ran in the same repetition.",
         "",
         "| scenario | metric | value | baseline | ratio | unit |",
         "|---|---|---:|---:|---:|---|",
