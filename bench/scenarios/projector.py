@@ -29,7 +29,10 @@ QUICK_ORDERS: Final = 3000
 MAX_REPETITIONS: Final = 3
 
 
-async def _runner(mode: str, eventstore_uri: str, mongo_uri: str, database: str) -> Any:
+async def _runner(
+    mode: str, eventstore_uri: str, mongo_uri: str, database: str, meter: CpuMeter | None = None
+) -> tuple[Any, float]:
+    """The runner's JSON outcome, and the CPU ``meter`` saw until the rebuild itself ended."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -40,10 +43,18 @@ async def _runner(mode: str, eventstore_uri: str, mongo_uri: str, database: str)
         database,
         stdout=asyncio.subprocess.PIPE,
     )
-    stdout, _ = await process.communicate()
-    if process.returncode != 0:
+    assert process.stdout is not None
+    if meter is not None:
+        meter.start()
+    cpu = 0.0
+    lines = []
+    async for line in process.stdout:
+        if line.strip() == b"rebuilt" and meter is not None:
+            cpu = meter.stop()
+        lines.append(line)
+    if await process.wait() != 0:
         raise RuntimeError(f"bench.rebuild_runner {mode} failed with {process.returncode}")
-    return json.loads(stdout.decode().strip().splitlines()[-1])
+    return json.loads(lines[-1]), cpu
 
 
 def _rates(series: list[list[float]]) -> list[tuple[float, float]]:
@@ -81,11 +92,11 @@ async def run(options: RunOptions) -> ScenarioResult:
             shutil.copytree(template, copy)
             database = f"bench_projector_{repetition}"
             with eventstore(copy) as store:
-                raw = await _runner("raw-read", store.address, mongo.address, database)
+                raw, _ = await _runner("raw-read", store.address, mongo.address, database)
                 meter = CpuMeter([store.pid, mongo.pid])
-                meter.start()
-                rebuilt = await _runner("rebuild", store.address, mongo.address, database)
-                stores_cpu = meter.stop()
+                rebuilt, stores_cpu = await _runner(
+                    "rebuild", store.address, mongo.address, database, meter
+                )
             shutil.rmtree(copy)
             rebuild_rate = rebuilt["events"] / rebuilt["seconds"]
             raw_rate = raw["events"] / raw["seconds"]
