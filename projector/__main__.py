@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import os
 import signal
 import sys
@@ -13,10 +12,10 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-import structlog
 from kurrentdbclient import AsyncKurrentDBClient
 from pymongo import AsyncMongoClient
 
+from orders_contracts.json_logs import configure_logging
 from projector import admin
 from projector.batch_writer import BatchWriter
 from projector.consumer import Consumer
@@ -24,21 +23,6 @@ from projector.event_source import read_revisions
 from projector.rebuild import rebuild
 from projector.settings import Settings
 from projector.versions import ensure_collections, ensure_pointer, read_pointer
-
-
-def configure_logging(level: str) -> None:
-    structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(),
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-        cache_logger_on_first_use=True,
-    )
 
 
 def _parser() -> argparse.ArgumentParser:

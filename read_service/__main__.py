@@ -8,7 +8,7 @@ import sys
 
 import structlog
 
-from read_service.log_config import configure_logging
+from orders_contracts.json_logs import configure_logging
 from read_service.server import build_server, mongo_client_for
 from read_service.settings import Settings, SettingsError, load_settings
 

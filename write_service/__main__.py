@@ -13,9 +13,9 @@ import structlog
 from kurrentdbclient import AsyncKurrentDBClient
 from kurrentdbclient.exceptions import ProgrammingError
 
+from orders_contracts.json_logs import configure_logging
 from write_service.server import build_server
 from write_service.settings import Settings, SettingsError, settings_from_environment
-from write_service.structured_logs import configure_logging
 
 
 async def serve(settings: Settings) -> None:

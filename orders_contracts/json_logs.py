@@ -1,7 +1,8 @@
-"""structlog as JSON lines, with per-request context (rpc, correlation id) from contextvars.
+"""The log format every service shares: JSON lines on stderr, one object per event.
 
-Records of the standard library's loggers (asyncio, pymongo, grpc) are rendered as JSON too, so
-every line on stderr parses.
+Per-request context (rpc, correlation id, order id) comes from structlog's contextvars. Records
+of the standard library's loggers (asyncio, pymongo, grpc) are rendered as JSON too, so every
+line parses and one log pipeline reads all three services alike.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(numeric_level)
-    # The driver's own debug output is a firehose; its warnings still come through.
-    logging.getLogger("pymongo").setLevel(max(numeric_level, logging.INFO))
+    # Library debug output (driver heartbeats, event-loop internals) is a firehose; their
+    # warnings still come through.
+    for library in ("pymongo", "asyncio", "grpc"):
+        logging.getLogger(library).setLevel(max(numeric_level, logging.INFO))
     structlog.configure(
         processors=[
             *_SHARED,
