@@ -13,6 +13,7 @@ from pymongo import AsyncMongoClient
 from orders.v1 import query_service_pb2, query_service_pb2_grpc
 from read_service.grpc_api import QueryApi
 from read_service.health import MongoHealthMonitor
+from read_service.progress_cache import ProgressCache
 from read_service.projection_watcher import ProjectionWatcher
 from read_service.queries.context import QueryContext
 from read_service.read_store import Document, ReadStore
@@ -68,7 +69,11 @@ def build_server(
     )
     server = grpc.aio.server()
     api = QueryApi(
-        QueryContext(store=store, watcher=watcher),
+        QueryContext(
+            store=store,
+            watcher=watcher,
+            progress=ProgressCache(store, max_age_seconds=settings.progress_max_age_seconds),
+        ),
         max_wait_seconds=settings.consistency_max_wait_seconds,
     )
     query_service_pb2_grpc.add_QueryServiceServicer_to_server(api, server)

@@ -35,6 +35,8 @@ class Settings:
     health_ping_seconds: float = 1.0
     # How long the name of the active read-model version is cached before it is looked up again.
     read_model_pointer_ttl_seconds: float = 1.0
+    # How old the projector's progress in ReadMetadata may be; 0 re-reads it for every query.
+    progress_max_age_seconds: float = 0.1
     shutdown_grace_seconds: float = 5.0
 
 
@@ -76,6 +78,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "READ_MODEL_POINTER_TTL_SECONDS",
             _non_negative_float,
             defaults.read_model_pointer_ttl_seconds,
+        ),
+        progress_max_age_seconds=_read(
+            env,
+            "READ_PROGRESS_MAX_AGE_SECONDS",
+            _non_negative_float,
+            defaults.progress_max_age_seconds,
         ),
         shutdown_grace_seconds=_read(
             env, "READ_SHUTDOWN_GRACE_SECONDS", _non_negative_float, defaults.shutdown_grace_seconds

@@ -11,6 +11,7 @@ from typing import Generic, TypeVar
 from orders_contracts import read_models as rm
 from read_service.consistency import ReadConsistency, consistency_violations, reach
 from read_service.errors import FieldViolation
+from read_service.progress_cache import ProgressCache
 from read_service.projection_watcher import ProjectionWatcher
 from read_service.read_store import Document, Progress, ReadStore
 from read_service.validation import raise_if_any
@@ -38,6 +39,7 @@ class Answer(Generic[T]):
 class QueryContext:
     store: ReadStore
     watcher: ProjectionWatcher
+    progress: ProgressCache
 
 
 async def prepare(
@@ -57,9 +59,12 @@ async def prepare(
 
 
 async def with_progress(ctx: QueryContext, model: str, query: Awaitable[T]) -> tuple[T, Progress]:
-    """Run a query and read the model's progress at once: freshness costs no extra round trip."""
+    """Run a query and give the model's progress: usually from memory, else read alongside."""
+    known = ctx.progress.current(model)
+    if known is not None:
+        return await query, known
     result, progress = await asyncio.gather(
-        query, ctx.store.progress(model), return_exceptions=True
+        query, ctx.progress.progress(model), return_exceptions=True
     )
     if isinstance(result, BaseException):
         raise result
