@@ -1,4 +1,4 @@
-"""One batch of events into the read models: load, repair gaps, plan, write, in one transaction."""
+"""One batch of events into the read models: load, repair gaps, plan, write in one transaction."""
 
 from __future__ import annotations
 
@@ -11,8 +11,14 @@ from typing import Any
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import BulkWriteError, OperationFailure, PyMongoError
+from pymongo.errors import (
+    BulkWriteError,
+    ClientBulkWriteException,
+    OperationFailure,
+    PyMongoError,
+)
 
+from orders_contracts.read_models import OrderDetailsDoc, OrderSummaryDoc
 from orders_contracts.streams import ORDER_STREAM_PREFIX, id_from_stream
 from projector.batch_plan import (
     BatchChanges,
@@ -35,6 +41,11 @@ MAX_WRITE_RETRIES = 10
 
 
 def _write_error_codes(error: BaseException) -> set[int]:
+    if isinstance(error, ClientBulkWriteException):
+        codes = {int(e.get("code", 0)) for e in error.details.get("writeErrors", [])}
+        if error.error is not None:
+            codes |= _write_error_codes(error.error)
+        return codes
     if isinstance(error, BulkWriteError):
         return {int(e.get("code", 0)) for e in error.details.get("writeErrors", [])}
     if isinstance(error, OperationFailure) and error.code is not None:
@@ -49,6 +60,9 @@ def is_stale(error: BaseException) -> bool:
 
 def is_write_conflict(error: BaseException) -> bool:
     """Two transactions touched the same document at once: the same plan may simply retry."""
+    if isinstance(error, ClientBulkWriteException) and isinstance(error.error, PyMongoError):
+        # The client-level bulk write carries a failed command's labels on its inner error.
+        return is_write_conflict(error.error)
     if isinstance(error, PyMongoError) and error.has_error_label("TransientTransactionError"):
         return True
     return bool(_write_error_codes(error) & {WRITE_CONFLICT, NO_SUCH_TRANSACTION})
@@ -66,10 +80,12 @@ async def _backoff(attempt: int) -> None:
 class BatchWriter:
     """Writes batches so that each event counts exactly once, whoever else is writing.
 
-    The documents are read in a read-only snapshot transaction, the changes planned in memory,
-    and written in a short transaction whose every stream-document write is conditional on what
-    was read. A write conflict (hot analytics documents) retries the same plan; a failed
-    condition means another projector got there first, and the batch is planned again.
+    The documents are read with plain concurrent finds, the changes planned in memory, and
+    written in a short transaction whose every stream- and customer-document write is
+    conditional on what was read: a document read mid-way through another projector's
+    transaction fails its condition, so the reads need no snapshot transaction of their own.
+    A write conflict (hot analytics documents) retries the same plan; a failed condition means
+    another projector got there first, and the batch is planned again.
     """
 
     def __init__(
@@ -105,11 +121,7 @@ class BatchWriter:
                 await ensure_collections(self._db, version)
                 self._ensured.add(version)
             try:
-                async with (
-                    self._client.start_session() as session,
-                    await session.start_transaction(),
-                ):
-                    snapshot, streams = await self._read(session, by_stream, version)
+                snapshot, streams = await self._read(by_stream, version)
                 changes = plan_batch(snapshot, streams)
                 count_deliveries(changes, snapshot, by_stream, streams)
                 if await self._commit(changes, snapshot, version):
@@ -144,21 +156,32 @@ class BatchWriter:
         return False
 
     async def _read(
-        self, session: AsyncClientSession, by_stream: dict[str, list[Envelope]], version: int
+        self, by_stream: dict[str, list[Envelope]], version: int
     ) -> tuple[Snapshot, dict[str, list[Envelope]]]:
         """The batch's documents, and each stream's events made contiguous after them."""
         order_ids = [id_from_stream(s) for s in by_stream if s.startswith(ORDER_STREAM_PREFIX)]
-        summaries, details = await load_orders(self._db, version, order_ids, session)
-        snapshot = Snapshot(summaries, details, {})
+        # The customers the events name are loaded beside the orders; only those known from
+        # an order's stored summary (or a repaired event) take a second round trip.
+        named = customers_needed(Snapshot(), by_stream)
+        (summaries, details), customers = await asyncio.gather(
+            load_orders(self._db, version, order_ids),
+            load_customers(self._db, version, named),
+        )
+        for order_id in order_ids:
+            summary, detail = summaries.get(order_id), details.get(order_id)
+            if _revision(summary) != _revision(detail):
+                # Read on either side of another projector's commit: read again.
+                raise StaleSnapshotError(order_id)
+        snapshot = Snapshot(summaries, details, customers)
         streams: dict[str, list[Envelope]] = {
             name: await self._contiguous(name, snapshot.revision(name), envelopes)
             for name, envelopes in by_stream.items()
             if name.startswith(ORDER_STREAM_PREFIX)
         }
-        customers = await load_customers(
-            self._db, version, customers_needed(snapshot, {**by_stream, **streams}), session
-        )
-        snapshot = Snapshot(summaries, details, customers)
+        more = customers_needed(snapshot, {**by_stream, **streams}) - named
+        if more:
+            customers = {**customers, **await load_customers(self._db, version, more)}
+            snapshot = Snapshot(summaries, details, customers)
         for name, envelopes in by_stream.items():
             if not name.startswith(ORDER_STREAM_PREFIX):
                 streams[name] = await self._contiguous(name, snapshot.revision(name), envelopes)
@@ -177,6 +200,10 @@ class BatchWriter:
             contiguous = [e for i, e in enumerate(repaired) if e.revision == current + 1 + i]
             return contiguous
         return repaired
+
+
+def _revision(doc: OrderSummaryDoc | OrderDetailsDoc | None) -> int | None:
+    return None if doc is None else doc["revision"]
 
 
 def count_deliveries(
