@@ -18,7 +18,12 @@ from pymongo.errors import (
     PyMongoError,
 )
 
-from orders_contracts.read_models import OrderDetailsDoc, OrderSummaryDoc
+from orders_contracts.read_models import (
+    SALES_BY_DAY,
+    SALES_BY_STATUS,
+    OrderDetailsDoc,
+    OrderSummaryDoc,
+)
 from orders_contracts.streams import ORDER_STREAM_PREFIX, id_from_stream
 from projector.batch_plan import (
     BatchChanges,
@@ -102,6 +107,9 @@ class BatchWriter:
         self._fixed_version = version
         self._known_version: int | None = None
         self._ensured: set[int] = set()
+        # Counter documents this writer saw committed, per version: they are never deleted, so
+        # a batch need not touch them again with all-zero deltas (which only make them exist).
+        self._counters: dict[int, set[tuple[str, str]]] = defaultdict(set)
 
     async def _version(self, session: AsyncClientSession | None) -> int:
         if self._fixed_version is not None:
@@ -144,8 +152,18 @@ class BatchWriter:
                         self._known_version = None
                         return False
                     await write_changes(
-                        self._db, version, changes, snapshot, datetime.now(UTC), session
+                        self._db,
+                        version,
+                        changes,
+                        snapshot,
+                        datetime.now(UTC),
+                        session,
+                        self._counters[version],
                     )
+                self._counters[version].update(
+                    [(SALES_BY_STATUS, i) for i in changes.analytics.by_status]
+                    + [(SALES_BY_DAY, i) for i in changes.analytics.by_day]
+                )
                 return True
             except Exception as error:
                 if is_stale(error):

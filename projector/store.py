@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from typing import Any, TypeAlias, cast
 
@@ -84,8 +85,12 @@ def _stream_doc_ops(
 
 
 def _counter_ops(
-    deltas: dict[str, dict[str, int]], keys: dict[str, dict[str, str]], namespace: str
+    deltas: dict[str, dict[str, int]],
+    keys: dict[str, dict[str, str]],
+    namespace: str,
+    existing: AbstractSet[str],
 ) -> list[WriteOp]:
+    # An all-zero $inc on a document that exists changes nothing: only a missing one needs it.
     return [
         UpdateOne(
             {"_id": doc_id},
@@ -94,6 +99,7 @@ def _counter_ops(
             namespace=namespace,
         )
         for doc_id, counters in deltas.items()
+        if doc_id not in existing or any(counters.values())
     ]
 
 
@@ -122,13 +128,15 @@ async def write_changes(
     snapshot: Snapshot,
     now: datetime,
     session: AsyncClientSession | None,
+    existing_counters: AbstractSet[tuple[str, str]] = frozenset(),
 ) -> None:
     """Every collection's changes in one unordered client-level bulk write (MongoDB 8.0's
     bulkWrite command): one round trip instead of one per collection.
 
     The stream and customer documents are written on condition that they are still as read;
     one that is not makes the count fall short, and the raised StaleSnapshotError aborts the
-    caller's transaction, analytics deltas included.
+    caller's transaction, analytics deltas included. Counter documents named in
+    ``existing_counters`` as (read model, id) are left out when their deltas are all zero.
     """
 
     def namespace(base: str) -> str:
@@ -143,8 +151,18 @@ async def write_changes(
             cast(dict[str, tuple[int, Any]], changes.details), namespace(ORDER_DETAILS), now
         ),
         *_customer_ops(changes, snapshot, namespace(CUSTOMERS), now),
-        *_counter_ops(analytics.by_status, analytics.by_status_keys, namespace(SALES_BY_STATUS)),
-        *_counter_ops(analytics.by_day, analytics.by_day_keys, namespace(SALES_BY_DAY)),
+        *_counter_ops(
+            analytics.by_status,
+            analytics.by_status_keys,
+            namespace(SALES_BY_STATUS),
+            {i for base, i in existing_counters if base == SALES_BY_STATUS},
+        ),
+        *_counter_ops(
+            analytics.by_day,
+            analytics.by_day_keys,
+            namespace(SALES_BY_DAY),
+            {i for base, i in existing_counters if base == SALES_BY_DAY},
+        ),
     ]
     if not ops:
         return
