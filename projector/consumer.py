@@ -44,6 +44,9 @@ class BatchSettings:
     max_size: int = 500
     max_wait: float = 0.05
     """Longest a batch keeps gathering while events keep arriving; an empty queue flushes."""
+    progress_interval: float = 0.1
+    """Shortest time between two status-document writes: the batches in between are summed.
+    Each write is several documents on the same database the next batch needs."""
 
 
 async def next_batch(queue: asyncio.Queue[T], max_size: int, max_wait: float) -> list[T]:
@@ -209,6 +212,8 @@ class Consumer:
             counts, last = self._unrecorded, self._unrecorded_last
             self._unrecorded, self._unrecorded_last = Counter(), None
             await self._record(counts, last)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self._batch.progress_interval)
 
     async def _write(self, envelopes: list[Envelope]) -> BatchChanges | None:
         """Retry through outages of either store; other errors are the events' fault."""
