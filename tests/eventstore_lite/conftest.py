@@ -6,6 +6,7 @@ log or kill the server take `fresh_eventstore` instead.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -49,3 +50,14 @@ async def fresh_client(fresh_eventstore: EventStoreProcess) -> AsyncIterator[Asy
     connected = await connect(fresh_eventstore.uri)
     yield connected
     await connected.close()
+
+
+# Tests on a shared server name their own groups and streams.
+@pytest.fixture
+def group() -> str:
+    return f"group-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def stream() -> str:
+    return f"stream-{uuid.uuid4().hex[:12]}"

@@ -6,34 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any, Literal
 
-import pytest
 from kurrentdbclient import AsyncKurrentDBClient, NewEvent, RecordedEvent, StreamState
 from kurrentdbclient.common import AbstractAsyncPersistentSubscription
 
 Subscription = AbstractAsyncPersistentSubscription
 Action = Literal["unknown", "park", "retry", "skip", "stop"]
-
-
-@pytest.fixture
-async def client(eventstore_uri: str) -> AsyncIterator[AsyncKurrentDBClient]:
-    client = AsyncKurrentDBClient(eventstore_uri)
-    await client.connect()
-    yield client
-    await client.close()
-
-
-# One server for the session: every test names its own groups and streams.
-@pytest.fixture
-def group() -> str:
-    return f"group-{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture
-def stream() -> str:
-    return f"stream-{uuid.uuid4().hex[:12]}"
 
 
 async def _append(

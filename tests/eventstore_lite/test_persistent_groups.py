@@ -4,8 +4,6 @@ client turns into its exceptions."""
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from kurrentdbclient import AsyncKurrentDBClient, NewEvent, StreamState
@@ -15,25 +13,6 @@ from kurrentdbclient.exceptions import (
     MaximumSubscriptionsReachedError,
     NotFoundError,
 )
-
-
-@pytest.fixture
-async def client(eventstore_uri: str) -> AsyncIterator[AsyncKurrentDBClient]:
-    client = AsyncKurrentDBClient(eventstore_uri)
-    await client.connect()
-    yield client
-    await client.close()
-
-
-# One server for the session: every test names its own groups and streams.
-@pytest.fixture
-def group() -> str:
-    return f"group-{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture
-def stream() -> str:
-    return f"stream-{uuid.uuid4().hex[:12]}"
 
 
 async def test_creating_an_existing_group_raises_already_exists(
