@@ -14,6 +14,7 @@ from grpc_status import rpc_status
 from orders.v1 import query_service_pb2 as pb
 from orders.v1 import query_service_pb2_grpc
 from read_service import messages
+from read_service.cached_answers import CachedAnswers
 from read_service.queries import analytics, customers, listing, orders, stats
 from read_service.queries.context import QueryContext
 from read_service.rpc_errors import log_failure, to_status
@@ -30,22 +31,18 @@ Context = grpc.aio.ServicerContext[Any, Any]
 
 
 class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
-    def __init__(self, ctx: QueryContext, *, max_wait_seconds: float) -> None:
+    def __init__(
+        self, ctx: QueryContext, answers: CachedAnswers, *, max_wait_seconds: float
+    ) -> None:
         self._ctx = ctx
+        self._answers = answers
         self._max_wait = max_wait_seconds
 
     async def GetOrderSummary(  # noqa: N802 (gRPC method names)
         self, request: pb.GetOrderSummaryRequest, context: Context
     ) -> pb.GetOrderSummaryResponse:
         async def run(wait: float) -> pb.GetOrderSummaryResponse:
-            consistency = messages.read_consistency(request.consistency)
-            answer = await orders.get_order_summary(
-                self._ctx, request.order_id, consistency, wait_seconds=wait
-            )
-            return pb.GetOrderSummaryResponse(
-                order=messages.order_summary(answer.value),
-                read_metadata=messages.read_metadata(answer.freshness),
-            )
+            return await self._answers.order_summary(request, wait)
 
         return await self._serve(context, "GetOrderSummary", run)
 
@@ -83,19 +80,7 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
         self, request: pb.ListCustomerOrdersRequest, context: Context
     ) -> pb.ListCustomerOrdersResponse:
         async def run(wait: float) -> pb.ListCustomerOrdersResponse:
-            answer = await listing.list_customer_orders(
-                self._ctx,
-                request.customer_id,
-                request.page_size,
-                request.page_token,
-                messages.read_consistency(request.consistency),
-                wait_seconds=wait,
-            )
-            return pb.ListCustomerOrdersResponse(
-                orders=[messages.order_summary(doc) for doc in answer.value.orders],
-                next_page_token=answer.value.next_page_token,
-                read_metadata=messages.read_metadata(answer.freshness),
-            )
+            return await self._answers.customer_orders(request, wait)
 
         return await self._serve(context, "ListCustomerOrders", run)
 

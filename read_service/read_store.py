@@ -34,6 +34,9 @@ class ReadStore:
         self._pointer_ttl = pointer_ttl_seconds
         self._version: int | None = None
         self._version_read_at = 0.0
+        # Pointer reads are numbered when sent; a slow read never overwrites a newer one's answer.
+        self._reads_sent = 0
+        self._read_applied = 0
         self._lock = asyncio.Lock()
 
     @property
@@ -44,11 +47,19 @@ class ReadStore:
         version = await self._active_version()
         return self._database[rm.collection_name(base, version)]
 
+    @property
+    def known_version(self) -> int | None:
+        """The active version as last read, without a round trip (None before the first read)."""
+        return self._version
+
     async def refresh(self) -> bool:
         """Re-read the pointer now; say whether the active version changed."""
         before = self._version
-        self._version = None
-        return await self._active_version() != before
+        return await self.version_now() != before
+
+    async def version_now(self) -> int:
+        """Read the pointer now, even while a periodic read is under way, and remember it."""
+        return await self._read_pointer()
 
     async def find_by_id(self, base: str, identifier: str) -> Document | None:
         """One document by id; a miss re-reads the pointer once in case a switch just happened."""
@@ -78,9 +89,19 @@ class ReadStore:
             return self._version
         async with self._lock:
             if self._version is None or loop.time() - self._version_read_at >= self._pointer_ttl:
-                pointer = await self._database[rm.READ_MODEL_VERSIONS].find_one(
-                    {"_id": rm.ACTIVE_POINTER_ID}
-                )
-                self._version = rm.INITIAL_VERSION if pointer is None else int(pointer["version"])
-                self._version_read_at = loop.time()
+                return await self._read_pointer()
             return self._version
+
+    async def _read_pointer(self) -> int:
+        loop = asyncio.get_running_loop()
+        self._reads_sent += 1
+        number, sent_at = self._reads_sent, loop.time()
+        pointer = await self._database[rm.READ_MODEL_VERSIONS].find_one(
+            {"_id": rm.ACTIVE_POINTER_ID}
+        )
+        version = rm.INITIAL_VERSION if pointer is None else int(pointer["version"])
+        if number > self._read_applied:
+            self._read_applied = number
+            self._version = version
+            self._version_read_at = sent_at
+        return version

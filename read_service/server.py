@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Any, Final
 
 import grpc
+import structlog
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 from pymongo import AsyncMongoClient
 
-from orders.v1 import query_service_pb2, query_service_pb2_grpc
+from orders.v1 import query_service_pb2, query_service_pb2_grpc, views_pb2
+from read_service.answer_cache import AnswerCache
+from read_service.answer_feed import AnswerFeed
+from read_service.cached_answers import CachedAnswers
 from read_service.grpc_api import QueryApi
 from read_service.health import MongoHealthMonitor
 from read_service.progress_cache import ProgressCache
@@ -20,6 +24,8 @@ from read_service.read_store import Document, ReadStore
 from read_service.settings import Settings
 
 SERVICE_NAME: Final = query_service_pb2.DESCRIPTOR.services_by_name["QueryService"].full_name
+
+_log = structlog.get_logger(__name__)
 
 
 class ReadServer:
@@ -31,15 +37,20 @@ class ReadServer:
         health: health_aio.HealthServicer,
         monitor: MongoHealthMonitor,
         watcher: ProjectionWatcher,
+        cache: AnswerCache[views_pb2.OrderSummary],
+        feed: AnswerFeed,
     ) -> None:
         self.grpc_server = server
         self.health = health
         self.monitor = monitor
         self.watcher = watcher
+        self.cache = cache
+        self.feed = feed
 
     async def start(self) -> None:
         await self.grpc_server.start()
         await self.monitor.start()
+        self.feed.start()
 
     async def stop(self, grace: float | None) -> None:
         """Refuse new calls, let running ones finish within `grace` seconds, then stop."""
@@ -47,7 +58,18 @@ class ReadServer:
         # Health answers NOT_SERVING from here on, so load balancers drain this instance.
         await self.health.enter_graceful_shutdown()
         await self.grpc_server.stop(grace)
+        await self.feed.stop()
         await self.watcher.close()
+        counters = self.cache.counters
+        _log.info(
+            "answer cache totals",
+            hits=counters.hits,
+            misses=counters.misses,
+            invalidations=counters.invalidations,
+            clears=counters.clears,
+            stores=counters.stores,
+            refused_stores=counters.refused_stores,
+        )
 
     async def wait_for_termination(self) -> None:
         await self.grpc_server.wait_for_termination()
@@ -68,13 +90,15 @@ def build_server(
         recheck_seconds=settings.consistency_recheck_seconds,
     )
     server = grpc.aio.server()
+    ctx = QueryContext(
+        store=store,
+        watcher=watcher,
+        progress=ProgressCache(store, max_age_seconds=settings.progress_max_age_seconds),
+    )
+    cache: AnswerCache[views_pb2.OrderSummary] = AnswerCache(settings.read_cache_max_entries)
+    feed = AnswerFeed(cache, store, use_change_stream=settings.use_change_stream)
     api = QueryApi(
-        QueryContext(
-            store=store,
-            watcher=watcher,
-            progress=ProgressCache(store, max_age_seconds=settings.progress_max_age_seconds),
-        ),
-        max_wait_seconds=settings.consistency_max_wait_seconds,
+        ctx, CachedAnswers(ctx, cache), max_wait_seconds=settings.consistency_max_wait_seconds
     )
     query_service_pb2_grpc.add_QueryServiceServicer_to_server(api, server)
 
@@ -96,7 +120,7 @@ def build_server(
         timeout_seconds=settings.mongo_timeout_seconds,
     )
     port = server.add_insecure_port(f"{settings.host}:{settings.port}")
-    return ReadServer(server, health, monitor, watcher), port
+    return ReadServer(server, health, monitor, watcher, cache, feed), port
 
 
 def mongo_client_for(settings: Settings) -> AsyncMongoClient[Document]:

@@ -37,6 +37,8 @@ class Settings:
     read_model_pointer_ttl_seconds: float = 1.0
     # How old the projector's progress in ReadMetadata may be; 0 re-reads it for every query.
     progress_max_age_seconds: float = 0.1
+    # Token-less GetOrderSummary / ListCustomerOrders answers kept in memory (0 turns it off).
+    read_cache_max_entries: int = 50_000
     shutdown_grace_seconds: float = 5.0
 
 
@@ -85,6 +87,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             _non_negative_float,
             defaults.progress_max_age_seconds,
         ),
+        read_cache_max_entries=_read(
+            env, "READ_CACHE_MAX_ENTRIES", _non_negative_int, defaults.read_cache_max_entries
+        ),
         shutdown_grace_seconds=_read(
             env, "READ_SHUTDOWN_GRACE_SECONDS", _non_negative_float, defaults.shutdown_grace_seconds
         ),
@@ -131,6 +136,13 @@ def _non_negative_float(raw: str) -> float:
     value = float(raw)
     if not value >= 0:
         raise ValueError("must be a number of seconds, 0 or more")
+    return value
+
+
+def _non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError("must be a whole number, 0 or more")
     return value
 
 

@@ -53,7 +53,7 @@ async def list_customer_orders(
     cursor = _cursor_or_violation(page_token, digest)
     stale = await prepare(
         ctx,
-        [id_violation("customer_id", customer_id), page_size_violation(page_size), _bad(cursor)],
+        _customer_orders_violations(customer_id, page_size, cursor),
         consistency,
         wait_seconds=wait_seconds,
     )
@@ -63,6 +63,21 @@ async def list_customer_orders(
         _page(ctx, {"customer_id": customer_id}, page_size, _good(cursor), digest),
     )
     return Answer(page, freshness(stale, progress))
+
+
+def customer_orders_violations(
+    customer_id: str, page_size: int, page_token: str
+) -> list[FieldViolation]:
+    """What list_customer_orders refuses, for callers that must refuse it before anything else."""
+    cursor = _cursor_or_violation(page_token, filter_digest("ListCustomerOrders", customer_id))
+    found = _customer_orders_violations(customer_id, page_size, cursor)
+    return [violation for violation in found if violation is not None]
+
+
+def _customer_orders_violations(
+    customer_id: str, page_size: int, cursor: Cursor | FieldViolation | None
+) -> list[FieldViolation | None]:
+    return [id_violation("customer_id", customer_id), page_size_violation(page_size), _bad(cursor)]
 
 
 async def list_orders(
