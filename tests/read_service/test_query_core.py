@@ -36,6 +36,7 @@ def test_settings_are_read_from_the_environment() -> None:
             "LOG_LEVEL": "debug",
             "READ_CONSISTENCY_MAX_WAIT_SECONDS": "2.5",
             "READ_CONSISTENCY_CHANGE_STREAM": "false",
+            "READ_CACHE_MAX_ENTRIES": "0",
         }
     )
 
@@ -43,6 +44,7 @@ def test_settings_are_read_from_the_environment() -> None:
     assert settings.log_level == "DEBUG"
     assert settings.consistency_max_wait_seconds == 2.5
     assert settings.use_change_stream is False
+    assert settings.read_cache_max_entries == 0
 
 
 @pytest.mark.parametrize(
@@ -54,6 +56,8 @@ def test_settings_are_read_from_the_environment() -> None:
         ("LOG_LEVEL", "LOUD"),
         ("READ_CONSISTENCY_MAX_WAIT_SECONDS", "-1"),
         ("READ_CONSISTENCY_CHANGE_STREAM", "maybe"),
+        ("READ_CACHE_MAX_ENTRIES", "-1"),
+        ("READ_CACHE_MAX_ENTRIES", "lots"),
     ],
 )
 def test_a_malformed_setting_is_refused_naming_its_variable(variable: str, value: str) -> None:
