@@ -42,7 +42,11 @@ async def _main(settings: Settings, args: argparse.Namespace) -> int:
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongo_uri, tz_aware=True)
     db = mongo[settings.mongo_database]
     writer_for: Callable[[int | None], BatchWriter] = lambda version: BatchWriter(  # noqa: E731
-        mongo, settings.mongo_database, partial(read_revisions, eventstore), version=version
+        mongo,
+        settings.mongo_database,
+        partial(read_revisions, eventstore),
+        version=version,
+        cache_size=settings.document_cache_size,
     )
     try:
         await eventstore.connect()

@@ -33,6 +33,7 @@ from projector.batch_plan import (
     missing_revisions,
     plan_batch,
 )
+from projector.document_cache import DocumentCache
 from projector.envelope import Envelope
 from projector.store import StaleSnapshotError, load_customers, load_orders, write_changes
 from projector.versions import Database, active_version, ensure_collections
@@ -43,6 +44,7 @@ StreamReader = Callable[[str, range], Awaitable[list[Envelope]]]
 MAX_REPLANS = 200
 DUPLICATE_KEY, WRITE_CONFLICT, NO_SUCH_TRANSACTION = 11000, 112, 251
 MAX_WRITE_RETRIES = 10
+DOCUMENT_CACHE_SIZE = 10_000
 
 
 def _write_error_codes(error: BaseException) -> set[int]:
@@ -100,6 +102,7 @@ class BatchWriter:
         read_stream: StreamReader,
         *,
         version: int | None = None,
+        cache_size: int = DOCUMENT_CACHE_SIZE,
     ) -> None:
         self._client = client
         self._db: Database = client[database]
@@ -110,6 +113,7 @@ class BatchWriter:
         # Counter documents this writer saw committed, per version: they are never deleted, so
         # a batch need not touch them again with all-zero deltas (which only make them exist).
         self._counters: dict[int, set[tuple[str, str]]] = defaultdict(set)
+        self._cache = DocumentCache(cache_size)
 
     async def _version(self, session: AsyncClientSession | None) -> int:
         if self._fixed_version is not None:
@@ -129,14 +133,19 @@ class BatchWriter:
                 await ensure_collections(self._db, version)
                 self._ensured.add(version)
             try:
-                snapshot, streams = await self._read(by_stream, version)
+                # After a failed attempt the cached documents may be what went stale.
+                snapshot, streams = await self._read(by_stream, version, trusted=attempt == 0)
                 changes = plan_batch(snapshot, streams)
                 count_deliveries(changes, snapshot, by_stream, streams)
                 if await self._commit(changes, snapshot, version):
+                    self._remember(changes, version)
                     return changes
             except Exception as error:
                 if not (is_stale(error) or is_write_conflict(error)):
+                    self._cache.forget()
                     raise
+            # Planned from stale documents, or lost to another projector: read afresh.
+            self._cache.forget()
             await _backoff(attempt)
         raise ContentionError(f"batch not written after {MAX_REPLANS} plans")
 
@@ -173,18 +182,42 @@ class BatchWriter:
             await _backoff(attempt)
         return False
 
+    def _remember(self, changes: BatchChanges, version: int) -> None:
+        orders = {
+            order_id: (summary, changes.details[order_id][1])
+            for order_id, (_, summary) in changes.summaries.items()
+        }
+        self._cache.written(version, orders, changes.customers)
+
     async def _read(
-        self, by_stream: dict[str, list[Envelope]], version: int
+        self, by_stream: dict[str, list[Envelope]], version: int, *, trusted: bool
     ) -> tuple[Snapshot, dict[str, list[Envelope]]]:
-        """The batch's documents, and each stream's events made contiguous after them."""
+        """The batch's documents, and each stream's events made contiguous after them.
+
+        ``trusted``: take documents from the cache of this writer's own writes, and assume an
+        order whose delivered events start at revision 0 has no documents yet. Either guess,
+        if wrong, fails the transaction's conditions (or its inserts), and the batch is planned
+        again untrusted.
+        """
         order_ids = [id_from_stream(s) for s in by_stream if s.startswith(ORDER_STREAM_PREFIX)]
         # The customers the events name are loaded beside the orders; only those known from
         # an order's stored summary (or a repaired event) take a second round trip.
         named = customers_needed(Snapshot(), by_stream)
+        cached_orders = self._cache.orders(version, order_ids) if trusted else {}
+        cached_customers = self._cache.customers(version, named) if trusted else {}
+        unknown = [
+            order_id
+            for order_id in order_ids
+            if order_id not in cached_orders
+            and not (trusted and _starts_stream(by_stream[ORDER_STREAM_PREFIX + order_id]))
+        ]
         (summaries, details), customers = await asyncio.gather(
-            load_orders(self._db, version, order_ids),
-            load_customers(self._db, version, named),
+            load_orders(self._db, version, unknown),
+            load_customers(self._db, version, named - cached_customers.keys()),
         )
+        for order_id, (cached_summary, cached_details) in cached_orders.items():
+            summaries[order_id], details[order_id] = cached_summary, cached_details
+        customers |= cached_customers
         for order_id in order_ids:
             summary, detail = summaries.get(order_id), details.get(order_id)
             if _revision(summary) != _revision(detail):
@@ -198,7 +231,9 @@ class BatchWriter:
         }
         more = customers_needed(snapshot, {**by_stream, **streams}) - named
         if more:
-            customers = {**customers, **await load_customers(self._db, version, more)}
+            cached = self._cache.customers(version, more) if trusted else {}
+            loaded = await load_customers(self._db, version, more - cached.keys())
+            customers = {**customers, **cached, **loaded}
             snapshot = Snapshot(summaries, details, customers)
         for name, envelopes in by_stream.items():
             if not name.startswith(ORDER_STREAM_PREFIX):
@@ -218,6 +253,10 @@ class BatchWriter:
             contiguous = [e for i, e in enumerate(repaired) if e.revision == current + 1 + i]
             return contiguous
         return repaired
+
+
+def _starts_stream(delivered: list[Envelope]) -> bool:
+    return min(envelope.revision for envelope in delivered) == 0
 
 
 def _revision(doc: OrderSummaryDoc | OrderDetailsDoc | None) -> int | None:

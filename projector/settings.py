@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from projector.batch_writer import DOCUMENT_CACHE_SIZE
 from projector.consumer import BatchSettings
 from projector.subscription_group import GroupSettings
 
@@ -16,6 +17,7 @@ class Settings:
     mongo_database: str
     group: GroupSettings
     batch: BatchSettings
+    document_cache_size: int
     log_level: str
 
     @classmethod
@@ -32,6 +34,9 @@ class Settings:
             batch=BatchSettings(
                 max_size=int(env.get("PROJECTOR_BATCH_SIZE", "500")),
                 max_wait=float(env.get("PROJECTOR_BATCH_MAX_WAIT_MS", "50")) / 1000,
+            ),
+            document_cache_size=int(
+                env.get("PROJECTOR_DOCUMENT_CACHE_SIZE", str(DOCUMENT_CACHE_SIZE))
             ),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
         )
