@@ -39,7 +39,7 @@ CUSTOMERS: Final = 20
 LIGHT_RATE: Final = 50.0
 LAG_TARGET_MS: Final = 100.0
 # Fractions of the peak command rate tried in turn until the lag p99 exceeds the target.
-LADDER: Final = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45)
+LADDER: Final = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45)
 PREFIX: Final = "read_after_write"
 
 
