@@ -28,6 +28,7 @@ async def serve(settings: Settings) -> None:
         port=port,
         mongo_database=settings.mongo_database,
         consistency_watch=server.watcher.mode,
+        answer_cache_max_entries=settings.read_cache_max_entries,
     )
     try:
         await stopping.wait()

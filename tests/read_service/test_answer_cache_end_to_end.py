@@ -163,12 +163,16 @@ async def test_cached_reads_follow_a_switch_to_a_rebuilt_version(
     await mongo_client.drop_database(mongo_db_name)
 
 
-async def test_with_no_cache_entries_reads_answer_from_mongodb_every_time(
+@pytest.mark.parametrize(
+    "cache_off", [{"read_cache_max_entries": 0}, {"use_change_stream": False}], ids=str
+)
+async def test_without_the_cache_reads_answer_from_mongodb_every_time(
     mongo_client: AsyncMongoClient[dict[str, Any]],
     projector_client: AsyncMongoClient[dict[str, Any]],
     mongo_db_name: str,
+    cache_off: dict[str, Any],
 ) -> None:
-    settings = replace(settings_for(mongo_db_name), read_cache_max_entries=0)
+    settings = replace(settings_for(mongo_db_name), **cache_off)
     async with running_read_service(mongo_client, projector_client, settings) as service:
         history = service.history
         history.place("o-1", "c-1", START)
