@@ -52,6 +52,7 @@ class AnswerFeed:
         self._first_backoff = first_backoff_seconds
         self._max_backoff = max_backoff_seconds
         self._max_await_ms = max_await_ms
+        self._backoff = first_backoff_seconds
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -72,12 +73,11 @@ class AnswerFeed:
         self._cache.disable()
 
     async def _run(self) -> None:
-        backoff = self._first_backoff
         while True:
             try:
                 await self._follow()
             except _ReopenError:
-                backoff = self._first_backoff
+                self._backoff = self._first_backoff
                 continue
             except _UnavailableError as error:
                 _log.warning("answer cache off: change streams unavailable", error=str(error))
@@ -85,10 +85,12 @@ class AnswerFeed:
             except PyMongoError as error:
                 # Queries read MongoDB meanwhile and report an outage themselves.
                 _log.debug("answer cache feed failed", error=str(error) or type(error).__name__)
+            except Exception:  # an unexpected event must not leave the cache on, nor end the feed
+                _log.exception("answer cache feed failed unexpectedly")
             finally:
                 self._cache.disable()
-            await asyncio.sleep(backoff)
-            backoff = min(self._max_backoff, backoff * 2)
+            await asyncio.sleep(self._backoff)
+            self._backoff = min(self._max_backoff, self._backoff * 2)
 
     async def _follow(self) -> None:
         version = await self._store.version_now()
@@ -114,12 +116,14 @@ class AnswerFeed:
             if await self._store.version_now() != version:
                 raise _ReopenError
             self._cache.enable(version)
+            self._backoff = self._first_backoff
             _log.debug("answer cache following", collection=summaries)
             while stream.alive:
                 change = await stream.try_next()
                 if change is not None:
                     self._apply(change, summaries)
-        raise _ReopenError
+        # The server closed the stream: reopen after the backoff, like after an error.
+        _log.debug("answer cache feed ended")
 
     def _apply(self, change: Mapping[str, Any], summaries: str) -> None:
         operation = change.get("operationType")
