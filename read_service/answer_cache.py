@@ -52,12 +52,17 @@ class CacheCounters:
 
 
 class AnswerCache(Generic[V]):
-    """An LRU of order summaries and customer order pages sharing one entry budget."""
+    """An LRU of order summaries and customer order pages sharing one budget of summaries.
+
+    An order counts one against `max_entries`, a page as many as it holds (at least one), so
+    the budget bounds the memory whatever the page sizes asked for.
+    """
 
     def __init__(self, max_entries: int, *, remembered: int = RECENT_INVALIDATIONS) -> None:
         self._max_entries = max_entries
         self._entries: OrderedDict[_Key, CachedOrder[V] | CachedPage[V]] = OrderedDict()
         self._pages_of: dict[str, set[PageKey]] = {}
+        self._held = 0
         self._epoch = 0
         # Stores with an epoch below this are refused: everything was invalidated since.
         self._floor = 0
@@ -79,6 +84,11 @@ class AnswerCache(Generic[V]):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    @property
+    def held(self) -> int:
+        """Order summaries held, counted as against the budget."""
+        return self._held
 
     @property
     def version(self) -> int | None:
@@ -134,14 +144,14 @@ class AnswerCache(Generic[V]):
         """An order changed: drop it and every page of its customer (old and new, if moved)."""
         self._epoch += 1
         self.counters.invalidations += 1
-        cached = self._entries.pop(("o", order_id), None)
+        cached = self._remove(("o", order_id))
         if isinstance(cached, CachedOrder):
             customer_ids = customer_ids | {cached.customer_id}
         self._recent.append((self._epoch, "o", order_id))
         for customer_id in customer_ids:
             self._recent.append((self._epoch, "c", customer_id))
             for key in self._pages_of.pop(customer_id, set()):
-                self._entries.pop(key, None)
+                self._remove(key)
 
     def clear(self) -> None:
         """Forget every answer and refuse every fill that began before now."""
@@ -149,6 +159,7 @@ class AnswerCache(Generic[V]):
         self._floor = self._epoch
         self.counters.clears += 1
         self._entries.clear()
+        self._held = 0
         self._pages_of.clear()
         self._recent.clear()
 
@@ -186,12 +197,20 @@ class AnswerCache(Generic[V]):
 
     def _put(self, key: _Key, entry: CachedOrder[V] | CachedPage[V]) -> None:
         self.counters.stores += 1
+        self._remove(key)
         self._entries[key] = entry
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._max_entries:
-            evicted, _ = self._entries.popitem(last=False)
+        self._held += _weight(entry)
+        while self._held > self._max_entries:
+            evicted = next(iter(self._entries))
+            self._remove(evicted)
             if len(evicted) == 4:
                 self._forget_page(evicted)
+
+    def _remove(self, key: _Key) -> CachedOrder[V] | CachedPage[V] | None:
+        removed = self._entries.pop(key, None)
+        if removed is not None:
+            self._held -= _weight(removed)
+        return removed
 
     def _forget_page(self, key: PageKey) -> None:
         pages = self._pages_of.get(key[1])
@@ -199,3 +218,7 @@ class AnswerCache(Generic[V]):
             pages.discard(key)
             if not pages:
                 del self._pages_of[key[1]]
+
+
+def _weight(entry: CachedOrder[V] | CachedPage[V]) -> int:
+    return max(1, len(entry.messages)) if isinstance(entry, CachedPage) else 1

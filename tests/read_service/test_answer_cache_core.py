@@ -138,6 +138,21 @@ def test_the_least_recently_used_entry_is_evicted_when_the_budget_is_spent() -> 
     assert cache.order("o-2") is not None
 
 
+def test_a_page_counts_against_the_budget_as_many_summaries_as_it_holds() -> None:
+    cache = serving_cache(max_entries=4)
+    epoch = cache.begin()
+    assert epoch is not None
+    cache.store_order(epoch, "o-1", order("o-1"))
+    cache.store_order(epoch, "o-2", order("o-2"))
+
+    cache.store_page(epoch, "c-1", 10, "", page("o-1", "o-2", "o-3"))
+
+    assert cache.held == 4
+    assert cache.order("o-1") is None
+    assert cache.order("o-2") is not None
+    assert cache.page("c-1", 10, "") is not None
+
+
 def test_a_clear_empties_the_cache_and_refuses_fills_that_began_before_it() -> None:
     cache = serving_cache()
     epoch = cache.begin()
