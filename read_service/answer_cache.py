@@ -120,7 +120,7 @@ class AnswerCache(Generic[V]):
         return found if isinstance(found, CachedPage) else None
 
     def store_order(self, epoch: int, order_id: str, entry: CachedOrder[V]) -> bool:
-        if not self._may_store(epoch, ("o", order_id), ("c", entry.customer_id)):
+        if not self._may_store(epoch, ("o", order_id)):
             return False
         key: OrderKey = ("o", order_id)
         cached = self._entries.get(key)
