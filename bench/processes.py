@@ -105,11 +105,13 @@ def write_service(eventstore_uri: str) -> Iterator[Running]:
 
 
 @contextlib.contextmanager
-def read_service(mongo_uri: str, database: str) -> Iterator[Running]:
+def read_service(mongo_uri: str, database: str, *, cache: bool = True) -> Iterator[Running]:
+    """`cache=False` turns the answer cache off (READ_CACHE_MAX_ENTRIES=0)."""
     port = free_port()
-    env = _service_env(
-        {"READ_SERVICE_PORT": str(port), "MONGO_URI": mongo_uri, "MONGO_DATABASE": database}
-    )
+    variables = {"READ_SERVICE_PORT": str(port), "MONGO_URI": mongo_uri, "MONGO_DATABASE": database}
+    if not cache:
+        variables["READ_CACHE_MAX_ENTRIES"] = "0"
+    env = _service_env(variables)
     with running([sys.executable, "-m", "read_service"], env, False) as server:
         wait_for_port(port)
         yield Running(server.process, f"127.0.0.1:{port}")

@@ -1,10 +1,13 @@
 """Queries through the read service, per read-service CPU-second, next to echo and raw finds.
 
 The read models are filled once per run: generated order lifecycles appended to the event
-store, then `python -m projector rebuild`. Each repetition: GetOrderSummary and
-ListCustomerOrders at full load (closed loop) with the read service's CPU metered, then at a
-fixed rate for latency; the echo service at full load with its own CPU metered; and the same
-reads done raw (find_one by _id, find of a customer's newest ten) with the same driver
+store, then `python -m projector rebuild`. Two read services serve them: one as configured by
+default, whose answer cache is warmed by reading every order and every customer's first page
+once (nothing writes during this scenario, so every later read is a hit), and one with the
+cache off, where every query is a MongoDB round trip. Each repetition: GetOrderSummary and
+ListCustomerOrders at full load (closed loop) on both, with the serving process's CPU metered,
+then at a fixed rate for latency; the echo service at full load with its own CPU metered; and
+the same reads done raw (find_one by _id, find of a customer's newest ten) with the same driver
 (pymongo async) from the bench process, with SecantusDB's CPU metered for both.
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any, Final
 
 import grpc
@@ -50,8 +54,23 @@ SLICES: Final = 3
 NEWEST_FIRST: Final = [("created_at", -1), ("_id", -1)]
 
 
+async def warm(service: Running, orders: list[str], customers: list[str]) -> None:
+    """Every answer the loads will ask for, read once, so the cache holds them all."""
+    async with grpc.aio.insecure_channel(service.address) as channel:
+        queries = pb_grpc.QueryServiceStub(channel)
+        for order_id in orders:
+            await queries.GetOrderSummary(pb.GetOrderSummaryRequest(order_id=order_id))
+        for customer_id in customers:
+            await queries.ListCustomerOrders(pb.ListCustomerOrdersRequest(customer_id=customer_id))
+
+
 async def _one_repetition(
-    service: Running, mongo: Running, orders: list[str], customers: list[str], seconds: float
+    service: Running,
+    uncached: Running,
+    mongo: Running,
+    orders: list[str],
+    customers: list[str],
+    seconds: float,
 ) -> tuple[dict[str, float], dict[str, list[float]]]:
     rng = random.Random(11)
     payload = pb.GetOrderSummaryRequest(order_id=orders[0]).SerializeToString()
@@ -65,20 +84,22 @@ async def _one_repetition(
             async with (
                 grpc.aio.insecure_channel(echo.address) as echo_channel,
                 grpc.aio.insecure_channel(service.address) as channel,
+                grpc.aio.insecure_channel(uncached.address) as uncached_channel,
             ):
                 echo_call = echo_stub(echo_channel)
                 queries = pb_grpc.QueryServiceStub(channel)
+                uncached_queries = pb_grpc.QueryServiceStub(uncached_channel)
 
                 def echo_once() -> Awaitable[object]:
                     return echo_call(payload)
 
-                def summary() -> Awaitable[object]:
+                def summary(stub: pb_grpc.QueryServiceAsyncStub = queries) -> Awaitable[object]:
                     request = pb.GetOrderSummaryRequest(order_id=rng.choice(orders))
-                    return queries.GetOrderSummary(request)
+                    return stub.GetOrderSummary(request)
 
-                def listing() -> Awaitable[object]:
+                def listing(stub: pb_grpc.QueryServiceAsyncStub = queries) -> Awaitable[object]:
                     request = pb.ListCustomerOrdersRequest(customer_id=rng.choice(customers))
-                    return queries.ListCustomerOrders(request)
+                    return stub.ListCustomerOrders(request)
 
                 def find_one() -> Awaitable[object]:
                     return summaries.find_one({"_id": rng.choice(orders)})
@@ -91,6 +112,11 @@ async def _one_repetition(
                     "echo": (echo_once, [echo.pid]),
                     "get_summary": (summary, [service.pid]),
                     "list_customer_orders": (listing, [service.pid]),
+                    "get_summary_uncached": (partial(summary, uncached_queries), [uncached.pid]),
+                    "list_customer_orders_uncached": (
+                        partial(listing, uncached_queries),
+                        [uncached.pid],
+                    ),
                     "raw_find_one": (find_one, [mongo.pid]),
                     "raw_find": (find, [mongo.pid]),
                 }
@@ -124,6 +150,11 @@ async def _one_repetition(
         figures[f"queries_{name}_ratio_to_raw_{raw}"] = (
             figures[f"queries_{name}_per_s"] / figures[f"raw_{raw}_per_s"]
         )
+        load, cpu = measured[f"{name}_uncached"]
+        figures[f"queries_{name}_uncached_per_cpu_s"] = load.operations / cpu
+        figures[f"queries_{name}_uncached_per_cpu_s_ratio_to_echo"] = (
+            figures[f"queries_{name}_uncached_per_cpu_s"] / figures["echo_calls_per_echo_cpu_s"]
+        )
     return figures, latencies
 
 
@@ -138,10 +169,14 @@ async def run(options: RunOptions) -> ScenarioResult:
                 store.address, QUICK_ORDERS if options.quick else ORDERS
             )
             rebuild_read_models(store.address, mongo.address, DATABASE)
-        with read_service(mongo.address, DATABASE) as service:
+        with (
+            read_service(mongo.address, DATABASE) as service,
+            read_service(mongo.address, DATABASE, cache=False) as uncached,
+        ):
+            await warm(service, orders, customers)
             for repetition in range(repetitions):
                 figures, latencies = await _one_repetition(
-                    service, mongo, orders, customers, seconds
+                    service, uncached, mongo, orders, customers, seconds
                 )
                 runs.append(figures)
                 print(f"  queries repetition {repetition + 1}: {figures}", flush=True)
@@ -157,6 +192,13 @@ async def run(options: RunOptions) -> ScenarioResult:
             f"queries_{name}_per_cpu_s",
             "echo_calls_per_echo_cpu_s",
             f"queries_{name}_per_cpu_s_ratio_to_echo",
+        )
+        result.add(
+            f"{label} per CPU-s, answer cache off (echo: per echo CPU-s)",
+            "calls/CPU-s",
+            f"queries_{name}_uncached_per_cpu_s",
+            "echo_calls_per_echo_cpu_s",
+            f"queries_{name}_uncached_per_cpu_s_ratio_to_echo",
         )
         result.add(
             f"{label} throughput (raw {raw} with pymongo async)",
