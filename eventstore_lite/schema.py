@@ -35,6 +35,8 @@ def open_database(path: str) -> sqlite3.Connection:
     # (the OS has the pages); only a power cut can lose the last commits.
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
+    # Checkpoints run on their own thread (wal_checkpoints.py), never inside an append's COMMIT.
+    connection.execute("PRAGMA wal_autocheckpoint=0")
     connection.execute("PRAGMA temp_store=MEMORY")
     connection.execute("PRAGMA cache_size=-65536")
     connection.executescript(SCHEMA)

@@ -56,6 +56,7 @@ from eventstore_lite.stream_state import (
     parse_metadata,
     truncate_before_of,
 )
+from eventstore_lite.wal_checkpoints import WalCheckpointer
 
 __all__ = ["EventFilter", "EventStorage", "RecordedEvent"]
 
@@ -82,6 +83,8 @@ class EventStorage:
     def __init__(self, data_dir: Path, max_append_size: int = DEFAULT_MAX_APPEND_SIZE) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.connection: sqlite3.Connection = open_database(str(data_dir / DATABASE_FILE))
+        self._checkpoints = WalCheckpointer(str(data_dir / DATABASE_FILE))
+        self._checkpoints.start()
         self.max_append_size = max_append_size
         self._streams: dict[str, StreamStatus] = {}
         row = self.connection.execute("SELECT MAX(position) FROM events").fetchone()
@@ -101,6 +104,7 @@ class EventStorage:
 
     def close(self) -> None:
         self.connection.close()
+        self._checkpoints.stop()
 
     def head_position(self) -> int:
         return self._head
