@@ -21,16 +21,24 @@ import asyncio
 import os
 import time
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import grpc
+from pymongo import AsyncMongoClient, ReplaceOne
 
 from bench.harness import CpuMeter, closed_loop, open_loop, percentile
 from bench.order_lifecycles import Lifecycles, register_customers
-from bench.processes import eventstore, projector, read_service, secantus, write_service
+from bench.processes import Running, eventstore, projector, read_service, secantus, write_service
 from bench.results_model import ScenarioResult, median_metrics
 from bench.run_options import RunOptions
 from orders.v1 import command_service_pb2_grpc, query_service_pb2, query_service_pb2_grpc
+from orders_contracts.read_models import (
+    ACTIVE_POINTER_ID,
+    INDEXES,
+    ORDER_SUMMARIES,
+    READ_MODEL_VERSIONS,
+    collection_name,
+)
 
 DATABASE: Final = "bench_lag"
 POLL_INTERVAL: Final = 0.005
@@ -41,6 +49,46 @@ LAG_TARGET_MS: Final = 100.0
 # The ladder climbs from the light rate by this factor per rung, up to half the peak.
 LADDER_STEP: Final = 1.25
 PREFIX: Final = "read_after_write"
+RAW_DOCS: Final = 500
+
+
+async def raw_write_cost(mongo: Running) -> dict[str, float]:
+    """SecantusDB's CPU per replaced order summary written raw, one per bulk write and fifty per
+    bulk write: the floor under the projector's cost, which writes at least two documents (the
+    order's summary and details) per event."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo.address, tz_aware=True)
+    try:
+        db = client[DATABASE]
+        pointer = await db[READ_MODEL_VERSIONS].find_one({"_id": ACTIVE_POINTER_ID})
+        version = 1 if pointer is None else int(pointer["version"])
+        docs = await db[collection_name(ORDER_SUMMARIES, version)].find({}).to_list(RAW_DOCS)
+        scratch = db["raw_write_cost"]
+        for name, keys in INDEXES[ORDER_SUMMARIES]:
+            await scratch.create_index(list(keys), name=name)
+        await scratch.insert_many(docs)
+        figures = {}
+        for per_write in (1, 50):
+            meter = CpuMeter([mongo.pid])
+            meter.start()
+            for start in range(0, len(docs), per_write):
+                await client.bulk_write(
+                    [
+                        ReplaceOne(
+                            {"_id": doc["_id"]},
+                            {**doc, "revision": doc["revision"] + per_write},
+                            namespace=f"{DATABASE}.raw_write_cost",
+                        )
+                        for doc in docs[start : start + per_write]
+                    ],
+                    ordered=False,
+                )
+            figures[f"{PREFIX}_raw_replace_mongo_cpu_ms_per_doc_{per_write}_per_write"] = (
+                meter.stop() * 1000 / len(docs)
+            )
+        await scratch.drop()
+        return figures
+    finally:
+        await client.close()
 
 
 class _Observer:
@@ -150,6 +198,7 @@ async def _one_repetition(
                 cpu = meter.stop()
                 figures[f"{PREFIX}_cpu_cores_{name}"] = cpu / elapsed
                 figures[f"{PREFIX}_cpu_ms_per_command_{name}"] = cpu * 1000 / sent
+        figures |= await raw_write_cost(mongo)
     figures |= {
         f"{PREFIX}_cpu_cores_total": sum(
             v for k, v in figures.items() if k.startswith(f"{PREFIX}_cpu_cores_")
@@ -212,6 +261,12 @@ async def run(options: RunOptions) -> ScenarioResult:
             f"CPU per command at half the peak: {name.replace('_', ' ')}",
             "ms",
             f"{PREFIX}_cpu_ms_per_command_{name}",
+        )
+    for per_write in (1, 50):
+        result.add(
+            f"SecantusDB CPU per order summary replaced raw, {per_write} per bulk write",
+            "ms",
+            f"{PREFIX}_raw_replace_mongo_cpu_ms_per_doc_{per_write}_per_write",
         )
     result.latencies_ms = {"command response -> visible in GetOrderSummary, half the peak": lags}
     return result
