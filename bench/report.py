@@ -15,6 +15,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from bench.results_model import ScenarioResult
+from bench.scenarios import projector
 from bench.targets import target_lines
 
 
@@ -43,7 +44,8 @@ def write_markdown(results: list[ScenarioResult], repetitions: int, path: Path) 
     ).stdout.strip()
     lines = [
         f"Machine: {_machine()}. Code: commit {commit or 'unknown'}. Every figure is the median "
-        f"of {repetitions} repetitions; the baseline ran in the same repetition.",
+        f"of {repetitions} repetitions (the projector's rebuilds: at most "
+        f"{projector.MAX_REPETITIONS}); the baseline ran in the same repetition.",
         "",
         "| scenario | metric | value | baseline | ratio | unit |",
         "|---|---|---:|---:|---:|---|",
