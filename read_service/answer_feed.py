@@ -9,7 +9,6 @@ server. A pointer change (version switch) clears everything and reopens on the n
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -18,6 +17,7 @@ from pymongo.errors import OperationFailure, PyMongoError
 
 from orders_contracts import read_models as rm
 from read_service.answer_cache import AnswerCache
+from read_service.background import cancel_and_wait
 from read_service.read_store import ReadStore
 
 _log = structlog.get_logger(__name__)
@@ -65,11 +65,8 @@ class AnswerFeed:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         self._cache.disable()
 
     async def _run(self) -> None:

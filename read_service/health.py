@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,6 +11,8 @@ from grpc_health.v1 import health_pb2
 from grpc_health.v1.health import aio as health_aio
 from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
+
+from read_service.background import cancel_and_wait
 
 _log = structlog.get_logger(__name__)
 
@@ -46,11 +47,8 @@ class MongoHealthMonitor:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def check_once(self) -> bool:
         try:

@@ -18,6 +18,7 @@ import structlog
 from pymongo.errors import OperationFailure, PyMongoError
 
 from orders_contracts import read_models as rm
+from read_service.background import cancel_and_wait
 from read_service.read_store import ReadStore
 
 _log = structlog.get_logger(__name__)
@@ -77,11 +78,8 @@ class ProjectionWatcher:
             self._last_wait_ended = loop.time()
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     def _notify(self) -> None:
         self._moved.set()

@@ -3,30 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import grpc
 import pytest
-from pymongo import AsyncMongoClient
 
 from orders.v1 import query_service_pb2 as pb
 from orders.v1 import types_pb2
 from read_service.answer_cache import AnswerCache
 from tests.read_service.mongo_process import MongoProcess
 from tests.read_service.order_history import START
-from tests.read_service.read_harness import running_read_service, settings_for
-
-
-@pytest.fixture
-def own_mongo(tmp_path: Path) -> Iterator[MongoProcess]:
-    process = MongoProcess(tmp_path / "secantus")
-    process.start()
-    yield process
-    process.kill()
+from tests.read_service.read_harness import ReadService
 
 
 async def becomes(cache: AnswerCache[Any], serving: bool, within: float = 15.0) -> None:
@@ -37,54 +25,45 @@ async def becomes(cache: AnswerCache[Any], serving: bool, within: float = 15.0) 
 
 
 async def test_the_cache_stops_serving_when_mongodb_is_lost_and_resumes_once_it_is_back(
-    own_mongo: MongoProcess, mongo_db_name: str
+    own_mongo: MongoProcess, read_service_on_own_mongo: ReadService
 ) -> None:
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        own_mongo.uri, serverSelectionTimeoutMS=500, connectTimeoutMS=500
-    )
-    projector: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(own_mongo.uri, tz_aware=True)
-    settings = replace(settings_for(mongo_db_name), mongo_timeout_seconds=0.5)
-    try:
-        async with running_read_service(client, projector, settings) as service:
-            cache = service.server.cache
-            await becomes(cache, serving=True)
-            history = service.history
-            history.place("o-1", "c-1", START)
-            await service.project_pending()
-            request = pb.GetOrderSummaryRequest(order_id="o-1")
-            await service.stub.GetOrderSummary(request)
-            assert len(cache) == 1
+    service = read_service_on_own_mongo
+    cache = service.server.cache
+    await becomes(cache, serving=True)
+    history = service.history
+    history.place("o-1", "c-1", START)
+    await service.project_pending()
+    request = pb.GetOrderSummaryRequest(order_id="o-1")
+    await service.stub.GetOrderSummary(request)
+    assert len(cache) == 1
 
-            own_mongo.kill()
-            await becomes(cache, serving=False)
-            emptied = len(cache)
-            with pytest.raises(grpc.aio.AioRpcError) as caught:
-                await service.stub.GetOrderSummary(request, timeout=5)
+    own_mongo.kill()
+    await becomes(cache, serving=False)
+    emptied = len(cache)
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await service.stub.GetOrderSummary(request, timeout=5)
 
-            own_mongo.start()
-            await becomes(cache, serving=True)
-            history.place("o-2", "c-1", START + timedelta(hours=1))
-            await service.project_pending()
-            again = pb.GetOrderSummaryRequest(order_id="o-2")
-            await service.stub.GetOrderSummary(again)
-            hits_before = cache.counters.hits
-            cached = await service.stub.GetOrderSummary(again)
-            hits_after = cache.counters.hits
-            paid = history.pay("o-2", 2500, "EUR", START + timedelta(hours=2))
-            await service.project_pending()
-            deadline = asyncio.get_running_loop().time() + 3
-            after = await service.stub.GetOrderSummary(again)
-            while after.order.status != types_pb2.ORDER_STATUS_PAID:
-                assert asyncio.get_running_loop().time() < deadline, "the change never showed"
-                await asyncio.sleep(0.02)
-                after = await service.stub.GetOrderSummary(again)
+    own_mongo.start()
+    await becomes(cache, serving=True)
+    history.place("o-2", "c-1", START + timedelta(hours=1))
+    await service.project_pending()
+    again = pb.GetOrderSummaryRequest(order_id="o-2")
+    await service.stub.GetOrderSummary(again)
+    hits_before = cache.counters.hits
+    cached = await service.stub.GetOrderSummary(again)
+    hits_after = cache.counters.hits
+    paid = history.pay("o-2", 2500, "EUR", START + timedelta(hours=2))
+    await service.project_pending()
+    deadline = asyncio.get_running_loop().time() + 3
+    after = await service.stub.GetOrderSummary(again)
+    while after.order.status != types_pb2.ORDER_STATUS_PAID:
+        assert asyncio.get_running_loop().time() < deadline, "the change never showed"
+        await asyncio.sleep(0.02)
+        after = await service.stub.GetOrderSummary(again)
 
-            assert emptied == 0
-            # While the stream is down every read goes to MongoDB, which is away.
-            assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
-            assert hits_after == hits_before + 1
-            assert cached.order.status == types_pb2.ORDER_STATUS_PLACED
-            assert after.read_metadata.projected_stream_revision == paid.revision
-    finally:
-        await client.close()
-        await projector.close()
+    assert emptied == 0
+    # While the stream is down every read goes to MongoDB, which is away.
+    assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert hits_after == hits_before + 1
+    assert cached.order.status == types_pb2.ORDER_STATUS_PLACED
+    assert after.read_metadata.projected_stream_revision == paid.revision

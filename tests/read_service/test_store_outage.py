@@ -3,31 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from pymongo import AsyncMongoClient
 
 from orders.v1 import query_service_pb2 as pb
 from tests.read_service.mongo_process import MongoProcess
-from tests.read_service.read_harness import running_read_service, settings_for
+from tests.read_service.read_harness import ReadService
 from tests.read_service.rich_errors import rich_error
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
-
-
-@pytest.fixture
-def own_mongo(tmp_path: Path) -> Iterator[MongoProcess]:
-    process = MongoProcess(tmp_path / "secantus")
-    process.start()
-    yield process
-    process.kill()
 
 
 async def health_becomes(
@@ -45,35 +33,26 @@ async def health_becomes(
 
 
 async def test_a_lost_mongodb_makes_calls_unavailable_and_health_recovers_by_itself(
-    own_mongo: MongoProcess, mongo_db_name: str
+    own_mongo: MongoProcess, read_service_on_own_mongo: ReadService
 ) -> None:
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        own_mongo.uri, serverSelectionTimeoutMS=500, connectTimeoutMS=500
+    service = read_service_on_own_mongo
+    health = health_pb2_grpc.HealthStub(service.channel)
+    await health_becomes(health, SERVING)
+    request = pb.GetOrderSummaryRequest(order_id="o-1")
+
+    own_mongo.kill()
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await service.stub.GetOrderSummary(request, timeout=5)
+    await health_becomes(health, NOT_SERVING)
+
+    error = rich_error(caught.value)
+    assert (error.code, error.reason) == (
+        grpc.StatusCode.UNAVAILABLE,
+        "READ_STORE_UNAVAILABLE",
     )
-    projector: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(own_mongo.uri, tz_aware=True)
-    settings = replace(settings_for(mongo_db_name), mongo_timeout_seconds=0.5)
-    try:
-        async with running_read_service(client, projector, settings) as service:
-            health = health_pb2_grpc.HealthStub(service.channel)
-            await health_becomes(health, SERVING)
-            request = pb.GetOrderSummaryRequest(order_id="o-1")
 
-            own_mongo.kill()
-            with pytest.raises(grpc.aio.AioRpcError) as caught:
-                await service.stub.GetOrderSummary(request, timeout=5)
-            await health_becomes(health, NOT_SERVING)
-
-            error = rich_error(caught.value)
-            assert (error.code, error.reason) == (
-                grpc.StatusCode.UNAVAILABLE,
-                "READ_STORE_UNAVAILABLE",
-            )
-
-            own_mongo.start()
-            await health_becomes(health, SERVING)
-            with pytest.raises(grpc.aio.AioRpcError) as after:
-                await service.stub.GetOrderSummary(request, timeout=5)
-            assert after.value.code() == grpc.StatusCode.NOT_FOUND
-    finally:
-        await client.close()
-        await projector.close()
+    own_mongo.start()
+    await health_becomes(health, SERVING)
+    with pytest.raises(grpc.aio.AioRpcError) as after:
+        await service.stub.GetOrderSummary(request, timeout=5)
+    assert after.value.code() == grpc.StatusCode.NOT_FOUND
