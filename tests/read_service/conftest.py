@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient
 
-from tests.read_service.mongo_process import MongoProcess
+from tests.mongo_process import MongoProcess
 from tests.read_service.read_harness import ReadService, running_read_service, settings_for
 
 Doc = dict[str, Any]

@@ -12,7 +12,7 @@ import pytest
 from orders.v1 import query_service_pb2 as pb
 from orders.v1 import types_pb2
 from read_service.answer_cache import AnswerCache
-from tests.read_service.mongo_process import MongoProcess
+from tests.mongo_process import MongoProcess
 from tests.read_service.order_history import START
 from tests.read_service.read_harness import ReadService
 

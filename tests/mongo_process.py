@@ -1,4 +1,5 @@
-"""A SecantusDB process of a test's own, which the test may stop and start again."""
+"""SecantusDB as the tests run it: its own process on a free port, which a test may kill and start
+again (SecantusDB is GPL-2.0, so it is run, never imported)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ class MongoProcess:
         # Installed next to the interpreter, which need not be on PATH (`.venv/bin/python -m`).
         beside = Path(sys.executable).parent / "secantusd-py"
         executable = str(beside) if beside.exists() else shutil.which("secantusd-py")
-        assert executable is not None, "secantusd-py is not installed: run `make venv`"
+        if executable is None:
+            raise RuntimeError("secantusd-py is not installed: run `make venv`")
         address = ["--host", "127.0.0.1", "--port", str(self.port)]
         self._process = subprocess.Popen(
             [executable, *address, "--storage-path", str(self.data_dir)],
@@ -32,13 +34,25 @@ class MongoProcess:
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            assert self._process.poll() is None, "secantusd-py exited"
+            if self._process.poll() is not None:
+                raise RuntimeError(f"secantusd-py exited with {self._process.returncode}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
                     return
             except OSError:
                 time.sleep(0.05)
         raise TimeoutError(f"secantusd-py did not listen on {self.port}")
+
+    def stop(self) -> None:
+        """Stop as an operator would: SIGTERM, then SIGKILL after ten seconds."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._process = None
 
     def kill(self) -> None:
         """Stop abruptly, as a crash or a lost network would."""
