@@ -54,6 +54,7 @@ class AnswerFeed:
         self._max_await_ms = max_await_ms
         self._backoff = first_backoff_seconds
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     def start(self) -> None:
         if self._cache.capacity == 0:
@@ -65,12 +66,15 @@ class AnswerFeed:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     async def stop(self) -> None:
+        # Checked by the loop too: a cancellation a driver's cleanup turned into an outage must
+        # not send the feed round again.
+        self._stopping = True
         await cancel_and_wait(self._task)
         self._task = None
         self._cache.disable()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self._follow()
             except _ReopenError:
