@@ -6,14 +6,33 @@ SecantusDB, run as its own process because it is GPL-2.0 and must never be impor
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 import pytest
 
 from eventstore_lite.testing import run_eventstore
 from tests.mongo_process import MongoProcess
+
+
+def _dump_tasks(signum: int, frame: FrameType | None) -> None:
+    """`kill -USR1 <pytest pid>` prints what every task of the running event loop awaits: a
+    hung asyncio test shows only an idle selector in a thread dump."""
+    try:
+        tasks = asyncio.all_tasks(asyncio.get_running_loop())
+    except RuntimeError:  # no loop running in the main thread right now
+        tasks = set()
+    for task in tasks:
+        task.print_stack(file=sys.stderr)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    signal.signal(signal.SIGUSR1, _dump_tasks)
 
 
 @pytest.fixture(scope="session")
