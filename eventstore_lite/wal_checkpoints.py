@@ -13,7 +13,11 @@ import sqlite3
 import threading
 from typing import Final
 
+import structlog
+
 INTERVAL_SECONDS: Final = 0.5
+
+_log = structlog.get_logger("eventstore_lite")
 
 
 class WalCheckpointer:
@@ -37,7 +41,16 @@ class WalCheckpointer:
         connection = sqlite3.connect(self._path, isolation_level=None)
         try:
             while not self._stopping.wait(self._interval):
-                connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                self._checkpoint(connection, "PASSIVE")
+            self._checkpoint(connection, "TRUNCATE")
         finally:
             connection.close()
+
+    @staticmethod
+    def _checkpoint(connection: sqlite3.Connection, mode: str) -> None:
+        # A failed round is retried at the next one; a thread that died here would let the WAL
+        # grow without bound.
+        try:
+            connection.execute(f"PRAGMA wal_checkpoint({mode})")
+        except sqlite3.Error as error:
+            _log.warning("wal checkpoint failed", mode=mode, error=str(error))
