@@ -20,7 +20,7 @@ from projector.rebuild import switch_to
 from read_service.answer_cache import AnswerCache
 from tests.read_service.order_history import START
 from tests.read_service.read_harness import ReadService, running_read_service, settings_for
-from tests.read_service.rich_errors import rich_error
+from tests.rich_errors import rich_error
 
 T = TypeVar("T")
 # How long a change may take to show in a token-less read: the change stream's delivery.

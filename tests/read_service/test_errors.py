@@ -11,7 +11,7 @@ from orders.v1 import consistency_pb2, types_pb2
 from orders.v1 import query_service_pb2 as pb
 from tests.read_service.order_history import START, place_customer_orders, timestamp
 from tests.read_service.read_harness import ReadService
-from tests.read_service.rich_errors import RichError, rich_error
+from tests.rich_errors import RichError, rich_error
 
 
 async def refused(call: object) -> RichError:

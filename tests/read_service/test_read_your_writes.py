@@ -15,7 +15,7 @@ from orders.v1 import consistency_pb2, types_pb2
 from orders.v1 import query_service_pb2 as pb
 from tests.read_service.order_history import START, Token
 from tests.read_service.read_harness import ReadService, running_read_service, settings_for
-from tests.read_service.rich_errors import rich_error
+from tests.rich_errors import rich_error
 
 WAIT = consistency_pb2.STALENESS_POLICY_WAIT
 ALLOW_STALE = consistency_pb2.STALENESS_POLICY_ALLOW_STALE

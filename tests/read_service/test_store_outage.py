@@ -12,7 +12,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from orders.v1 import query_service_pb2 as pb
 from tests.mongo_process import MongoProcess
 from tests.read_service.read_harness import ReadService
-from tests.read_service.rich_errors import rich_error
+from tests.rich_errors import rich_error
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING

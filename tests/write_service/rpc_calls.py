@@ -4,48 +4,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable
-from dataclasses import dataclass
 
 import grpc
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 
 from orders.v1 import command_service_pb2 as pb
 from orders.v1 import types_pb2
+from tests.rich_errors import RichError, rich_error
 
 
-@dataclass(frozen=True)
-class Failure:
-    code: grpc.StatusCode
-    reason: str
-    domain: str
-    metadata: dict[str, str]
-    fields: list[str]
-    message: str
-
-
-async def failure(call: Awaitable[object]) -> Failure:
+async def failure(call: Awaitable[object]) -> RichError:
     """The rich error a call fails with; the test fails if the call succeeds."""
     try:
         await call
     except grpc.aio.AioRpcError as error:
-        status = rpc_status.from_call(error)
-        assert status is not None, "the error carries no google.rpc.Status"
-        info = error_details_pb2.ErrorInfo()
-        bad_request = error_details_pb2.BadRequest()
-        for detail in status.details:
-            if detail.Is(info.DESCRIPTOR):
-                detail.Unpack(info)
-            elif detail.Is(bad_request.DESCRIPTOR):
-                detail.Unpack(bad_request)
-        return Failure(
-            error.code(),
-            info.reason,
-            info.domain,
-            dict(info.metadata),
-            [violation.field for violation in bad_request.field_violations],
-            status.message,
-        )
+        return rich_error(error)
     raise AssertionError("the call succeeded but was expected to fail")
 
 

@@ -1,4 +1,4 @@
-"""Reading the google.rpc.Status details of a failed call."""
+"""Reading the google.rpc.Status details of a failed call, for the tests of both services."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ class RichError:
     domain: str
     metadata: dict[str, str]
     violations: dict[str, str]
+    # The violated fields in the order the service listed them.
+    fields: list[str]
+    message: str
 
 
 def rich_error(error: grpc.aio.AioRpcError) -> RichError:
@@ -37,4 +40,6 @@ def rich_error(error: grpc.aio.AioRpcError) -> RichError:
         domain=info.domain,
         metadata=dict(info.metadata),
         violations={v.field: v.description for v in bad_request.field_violations},
+        fields=[v.field for v in bad_request.field_violations],
+        message=status.message,
     )
