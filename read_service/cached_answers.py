@@ -14,7 +14,7 @@ from orders_contracts import read_models as rm
 from read_service import messages
 from read_service.answer_cache import AnswerCache, CachedOrder, CachedPage
 from read_service.queries import listing, orders
-from read_service.queries.context import Freshness, QueryContext
+from read_service.queries.context import Freshness, QueryContext, freshness
 from read_service.read_store import Progress
 from read_service.validation import effective_page_size, id_violation, raise_if_any
 
@@ -38,11 +38,11 @@ class CachedAnswers:
             if hit is not None:
                 progress = await self._progress()
                 projected_at = hit.projected_at or progress.updated_at
-                freshness = Freshness(
+                fresh = Freshness(
                     False, progress.commit_position, projected_at, stream_revision=hit.revision
                 )
                 return pb.GetOrderSummaryResponse(
-                    order=hit.message, read_metadata=messages.read_metadata(freshness)
+                    order=hit.message, read_metadata=messages.read_metadata(fresh)
                 )
             epoch = self._fill_epoch()
         answer = await orders.get_order_summary(
@@ -74,11 +74,10 @@ class CachedAnswers:
             hit = self._cache.page(customer_id, effective_page_size(page_size), page_token)
             if hit is not None:
                 progress = await self._progress()
-                freshness = Freshness(False, progress.commit_position, progress.updated_at)
                 return pb.ListCustomerOrdersResponse(
                     orders=hit.messages,
                     next_page_token=hit.next_page_token,
-                    read_metadata=messages.read_metadata(freshness),
+                    read_metadata=messages.read_metadata(freshness(False, progress)),
                 )
             epoch = self._fill_epoch()
         answer = await listing.list_customer_orders(
@@ -106,7 +105,4 @@ class CachedAnswers:
         return followed is not None and self._ctx.store.known_version == followed
 
     async def _progress(self) -> Progress:
-        known = self._ctx.progress.current(rm.ORDER_SUMMARIES)
-        if known is not None:
-            return known
         return await self._ctx.progress.progress(rm.ORDER_SUMMARIES)
