@@ -8,6 +8,7 @@ COPY pyproject.toml constraints.txt README.md ./
 COPY gen/python gen/python
 COPY eventstore_lite eventstore_lite
 COPY orders_contracts orders_contracts
+COPY orders_runtime orders_runtime
 COPY write_service write_service
 COPY read_service read_service
 COPY projector projector

@@ -31,8 +31,8 @@ from pymongo import AsyncMongoClient, InsertOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 import projector.rebuild as rebuild_module
-from orders_contracts.json_logs import configure_logging
 from orders_contracts.read_models import PROJECTION_STATUS, VERSIONED_COLLECTIONS, collection_name
+from orders_runtime.logs import configure_logging
 from projector.batch_writer import BatchWriter
 from projector.event_source import OUR_STREAMS_FILTER, read_all_events, read_revisions
 from projector.memory_model import MemoryModel

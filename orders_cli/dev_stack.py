@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import sys
@@ -15,17 +16,18 @@ from rich.markup import escape
 from orders_cli.exit_codes import ExitCode
 from orders_cli.readiness import NotReadyError, port_is_free, wait_until_ready
 from orders_cli.stack_plan import ProcessSpec, plan_stack
-from orders_cli.stack_settings import StackSettingsError, load_stack_settings
+from orders_cli.stack_settings import StackSettings
 from orders_cli.supervisor import Running, launch, sleep_until_change, stop_all
+from orders_runtime.settings import SettingsError, settings_from
 
 STOP_GRACE_SECONDS = 10.0
 
 
 def run_dev(console: Console) -> int:
     try:
-        settings = load_stack_settings()
-    except StackSettingsError as error:
-        console.print(f"[red]✗[/] {escape(str(error))}")
+        settings = settings_from(StackSettings, os.environ)
+    except SettingsError as error:
+        console.print(f"[red]✗[/] orders dev: cannot start: {escape(str(error))}")
         return ExitCode.USAGE
     secantusd = _find_secantusd()
     if secantusd is None:

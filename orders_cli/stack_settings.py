@@ -1,12 +1,14 @@
-"""Settings of the local development stack (`orders dev`), read from the environment."""
+"""Settings of the local development stack (`orders dev`): one field per environment variable,
+read through `orders_runtime.settings`."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Annotated, Final
+
+from orders_runtime.setting_types import FixedPort, Folder, MongoDatabase, PositiveSeconds
+from orders_runtime.settings import Variable
 
 HOST: Final = "127.0.0.1"
 
@@ -21,20 +23,17 @@ START_TIMEOUT_VAR: Final = "ORDERS_DEV_START_TIMEOUT"
 MONGO_DATABASE_VAR: Final = "MONGO_DATABASE"
 
 
-class StackSettingsError(ValueError):
-    """A variable of the dev stack is malformed; the message names it."""
-
-
 @dataclass(frozen=True, slots=True)
 class StackSettings:
-    data_dir: Path = Path(".devdata")
-    eventstore_port: int = 2113
-    mongo_port: int = 27017
-    write_port: int = 50051
-    read_port: int = 50052
-    mongo_database: str = "orders"
+    data_dir: Annotated[Folder, Variable(DATA_DIR_VAR)] = Path(".devdata")
+    # Fixed ports (not 0): the stack prints them and the CLI connects to them.
+    eventstore_port: Annotated[FixedPort, Variable(EVENTSTORE_PORT_VAR)] = 2113
+    mongo_port: Annotated[FixedPort, Variable(MONGO_PORT_VAR)] = 27017
+    write_port: Annotated[FixedPort, Variable(WRITE_PORT_VAR)] = 50051
+    read_port: Annotated[FixedPort, Variable(READ_PORT_VAR)] = 50052
+    mongo_database: Annotated[MongoDatabase, Variable(MONGO_DATABASE_VAR)] = "orders"
     # How long each process may take to become healthy before the stack gives up.
-    start_timeout_seconds: float = 30.0
+    start_timeout_seconds: Annotated[PositiveSeconds, Variable(START_TIMEOUT_VAR)] = 30.0
 
     @property
     def eventstore_uri(self) -> str:
@@ -47,39 +46,3 @@ class StackSettings:
     @property
     def log_dir(self) -> Path:
         return self.data_dir / "logs"
-
-
-def load_stack_settings(environ: Mapping[str, str] | None = None) -> StackSettings:
-    env = os.environ if environ is None else environ
-    defaults = StackSettings()
-    return StackSettings(
-        data_dir=Path(env.get(DATA_DIR_VAR) or defaults.data_dir),
-        eventstore_port=_port(env, EVENTSTORE_PORT_VAR, defaults.eventstore_port),
-        mongo_port=_port(env, MONGO_PORT_VAR, defaults.mongo_port),
-        write_port=_port(env, WRITE_PORT_VAR, defaults.write_port),
-        read_port=_port(env, READ_PORT_VAR, defaults.read_port),
-        mongo_database=env.get(MONGO_DATABASE_VAR) or defaults.mongo_database,
-        start_timeout_seconds=_seconds(env, START_TIMEOUT_VAR, defaults.start_timeout_seconds),
-    )
-
-
-def _port(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
-        raise StackSettingsError(f"{name}={raw!r} is not a port number from 1 to 65535")
-    return int(raw)
-
-
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if value <= 0:
-        raise StackSettingsError(f"{name}={raw!r} is not a number of seconds above 0")
-    return value

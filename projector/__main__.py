@@ -15,7 +15,8 @@ from typing import Any
 from kurrentdbclient import AsyncKurrentDBClient
 from pymongo import AsyncMongoClient
 
-from orders_contracts.json_logs import configure_logging
+from orders_runtime.logs import configure_logging
+from orders_runtime.settings import load_settings
 from projector import admin
 from projector.batch_writer import BatchWriter
 from projector.consumer import Consumer
@@ -82,9 +83,10 @@ async def _main(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def main() -> None:
-    settings = Settings.from_env(os.environ)
+    args = _parser().parse_args()
+    settings = load_settings(Settings, os.environ)
     configure_logging(settings.log_level)
-    sys.exit(asyncio.run(_main(settings, _parser().parse_args())))
+    sys.exit(asyncio.run(_main(settings, args)))
 
 
 if __name__ == "__main__":

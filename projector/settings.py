@@ -1,42 +1,61 @@
-"""Projector settings, read once from the environment by the composition root."""
+"""Settings of the projector: one field per environment variable, read once by the composition
+root through `orders_runtime.settings.load_settings`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Annotated
 
+from msgspec import Meta
+
+from orders_runtime.setting_types import (
+    Count,
+    EventStoreUri,
+    LogLevel,
+    MongoDatabase,
+    MongoUri,
+    PositiveCount,
+    Text,
+)
+from orders_runtime.settings import Variable
 from projector.batch_writer import DOCUMENT_CACHE_SIZE
 from projector.consumer import BatchSettings
 from projector.subscription_group import GroupSettings
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Settings:
-    eventstore_uri: str
-    mongo_uri: str
-    mongo_database: str
-    group: GroupSettings
-    batch: BatchSettings
-    document_cache_size: int
-    log_level: str
+    # Both URIs are secrets because they may carry credentials (scheme://user:pass@...).
+    eventstore_uri: Annotated[EventStoreUri, Variable("EVENTSTORE_URI", secret=True)] = field(
+        default="kurrentdb://127.0.0.1:2113?tls=false", repr=False
+    )
+    mongo_uri: Annotated[MongoUri, Variable("MONGO_URI", secret=True)] = field(
+        default="mongodb://127.0.0.1:27017/?directConnection=true", repr=False
+    )
+    mongo_database: Annotated[MongoDatabase, Variable("MONGO_DATABASE")] = "orders"
+    group_name: Annotated[Text, Variable("PROJECTOR_GROUP")] = "orders-projector"
+    max_retry_count: Annotated[Count, Variable("PROJECTOR_MAX_RETRY_COUNT")] = 5
+    # Seconds; the server keeps it as 32-bit milliseconds, and a day is already generous.
+    message_timeout: Annotated[
+        float, Meta(gt=0, le=86_400), Variable("PROJECTOR_MESSAGE_TIMEOUT")
+    ] = 30.0
+    batch_size: Annotated[PositiveCount, Variable("PROJECTOR_BATCH_SIZE")] = 500
+    batch_max_wait_ms: Annotated[
+        float, Meta(ge=0, le=60_000), Variable("PROJECTOR_BATCH_MAX_WAIT_MS")
+    ] = 50.0
+    document_cache_size: Annotated[Count, Variable("PROJECTOR_DOCUMENT_CACHE_SIZE")] = (
+        DOCUMENT_CACHE_SIZE
+    )
+    log_level: Annotated[LogLevel, Variable("LOG_LEVEL")] = "INFO"
 
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> Settings:
-        return cls(
-            eventstore_uri=env.get("EVENTSTORE_URI", "kurrentdb://127.0.0.1:2113?tls=false"),
-            mongo_uri=env.get("MONGO_URI", "mongodb://127.0.0.1:27017/?directConnection=true"),
-            mongo_database=env.get("MONGO_DATABASE", "orders"),
-            group=GroupSettings(
-                name=env.get("PROJECTOR_GROUP", "orders-projector"),
-                max_retry_count=int(env.get("PROJECTOR_MAX_RETRY_COUNT", "5")),
-                message_timeout=float(env.get("PROJECTOR_MESSAGE_TIMEOUT", "30")),
-            ),
-            batch=BatchSettings(
-                max_size=int(env.get("PROJECTOR_BATCH_SIZE", "500")),
-                max_wait=float(env.get("PROJECTOR_BATCH_MAX_WAIT_MS", "50")) / 1000,
-            ),
-            document_cache_size=int(
-                env.get("PROJECTOR_DOCUMENT_CACHE_SIZE", str(DOCUMENT_CACHE_SIZE))
-            ),
-            log_level=env.get("LOG_LEVEL", "INFO").upper(),
+    @property
+    def group(self) -> GroupSettings:
+        return GroupSettings(
+            name=self.group_name,
+            max_retry_count=self.max_retry_count,
+            message_timeout=self.message_timeout,
         )
+
+    @property
+    def batch(self) -> BatchSettings:
+        return BatchSettings(max_size=self.batch_size, max_wait=self.batch_max_wait_ms / 1000)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 
 import structlog
 
-from orders_contracts.json_logs import configure_logging
+from orders_runtime.logs import configure_logging
+from orders_runtime.settings import load_settings
 from read_service.server import build_server, mongo_client_for
-from read_service.settings import Settings, SettingsError, load_settings
+from read_service.settings import Settings
 
 
 async def serve(settings: Settings) -> None:
@@ -40,11 +42,7 @@ async def serve(settings: Settings) -> None:
 
 
 def main() -> int:
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        print(f"read_service: cannot start: {error}", file=sys.stderr)
-        return 2
+    settings = load_settings(Settings, os.environ)
     configure_logging(settings.log_level)
     asyncio.run(serve(settings))
     return 0

@@ -7,15 +7,16 @@ import asyncio
 import contextlib
 import os
 import signal
-import sys
 
 import structlog
 from kurrentdbclient import AsyncKurrentDBClient
 from kurrentdbclient.exceptions import ProgrammingError
 
-from orders_contracts.json_logs import configure_logging
+from orders_runtime.credentials import without_credentials
+from orders_runtime.logs import configure_logging
+from orders_runtime.settings import load_settings
 from write_service.server import build_server
-from write_service.settings import Settings, SettingsError, settings_from_environment
+from write_service.settings import Settings
 
 
 async def serve(settings: Settings) -> None:
@@ -28,7 +29,12 @@ async def serve(settings: Settings) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     await server.start()
-    log.info("started", host=settings.host, port=port, eventstore_uri=settings.eventstore_uri)
+    log.info(
+        "started",
+        host=settings.host,
+        port=port,
+        eventstore_uri=without_credentials(settings.eventstore_uri),
+    )
     await stop.wait()
     log.info("stopping: draining calls in flight", grace_seconds=settings.shutdown_grace)
     await server.stop(settings.shutdown_grace)
@@ -39,11 +45,7 @@ async def serve(settings: Settings) -> None:
 
 
 def main() -> None:
-    try:
-        settings = settings_from_environment(os.environ)
-    except SettingsError as error:
-        print(f"write_service: {error}", file=sys.stderr)
-        sys.exit(2)
+    settings = load_settings(Settings, os.environ)
     configure_logging(settings.log_level)
     asyncio.run(serve(settings))
 

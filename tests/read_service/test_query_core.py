@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from orders_runtime.settings import SettingsError, settings_from
 from read_service.page_token import (
     Cursor,
     InvalidPageTokenError,
@@ -14,12 +15,12 @@ from read_service.page_token import (
     filter_digest,
 )
 from read_service.queries.analytics import summarise_sales
-from read_service.settings import Settings, SettingsError, load_settings
+from read_service.settings import Settings
 from read_service.validation import day_of, day_range_violations, effective_page_size
 
 
 def test_settings_default_to_the_documented_values_without_environment() -> None:
-    settings = load_settings({})
+    settings = settings_from(Settings, {})
 
     assert settings == Settings()
     assert (settings.port, settings.mongo_database) == (50052, "orders")
@@ -27,7 +28,8 @@ def test_settings_default_to_the_documented_values_without_environment() -> None
 
 
 def test_settings_are_read_from_the_environment() -> None:
-    settings = load_settings(
+    settings = settings_from(
+        Settings,
         {
             "READ_SERVICE_HOST": "0.0.0.0",
             "READ_SERVICE_PORT": "6000",
@@ -37,7 +39,7 @@ def test_settings_are_read_from_the_environment() -> None:
             "READ_CONSISTENCY_MAX_WAIT_SECONDS": "2.5",
             "READ_CONSISTENCY_CHANGE_STREAM": "false",
             "READ_CACHE_MAX_ENTRIES": "0",
-        }
+        },
     )
 
     assert (settings.host, settings.port, settings.mongo_database) == ("0.0.0.0", 6000, "shop")
@@ -62,7 +64,7 @@ def test_settings_are_read_from_the_environment() -> None:
 )
 def test_a_malformed_setting_is_refused_naming_its_variable(variable: str, value: str) -> None:
     with pytest.raises(SettingsError, match=variable):
-        load_settings({variable: value})
+        settings_from(Settings, {variable: value})
 
 
 def test_a_page_token_round_trips_its_cursor_at_millisecond_precision() -> None:

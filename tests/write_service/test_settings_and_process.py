@@ -15,19 +15,21 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from orders.v1 import command_service_pb2_grpc
+from orders_runtime.settings import SettingsError, settings_from
 from tests.write_service.rpc_calls import new_id, register
-from write_service.settings import Settings, SettingsError, settings_from_environment
+from write_service.settings import Settings
 
 
 def test_defaults_apply_when_the_environment_sets_nothing() -> None:
-    settings = settings_from_environment({})
+    settings = settings_from(Settings, {})
     assert settings == Settings()
     assert (settings.host, settings.port) == ("127.0.0.1", 50051)
     assert settings.eventstore_uri == "kurrentdb://127.0.0.1:2113?tls=false"
 
 
 def test_every_setting_is_read_from_its_variable() -> None:
-    settings = settings_from_environment(
+    settings = settings_from(
+        Settings,
         {
             "WRITE_SERVICE_HOST": "0.0.0.0",
             "WRITE_SERVICE_PORT": "6000",
@@ -38,7 +40,7 @@ def test_every_setting_is_read_from_its_variable() -> None:
             "WRITE_SERVICE_STORE_TIMEOUT_SECONDS": "1.5",
             "WRITE_SERVICE_HEALTH_INTERVAL_SECONDS": "3",
             "WRITE_SERVICE_SHUTDOWN_GRACE_SECONDS": "4",
-        }
+        },
     )
     assert settings == Settings(
         "0.0.0.0", 6000, "kurrentdb://store:2113?tls=false", "DEBUG", 2, 50, 1.5, 3.0, 4.0
@@ -47,13 +49,14 @@ def test_every_setting_is_read_from_its_variable() -> None:
 
 def test_every_bad_value_is_named_in_one_error() -> None:
     with pytest.raises(SettingsError) as error:
-        settings_from_environment(
+        settings_from(
+            Settings,
             {
                 "WRITE_SERVICE_PORT": "http",
                 "EVENTSTORE_URI": "mongodb://localhost",
                 "LOG_LEVEL": "loud",
                 "WRITE_SERVICE_CONFLICT_RETRIES": "-1",
-            }
+            },
         )
     message = str(error.value)
     for variable in (

@@ -1,8 +1,8 @@
-"""The log format every service shares: JSON lines on stderr, one object per event.
+"""The log format every process shares: JSON lines on stderr, one object per event.
 
 Per-request context (rpc, correlation id, order id) comes from structlog's contextvars. Records
 of the standard library's loggers (asyncio, pymongo, grpc) are rendered as JSON too, so every
-line parses and one log pipeline reads all three services alike.
+line parses and one log pipeline reads every process alike.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import sys
 import structlog
 from structlog.typing import Processor
 
+from orders_runtime.setting_types import LogLevelName
+
 _SHARED: list[Processor] = [
     structlog.contextvars.merge_contextvars,
     structlog.processors.add_log_level,
@@ -20,7 +22,7 @@ _SHARED: list[Processor] = [
 ]
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: LogLevelName) -> None:
     numeric_level = logging.getLevelNamesMapping()[level]
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
