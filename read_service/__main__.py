@@ -9,6 +9,7 @@ import sys
 
 import structlog
 
+from orders_runtime.credentials import without_credentials
 from orders_runtime.logs import configure_logging
 from orders_runtime.settings import load_settings
 from read_service.server import build_server, mongo_client_for
@@ -28,6 +29,7 @@ async def serve(settings: Settings) -> None:
         "read service listening",
         host=settings.host,
         port=port,
+        mongo_uri=without_credentials(settings.mongo_uri),
         mongo_database=settings.mongo_database,
         consistency_watch=server.watcher.mode,
         answer_cache_max_entries=settings.read_cache_max_entries,

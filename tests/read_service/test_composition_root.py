@@ -3,16 +3,11 @@ correlation id, health and reflection, graceful shutdown on SIGTERM."""
 
 from __future__ import annotations
 
-import json
 import os
-import queue
 import signal
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
-from typing import Any
 
 import grpc
 import pytest
@@ -21,36 +16,7 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from orders.v1 import query_service_pb2 as pb
 from orders.v1 import query_service_pb2_grpc
-
-
-class LogReader:
-    """Collects the service's JSON log lines from its stderr, on a thread, as they come."""
-
-    def __init__(self, process: subprocess.Popen[bytes]) -> None:
-        self.process = process
-        self.lines: queue.Queue[dict[str, Any]] = queue.Queue()
-        self.seen: list[dict[str, Any]] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.process.stderr is not None
-        for raw in self.process.stderr:
-            self.lines.put(json.loads(raw))
-
-    def wait_for(self, predicate: Any, timeout: float = 20) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        for line in self.seen:
-            if predicate(line):
-                return line
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.1)
-            except queue.Empty:
-                continue
-            self.seen.append(line)
-            if predicate(line):
-                return line
-        raise AssertionError(f"no such log line; saw {self.seen}")
+from tests.runtime.json_log_reader import LogReader
 
 
 @pytest.fixture
