@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -25,7 +26,7 @@ def launch(spec: ProcessSpec) -> Running:
         log.flush()
         process = subprocess.Popen(
             spec.argv,
-            env={**os.environ, **spec.env},
+            env=child_environment(os.environ, spec.env),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -34,6 +35,13 @@ def launch(spec: ProcessSpec) -> Running:
             start_new_session=True,
         )
     return Running(spec, process)
+
+
+def child_environment(inherited: Mapping[str, str], own: Mapping[str, str]) -> dict[str, str]:
+    """The stack's values for a child, dropping an inherited `NAME_FILE` of a variable the
+    stack sets: the child would refuse to start with both."""
+    kept = {k: v for k, v in inherited.items() if k.removesuffix("_FILE") not in own}
+    return {**kept, **own}
 
 
 def first_exited(running: list[Running]) -> Running | None:
