@@ -1,5 +1,6 @@
-"""What a settings field expects, in words, for the error message: the field's own
-description when it has one, else derived from its type and `Meta` constraints."""
+"""What a settings field expects, in words, for the error message: the description of its
+`Meta` when it has one, else words derived from its type and constraints. A field that
+narrows a described kind (a `Port` of at most 1024) gives its own description too."""
 
 from __future__ import annotations
 
