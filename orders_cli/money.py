@@ -31,10 +31,17 @@ def format_amount(amount_minor: int, currency: str) -> str:
     return f"{sign}{whole:,}.{fraction:0{decimals}d} {currency}"
 
 
+def exact_minor(money: types_pb2.Money) -> int:
+    """The exact amount: a sum can pass int64, where amount_minor saturates (types.proto)."""
+    if money.amount_minor_decimal:
+        return int(money.amount_minor_decimal)
+    return money.amount_minor
+
+
 def format_money(money: types_pb2.Money) -> str:
     if not money.currency_code:
         return "-"
-    return format_amount(money.amount_minor, money.currency_code)
+    return format_amount(exact_minor(money), money.currency_code)
 
 
 def format_amounts(amounts: Iterable[types_pb2.Money]) -> str:

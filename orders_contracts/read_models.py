@@ -42,14 +42,43 @@ Exact counters
     it (order documents on ``revision``, customers on all their fields), so two replicas never
     both count the same change: the loser of a race plans its batch again.
 
-Money is integer minor units plus an ISO 4217 code. Times are UTC ``datetime`` (BSON dates,
-millisecond precision). Days are ``"YYYY-MM-DD"`` strings of the order's ``created_at`` in UTC.
+Money and why no sum overflows
+    Money is integer minor units plus an ISO 4217 code. The write service's limits
+    (``write_service/validation.py``) bound every single amount: a line has quantity <= 10^6 and
+    unit price <= 10^8, so a line total is <= 10^14; an order has <= 100 lines, so its total is
+    <= 10^16 (``MAX_PAYMENT_MINOR``); a payment equals its order's total. These fit BSON
+    int64 (< 2^63 ~ 9.22 * 10^18) 922 times over, and are stored as plain ints:
+    ``total``, ``contribution.amount_minor``, the lines, ``payment.amount``.
+
+    Sums over many orders have no such bound: a customer's ``lifetime_value`` per currency, and
+    the analytics buckets' ``revenue_minor`` / ``cancelled_minor`` (status x currency, day x
+    currency). 923 orders at the limit already pass 2^63. They are stored as BSON ``Decimal128``
+    (``StoredSum``), which is exact for integers of up to 34 digits: with every order total
+    <= 10^16, a sum stays exact for fewer than 10^18 orders in one bucket (10^18 * 10^16 =
+    10^34), about 30 years of a billion orders a second into a single customer or day. The
+    projector folds them as Python ints (exact, unbounded) and converts at the MongoDB edge
+    (``orders_contracts.stored_sums``); ``$inc`` with ``Decimal128`` deltas adds exactly, and
+    an aggregation sums ``{"$toDecimal": ...}``. Readers accept int64 as well, which is what a
+    read model written before sums were ``Decimal128`` holds (``$inc`` turns the field into
+    ``Decimal128`` on its next change), so no rebuild is needed.
+
+    Counts (``order_count``, ``cancelled_count``, ``orders``, ``cancelled_orders``,
+    ``by_status.*``, the progress counters) stay int64: each counts orders or events, and there
+    are fewer than 2^63 of either: every event has its own positive commit position, which the
+    read models already store as int64 (and at a million events a second, 2^63 events take
+    290,000 years).
+
+Times are UTC ``datetime`` (BSON dates, millisecond precision). Days are ``"YYYY-MM-DD"``
+strings of the order's ``created_at`` in UTC.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Final, Literal, NotRequired, TypeAlias, TypedDict
+
+# The BSON type of the stored sums (a data type of the document format, not the driver).
+from bson.decimal128 import Decimal128
 
 # --- Collection base names -------------------------------------------------------------------
 
@@ -93,9 +122,15 @@ ORDER_STATUSES: Final[tuple[OrderStatus, ...]] = (
 PaymentStatus: TypeAlias = Literal["PENDING", "PAID"]
 
 
+StoredSum: TypeAlias = Decimal128 | int
+"""A money sum over many orders as stored: ``Decimal128`` (exact to 34 digits), or int64 in a
+read model written before sums were ``Decimal128``. Read it with ``stored_sums.exact_sum``."""
+
+
 class Money(TypedDict):
     currency: str
     amount_minor: int
+    """One order's total or payment: <= 10^16 (see the module docstring), so int64 holds it."""
 
 
 class Contribution(TypedDict):
@@ -233,7 +268,9 @@ class CustomerDoc(TypedDict):
     order_count: int
     """Orders placed, cancelled ones included."""
     lifetime_value: dict[str, int]
-    """Currency -> minor units of the customer's orders that are not cancelled."""
+    """Currency -> minor units of the customer's orders that are not cancelled: a Python int in
+    the projector's fold, a ``StoredSum`` per value in MongoDB (``stored_sums.stored_customer``
+    and ``customer_from_store`` convert)."""
     cancelled_count: int
     last_order_at: datetime | None
     """Max created_at of the customer's orders (cancelled included)."""
@@ -260,7 +297,7 @@ class SalesByStatusDoc(TypedDict):
     status: OrderStatus
     currency: str
     orders: int
-    revenue_minor: int
+    revenue_minor: StoredSum
 
 
 class SalesByDayDoc(TypedDict):
@@ -277,9 +314,9 @@ class SalesByDayDoc(TypedDict):
     day: str
     currency: str
     orders: int
-    revenue_minor: int
+    revenue_minor: StoredSum
     cancelled_orders: int
-    cancelled_minor: int
+    cancelled_minor: StoredSum
     by_status: dict[str, int]
     """Status -> number of that day's orders currently in it (all statuses present, maybe 0)."""
 

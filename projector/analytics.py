@@ -3,6 +3,9 @@
 An order's move from contributing ``old`` to ``new`` becomes $inc deltas. The deltas of a batch
 are summed in memory; the store applies them in the same transaction as the order documents'
 revision changes, which is what makes them exact under redelivery.
+
+Amounts are Python ints, exact however large: one batch's delta alone can pass int64 (500
+orders of 10^16 each). The store sends the money deltas as Decimal128 (``stored_sums``).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ after all (an event the domain did not expect) is replaced then.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from orders_contracts.read_models import (
     SALES_BY_STATUS,
     collection_name,
 )
+from orders_contracts.stored_sums import to_store
 from projector.memory_model import MemoryModel
 from projector.versions import Database
 
@@ -79,6 +80,11 @@ def _insert(doc: Any, now: datetime) -> InsertOne[Any]:
     return InsertOne({**doc, "projected_at": now})
 
 
+def _inserts(base: str, docs: Iterable[Mapping[str, Any]], now: datetime) -> list[Write]:
+    # The memory model sums with Python ints; the store holds sums as Decimal128.
+    return [_insert(to_store(base, doc), now) for doc in docs]
+
+
 def _unstored(docs: dict[str, Any], stored: dict[str, int], now: datetime) -> list[Write]:
     ops: list[Write] = []
     for order_id, doc in docs.items():
@@ -96,9 +102,9 @@ async def write_unstored(db: Database, version: int, model: MemoryModel) -> None
     for base, ops in (
         (ORDER_SUMMARIES, _unstored(model.summaries, model.stored, now)),
         (ORDER_DETAILS, _unstored(model.details, model.stored, now)),
-        (CUSTOMERS, [_insert(doc, now) for doc in model.customers.values()]),
-        (SALES_BY_STATUS, [_insert(doc, now) for doc in model.sales_by_status.values()]),
-        (SALES_BY_DAY, [_insert(doc, now) for doc in model.sales_by_day.values()]),
+        (CUSTOMERS, _inserts(CUSTOMERS, model.customers.values(), now)),
+        (SALES_BY_STATUS, _inserts(SALES_BY_STATUS, model.sales_by_status.values(), now)),
+        (SALES_BY_DAY, _inserts(SALES_BY_DAY, model.sales_by_day.values(), now)),
     ):
         for start in range(0, len(ops), WRITE_CHUNK):
             await db[collection_name(base, version)].bulk_write(

@@ -1,4 +1,8 @@
-"""Customer documents: the customer's own events, and what their orders contribute (pure)."""
+"""Customer documents: the customer's own events, and what their orders contribute (pure).
+
+Lifetime values are Python ints here, exact however many orders add up; the store edge keeps
+them as Decimal128 (``orders_contracts.stored_sums``).
+"""
 
 from __future__ import annotations
 

@@ -22,6 +22,7 @@ from orders_contracts.read_models import (
     OrderSummaryDoc,
     collection_name,
 )
+from orders_contracts.stored_sums import from_store, to_store
 from projector.batch_plan import BatchChanges, Snapshot
 from projector.versions import Database
 
@@ -63,7 +64,11 @@ async def load_customers(
     db: Database, version: int, customer_ids: Iterable[str]
 ) -> dict[str, CustomerDoc]:
     found = await _find_by_ids(db, collection_name(CUSTOMERS, version), customer_ids)
-    return cast(dict[str, CustomerDoc], found)
+    # The fold adds lifetime values as Python ints; MongoDB holds them as Decimal128.
+    return {
+        customer_id: cast(CustomerDoc, from_store(CUSTOMERS, doc))
+        for customer_id, doc in found.items()
+    }
 
 
 WriteOp: TypeAlias = InsertOne[Any] | ReplaceOne[Any] | UpdateOne
@@ -85,16 +90,19 @@ def _stream_doc_ops(
 
 
 def _counter_ops(
+    base: str,
     deltas: dict[str, dict[str, int]],
     keys: dict[str, dict[str, str]],
     namespace: str,
     existing: AbstractSet[str],
 ) -> list[WriteOp]:
     # An all-zero $inc on a document that exists changes nothing: only a missing one needs it.
+    # Money deltas go as Decimal128, so the sums they move are Decimal128 and add exactly
+    # (a sum still in int64 from an older read model becomes Decimal128 on its first $inc).
     return [
         UpdateOne(
             {"_id": doc_id},
-            {"$setOnInsert": keys[doc_id], "$inc": counters},
+            {"$setOnInsert": keys[doc_id], "$inc": to_store(base, counters)},
             upsert=True,
             namespace=namespace,
         )
@@ -108,7 +116,7 @@ def _customer_ops(
 ) -> list[WriteOp]:
     ops: list[WriteOp] = []
     for customer_id, doc in changes.customers.items():
-        stamped = {**doc, "projected_at": now}
+        stamped = {**to_store(CUSTOMERS, doc), "projected_at": now}
         loaded = snapshot.customers.get(customer_id)
         if loaded is None:
             ops.append(InsertOne(stamped, namespace=namespace))
@@ -152,12 +160,14 @@ async def write_changes(
         ),
         *_customer_ops(changes, snapshot, namespace(CUSTOMERS), now),
         *_counter_ops(
+            SALES_BY_STATUS,
             analytics.by_status,
             analytics.by_status_keys,
             namespace(SALES_BY_STATUS),
             {i for base, i in existing_counters if base == SALES_BY_STATUS},
         ),
         *_counter_ops(
+            SALES_BY_DAY,
             analytics.by_day,
             analytics.by_day_keys,
             namespace(SALES_BY_DAY),

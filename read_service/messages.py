@@ -157,9 +157,7 @@ def customer(doc: Document) -> views_pb2.Customer:
         email=doc.get("email") or "",
         order_count=doc["order_count"],
         lifetime_value=[
-            _money(currency, amount)
-            for currency, amount in sorted(doc["lifetime_value"].items())
-            if amount
+            _money(currency, amount) for currency, amount in sorted(doc["lifetime_value"].items())
         ],
     )
     if doc.get("registered_at") is not None:
@@ -213,8 +211,17 @@ def _payment_status(payment: str, status: str) -> types_pb2.PaymentStatus.ValueT
     return types_pb2.PAYMENT_STATUS_UNPAID
 
 
+_INT64_MIN: Final = -(2**63)
+_INT64_MAX: Final = 2**63 - 1
+
+
 def _money(currency: str, amount_minor: int) -> types_pb2.Money:
-    return types_pb2.Money(currency_code=currency, amount_minor=amount_minor)
+    # A sum past int64 saturates amount_minor (types.proto); the digits are always exact.
+    return types_pb2.Money(
+        currency_code=currency,
+        amount_minor=max(_INT64_MIN, min(amount_minor, _INT64_MAX)),
+        amount_minor_decimal=str(amount_minor),
+    )
 
 
 def _timestamp(moment: datetime) -> Timestamp:

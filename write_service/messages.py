@@ -106,7 +106,11 @@ def order_placed(command: PlaceOrder, outcome: Outcome) -> pb.PlaceOrderResponse
     return pb.PlaceOrderResponse(
         order_id=command.order_id,
         status=ORDER_STATUS[order.status],
-        total=types_pb2.Money(currency_code=order.currency, amount_minor=order.total_minor),
+        total=types_pb2.Money(
+            currency_code=order.currency,
+            amount_minor=order.total_minor,
+            amount_minor_decimal=str(order.total_minor),
+        ),
         consistency_token=token(outcome),
     )
 

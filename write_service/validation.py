@@ -22,6 +22,11 @@ from write_service.domain.commands import (
     ShipOrder,
 )
 
+# The money limits. Everything downstream relies on them: a line total is at most 10^14 minor
+# units, an order total (and so a payment, which must equal it) at most 10^16, which int64
+# holds 922 times over. Sums over many orders (a customer's lifetime value per currency, the
+# analytics per status x currency and per day x currency) are not bounded by these and are kept
+# exact beyond int64 by the read models (see orders_contracts/read_models.py).
 MAX_LINES: Final = 100
 MAX_QUANTITY: Final = 1_000_000
 # One million major units per unit price (10^8 minor units): beyond that it is a typo.
@@ -81,9 +86,10 @@ def _check(command: Command) -> Iterator[FieldViolation]:
         case ProcessPayment():
             yield from _id("order_id", command.order_id)
             yield from _id("payment_id", command.payment_id)
-            if not 0 < command.amount_minor <= MAX_PAYMENT_MINOR:
+            # 0 is a valid amount: it pays a free order (the core checks it equals the total).
+            if not 0 <= command.amount_minor <= MAX_PAYMENT_MINOR:
                 yield FieldViolation(
-                    "amount.amount_minor", f"must be between 1 and {MAX_PAYMENT_MINOR}"
+                    "amount.amount_minor", f"must be between 0 and {MAX_PAYMENT_MINOR}"
                 )
             yield from _currency("amount.currency_code", command.currency)
             yield from _text("method", command.method, MAX_LABEL)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from orders_contracts import read_models as rm
+from orders_contracts.stored_sums import exact_sum
 from read_service.consistency import ReadConsistency
 from read_service.queries.context import Answer, QueryContext, freshness, prepare, with_progress
 from read_service.read_store import Document
@@ -17,10 +18,13 @@ from read_service.validation import currency_violation, day_of, day_range_violat
 class SalesTotals:
     order_count: int
     revenue_minor: int
+    """Exact, and may pass 2^63: the read model holds it as Decimal128."""
     cancelled_order_count: int
 
     @property
     def average_order_value_minor(self) -> int:
+        # Each order counted adds a total of at most 10^16 (see read_models), so the floor of
+        # the mean is at most 10^16 too, however large revenue_minor grows.
         return self.revenue_minor // self.order_count if self.order_count else 0
 
 
@@ -75,7 +79,7 @@ def summarise_sales(documents: Iterable[Document], start: date, end: date) -> li
         day = date.fromisoformat(document["day"])
         per_currency.setdefault(document["currency"], {})[day] = SalesTotals(
             order_count=int(document["orders"]),
-            revenue_minor=int(document["revenue_minor"]),
+            revenue_minor=exact_sum(document["revenue_minor"]),
             cancelled_order_count=int(document["cancelled_orders"]),
         )
     days = [start + timedelta(days=offset) for offset in range((end - start).days + 1)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from orders_contracts import read_models as rm
+from orders_contracts.stored_sums import from_store
 from read_service.consistency import ReadConsistency
 from read_service.errors import NotFoundError
 from read_service.queries.context import Answer, QueryContext, freshness, prepare, with_progress
@@ -24,4 +25,5 @@ async def find_customer(ctx: QueryContext, customer_id: str) -> Document:
     found = await ctx.store.find_by_id(rm.CUSTOMERS, customer_id)
     if found is None:
         raise NotFoundError("customer", customer_id)
-    return found
+    # Lifetime values as exact ints, from Decimal128 (or int64 of an older read model).
+    return from_store(rm.CUSTOMERS, found)

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from orders_contracts import read_models as rm
+from orders_contracts.stored_sums import exact_sum
 from read_service.consistency import ReadConsistency
 from read_service.queries.context import Answer, QueryContext, freshness, prepare, with_progress
 from read_service.queries.customers import find_customer
@@ -24,6 +25,7 @@ class StatsRow:
     currency: str
     order_count: int
     total_minor: int
+    """Exact, and may pass 2^63."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,9 @@ async def get_order_stats(
             "$group": {
                 "_id": {"status": "$status", "currency": "$total.currency"},
                 "order_count": {"$sum": 1},
-                "total_minor": {"$sum": "$total.amount_minor"},
+                # Each total fits int64, their sum need not: summed as Decimal128, exact
+                # for fewer than 10^18 orders per group (see read_models).
+                "total_minor": {"$sum": {"$toDecimal": "$total.amount_minor"}},
             }
         },
     ]
@@ -73,7 +77,7 @@ async def get_order_stats(
                 status=group["_id"]["status"],
                 currency=group["_id"]["currency"],
                 order_count=int(group["order_count"]),
-                total_minor=int(group["total_minor"]),
+                total_minor=exact_sum(group["total_minor"]),
             )
             for group in groups
         ),

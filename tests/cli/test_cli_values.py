@@ -7,7 +7,7 @@ import pytest
 from orders.v1 import consistency_pb2, types_pb2
 from orders_cli.argument_types import format_token, parse_line, parse_status, parse_token
 from orders_cli.demo_data import STEPS, Path, plan_demo
-from orders_cli.money import format_amount
+from orders_cli.money import format_amount, format_money
 
 
 def test_an_order_line_reads_sku_quantity_and_price_in_minor_units() -> None:
@@ -41,6 +41,18 @@ def test_statuses_are_accepted_in_any_spelling_and_unknown_ones_listed() -> None
 )  # fmt: skip
 def test_amounts_show_the_currency_s_own_decimals(minor: int, currency: str, shown: str) -> None:
     assert format_amount(minor, currency) == shown
+
+
+def test_a_sum_past_int64_shows_its_exact_digits_not_the_saturated_int64() -> None:
+    exact = 2**64 + 12345
+    money = types_pb2.Money(
+        currency_code="EUR", amount_minor=2**63 - 1, amount_minor_decimal=str(exact)
+    )
+    assert format_money(money) == "184,467,440,737,095,639.61 EUR"
+
+
+def test_money_from_an_older_server_without_the_exact_digits_shows_amount_minor() -> None:
+    assert format_money(types_pb2.Money(currency_code="EUR", amount_minor=1999)) == "19.99 EUR"
 
 
 def test_the_same_seed_plans_the_same_demo_and_another_seed_a_different_one() -> None:

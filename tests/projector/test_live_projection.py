@@ -11,7 +11,14 @@ from orders_contracts.events import (
     OrderPlaced,
     PaymentProcessed,
 )
-from orders_contracts.read_models import ORDER_SUMMARIES, collection_name
+from orders_contracts.read_models import (
+    CUSTOMERS,
+    ORDER_SUMMARIES,
+    SALES_BY_DAY,
+    SALES_BY_STATUS,
+    collection_name,
+)
+from orders_contracts.stored_sums import from_store
 from projector.subscription_group import GroupSettings
 from projector.timestamps import day_of, to_millis
 from tests.projector.projector_harness import connect, dump, running_projector, status, wait_for
@@ -104,20 +111,20 @@ async def test_the_projector_builds_every_read_model_from_a_realistic_history(
         assert detail["cancellation_reason"] == order.get("reason")
         assert sum(line["line_total_minor"] for line in detail["lines"]) == order["amount"]
 
-    statuses = {doc["_id"]: doc for doc in models["sales_by_status"]}
+    statuses = {doc["_id"]: from_store(SALES_BY_STATUS, doc) for doc in models["sales_by_status"]}
     for (state, currency, field), value in expected["by_status"].items():
         doc = statuses[f"{state}|{currency}"]
         assert doc["orders" if field == "orders" else "revenue_minor"] == value
     assert sum(doc["orders"] for doc in statuses.values()) == len(expected["orders"])
 
-    days = {doc["_id"]: doc for doc in models["sales_by_day"]}
+    days = {doc["_id"]: from_store(SALES_BY_DAY, doc) for doc in models["sales_by_day"]}
     for (day, currency, field), value in expected["by_day"].items():
         assert days[f"{day}|{currency}"][field] == value
     assert sum(doc["orders"] + doc["cancelled_orders"] for doc in days.values()) == len(
         expected["orders"]
     )
 
-    customers = {doc["_id"]: doc for doc in models["customers"]}
+    customers = {doc["_id"]: from_store(CUSTOMERS, doc) for doc in models["customers"]}
     for customer_id, counters in expected["customers"].items():
         doc = customers[customer_id]
         assert doc["order_count"] == counters["order_count"]

@@ -16,6 +16,7 @@ from write_service.domain.commands import (
 )
 from write_service.validation import (
     MAX_LINES,
+    MAX_PAYMENT_MINOR,
     MAX_UNIT_PRICE_MINOR,
     FieldViolation,
     idempotency_key,
@@ -83,9 +84,19 @@ def test_over_long_strings_are_refused() -> None:
     assert fields(violations(CancelOrder("o-1", "r" * 501, NOW))) == ["reason"]
 
 
-def test_a_payment_must_be_positive_and_in_a_well_formed_currency() -> None:
-    found = violations(ProcessPayment("o-1", "p-1", 0, "euro", "", NOW))
+def test_a_payment_must_not_be_negative_and_be_in_a_well_formed_currency() -> None:
+    found = violations(ProcessPayment("o-1", "p-1", -1, "euro", "", NOW))
     assert fields(found) == ["amount.amount_minor", "amount.currency_code", "method"]
+
+
+def test_a_payment_of_zero_is_well_formed_as_free_orders_are_paid_with_it() -> None:
+    assert violations(ProcessPayment("o-1", "p-1", 0, "EUR", "voucher", NOW)) == []
+
+
+def test_a_payment_above_the_largest_order_total_is_refused() -> None:
+    found = violations(ProcessPayment("o-1", "p-1", MAX_PAYMENT_MINOR + 1, "EUR", "card", NOW))
+    assert fields(found) == ["amount.amount_minor"]
+    assert violations(ProcessPayment("o-1", "p-1", MAX_PAYMENT_MINOR, "EUR", "card", NOW)) == []
 
 
 def test_an_idempotency_key_may_come_from_the_field_or_the_metadata() -> None:

@@ -7,6 +7,11 @@ comes in as an argument: the command handler folds the customer's stream into a
 only write, guarded by its own expected revision; customers are never deleted or renamed, so a
 customer seen registered stays registered and the snapshot cannot go stale in a way that
 matters to the decision.
+
+Free orders: a total of 0 (all lines priced 0: a 100% voucher, a gift) is a real order with
+the same lifecycle as any other. It is placed like any other, and paid like any other: with
+exactly its total, 0, so that it can be shipped; paying it anything else is refused, as paying
+0 for an order that costs something is.
 """
 
 from __future__ import annotations

@@ -196,7 +196,8 @@ class ProcessPaymentRequest(_message.Message):
     @_builtins.property
     def amount(self) -> _types_pb2.Money:
         """The amount paid. Must equal the order total, currency included (else INVALID_REQUEST
-        with a field violation on "amount").
+        with a field violation on "amount"). A free order (every unit price 0, total 0) is paid
+        with an amount of exactly 0, like any other order with its total.
         """
 
     def __init__(

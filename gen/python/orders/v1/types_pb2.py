@@ -24,21 +24,21 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15orders/v1/types.proto\x12\torders.v1\"4\n\x05Money\x12\x15\n\rcurrency_code\x18\x01 \x01(\t\x12\x14\n\x0c\x61mount_minor\x18\x02 \x01(\x03\"P\n\tOrderLine\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\x05\x12$\n\nunit_price\x18\x03 \x01(\x0b\x32\x10.orders.v1.Money\"0\n\x04\x44\x61te\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\r\n\x05month\x18\x02 \x01(\x05\x12\x0b\n\x03\x64\x61y\x18\x03 \x01(\x05*\xad\x01\n\x0bOrderStatus\x12\x1c\n\x18ORDER_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13ORDER_STATUS_PLACED\x10\x01\x12\x15\n\x11ORDER_STATUS_PAID\x10\x02\x12\x18\n\x14ORDER_STATUS_SHIPPED\x10\x03\x12\x1a\n\x16ORDER_STATUS_DELIVERED\x10\x04\x12\x1a\n\x16ORDER_STATUS_CANCELLED\x10\x05*\x80\x01\n\rPaymentStatus\x12\x1e\n\x1aPAYMENT_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15PAYMENT_STATUS_UNPAID\x10\x01\x12\x17\n\x13PAYMENT_STATUS_PAID\x10\x02\x12\x1b\n\x17PAYMENT_STATUS_REFUNDED\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15orders/v1/types.proto\x12\torders.v1\"R\n\x05Money\x12\x15\n\rcurrency_code\x18\x01 \x01(\t\x12\x14\n\x0c\x61mount_minor\x18\x02 \x01(\x03\x12\x1c\n\x14\x61mount_minor_decimal\x18\x03 \x01(\t\"P\n\tOrderLine\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\x05\x12$\n\nunit_price\x18\x03 \x01(\x0b\x32\x10.orders.v1.Money\"0\n\x04\x44\x61te\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\r\n\x05month\x18\x02 \x01(\x05\x12\x0b\n\x03\x64\x61y\x18\x03 \x01(\x05*\xad\x01\n\x0bOrderStatus\x12\x1c\n\x18ORDER_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13ORDER_STATUS_PLACED\x10\x01\x12\x15\n\x11ORDER_STATUS_PAID\x10\x02\x12\x18\n\x14ORDER_STATUS_SHIPPED\x10\x03\x12\x1a\n\x16ORDER_STATUS_DELIVERED\x10\x04\x12\x1a\n\x16ORDER_STATUS_CANCELLED\x10\x05*\x80\x01\n\rPaymentStatus\x12\x1e\n\x1aPAYMENT_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15PAYMENT_STATUS_UNPAID\x10\x01\x12\x17\n\x13PAYMENT_STATUS_PAID\x10\x02\x12\x1b\n\x17PAYMENT_STATUS_REFUNDED\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'orders.v1.types_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ORDERSTATUS']._serialized_start=223
-  _globals['_ORDERSTATUS']._serialized_end=396
-  _globals['_PAYMENTSTATUS']._serialized_start=399
-  _globals['_PAYMENTSTATUS']._serialized_end=527
+  _globals['_ORDERSTATUS']._serialized_start=253
+  _globals['_ORDERSTATUS']._serialized_end=426
+  _globals['_PAYMENTSTATUS']._serialized_start=429
+  _globals['_PAYMENTSTATUS']._serialized_end=557
   _globals['_MONEY']._serialized_start=36
-  _globals['_MONEY']._serialized_end=88
-  _globals['_ORDERLINE']._serialized_start=90
-  _globals['_ORDERLINE']._serialized_end=170
-  _globals['_DATE']._serialized_start=172
-  _globals['_DATE']._serialized_end=220
+  _globals['_MONEY']._serialized_end=118
+  _globals['_ORDERLINE']._serialized_start=120
+  _globals['_ORDERLINE']._serialized_end=200
+  _globals['_DATE']._serialized_start=202
+  _globals['_DATE']._serialized_end=250
 # @@protoc_insertion_point(module_scope)

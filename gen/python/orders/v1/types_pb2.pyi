@@ -95,27 +95,43 @@ Global___PaymentStatus: _TypeAlias = PaymentStatus  # noqa: Y015
 class Money(_message.Message):
     """An amount of money: an ISO 4217 currency and an integer count of that currency's minor units.
     Amounts are never floating point, so totals and averages are exact and portable.
+
+    Limits: a unit price is at most 100,000,000 minor units, a quantity at most 1,000,000 and an
+    order has at most 100 lines, so an order total, and a payment (which equals it), is at most
+    10^16 minor units and always fits amount_minor. Sums over many orders (a customer's lifetime
+    value, order statistics, sales revenue) have no such bound and can pass the int64 maximum:
+    read amount_minor_decimal, which is always exact.
     """
 
     DESCRIPTOR: _descriptor.Descriptor
 
     CURRENCY_CODE_FIELD_NUMBER: _builtins.int
     AMOUNT_MINOR_FIELD_NUMBER: _builtins.int
+    AMOUNT_MINOR_DECIMAL_FIELD_NUMBER: _builtins.int
     currency_code: _builtins.str
     """ISO 4217 alphabetic code, three upper-case letters, for example "EUR" or "JPY"."""
     amount_minor: _builtins.int
     """The amount in minor units of the currency: cents for "EUR" (1999 = 19.99 EUR), whole yen
-    for "JPY". Never negative in this API.
+    for "JPY". Never negative in this API. In a response whose exact amount exceeds the int64
+    maximum, this holds that maximum, 9223372036854775807 (saturated, never wrapped around),
+    and amount_minor_decimal holds the exact amount. Requests set this field.
+    """
+    amount_minor_decimal: _builtins.str
+    """The exact amount in minor units as base-10 digits: no sign, separator, exponent or leading
+    zero ("0", "1999", "12000000000000000000"). Always set by the services in responses, equal
+    to amount_minor whenever that fits int64. Output only: ignored in requests, which are read
+    from amount_minor.
     """
     def __init__(
         self,
         *,
         currency_code: _builtins.str = ...,
         amount_minor: _builtins.int = ...,
+        amount_minor_decimal: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_minor", b"amount_minor", "currency_code", b"currency_code"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount_minor", b"amount_minor", "amount_minor_decimal", b"amount_minor_decimal", "currency_code", b"currency_code"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -355,9 +355,10 @@ class Customer(_message.Message):
 
     @_builtins.property
     def lifetime_value(self) -> _containers.RepeatedCompositeFieldContainer[_types_pb2.Money]:
-        """The total of the customer's orders that are not cancelled, one entry per currency
-        (amounts in different currencies are never converted or added), sorted by currency code.
-        Empty if the customer has no such order.
+        """The total of the customer's orders that are not cancelled, one entry per currency the
+        customer ever ordered in (amounts in different currencies are never converted or added),
+        sorted by currency code. An entry is 0 when that currency's orders are all cancelled or
+        free; empty only if the customer never ordered. Can exceed int64: see Money.
         """
 
     @_builtins.property
