@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, Final, TypeVar
+from typing import Any, Final, NoReturn, TypeVar
 
 import grpc
 import structlog
@@ -18,6 +18,7 @@ from read_service.cached_answers import CachedAnswers
 from read_service.queries import analytics, customers, listing, orders, stats
 from read_service.queries.context import QueryContext
 from read_service.rpc_errors import log_failure, to_status
+from read_service.undecodable_requests import UndecodableRequestError
 
 _log = structlog.get_logger(__name__)
 
@@ -170,6 +171,13 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
         low, high = _DEADLINE_MARGIN_SECONDS
         margin = min(high, max(low, remaining / 10))
         return max(0.0, min(self._max_wait, remaining - margin))
+
+
+async def refuse_undecodable(context: Context, error: UndecodableRequestError) -> NoReturn:
+    status = to_status(error)
+    log_failure(error, status, 0.0)
+    await context.abort_with_status(rpc_status.to_status(status))
+    raise AssertionError("abort_with_status returned") from error
 
 
 def _correlation_id(context: Context) -> str:

@@ -15,13 +15,14 @@ from orders.v1 import query_service_pb2, query_service_pb2_grpc, views_pb2
 from read_service.answer_cache import AnswerCache
 from read_service.answer_feed import AnswerFeed
 from read_service.cached_answers import CachedAnswers
-from read_service.grpc_api import QueryApi
+from read_service.grpc_api import QueryApi, refuse_undecodable
 from read_service.health import MongoHealthMonitor
 from read_service.progress_cache import ProgressCache
 from read_service.projection_watcher import ProjectionWatcher
 from read_service.queries.context import QueryContext
 from read_service.read_store import Document, ReadStore
 from read_service.settings import Settings
+from read_service.undecodable_requests import UndecodableRequests
 
 SERVICE_NAME: Final = query_service_pb2.DESCRIPTOR.services_by_name["QueryService"].full_name
 
@@ -89,7 +90,7 @@ def build_server(
         poll_seconds=settings.consistency_poll_seconds,
         recheck_seconds=settings.consistency_recheck_seconds,
     )
-    server = grpc.aio.server()
+    server = grpc.aio.server(interceptors=[UndecodableRequests(refuse_undecodable)])
     ctx = QueryContext(
         store=store,
         watcher=watcher,
