@@ -23,9 +23,6 @@ from read_service.undecodable_requests import UndecodableRequestError
 _log = structlog.get_logger(__name__)
 
 CORRELATION_HEADER: Final = "x-correlation-id"
-# Stop waiting a little before the caller's deadline, so the caller gets our reason
-# (CONSISTENCY_NOT_REACHED), not its own timeout: a tenth of the time left, within these bounds.
-_DEADLINE_MARGIN_SECONDS: Final = (0.05, 0.25)
 
 Response = TypeVar("Response")
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -165,12 +162,12 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
             return response
 
     def _wait_seconds(self, context: Context) -> float:
+        """How long the call may wait for its token; the waiters keep the margin to answer in
+        (see revision_waiters), which depends on how many wait when it gives up."""
         remaining = context.time_remaining()
         if remaining is None:
             return self._max_wait
-        low, high = _DEADLINE_MARGIN_SECONDS
-        margin = min(high, max(low, remaining / 10))
-        return max(0.0, min(self._max_wait, remaining - margin))
+        return max(0.0, min(self._max_wait, remaining))
 
 
 async def refuse_undecodable(context: Context, error: UndecodableRequestError) -> NoReturn:

@@ -84,8 +84,10 @@ def build_server(
         mongo_client[settings.mongo_database],
         pointer_ttl_seconds=settings.read_model_pointer_ttl_seconds,
     )
+    progress = ProgressCache(store, max_age_seconds=settings.progress_max_age_seconds)
     watcher = ProjectionWatcher(
         store,
+        progress,
         use_change_stream=settings.use_change_stream,
         poll_seconds=settings.consistency_poll_seconds,
         recheck_seconds=settings.consistency_recheck_seconds,
@@ -94,7 +96,7 @@ def build_server(
     ctx = QueryContext(
         store=store,
         watcher=watcher,
-        progress=ProgressCache(store, max_age_seconds=settings.progress_max_age_seconds),
+        progress=progress,
     )
     cache: AnswerCache[views_pb2.OrderSummary] = AnswerCache(settings.read_cache_max_entries)
     feed = AnswerFeed(cache, store, use_change_stream=settings.use_change_stream)
