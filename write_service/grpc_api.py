@@ -112,6 +112,9 @@ class CommandApi(pb_grpc.CommandServiceServicer):
                 status = to_rpc_status(error, _ids(command))
                 if status.code == grpc.StatusCode.INTERNAL.value[0]:
                     self._log.exception("command failed")
+                elif status.code == grpc.StatusCode.DATA_LOSS.value[0]:
+                    # Not a bug here, but a stream someone must repair: as loud as one.
+                    self._log.error("stream unreadable", error=str(error))
                 else:
                     self._log.info(
                         "command refused", code=_CODE_NAMES[status.code], error=str(error)

@@ -85,6 +85,15 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """INTERNAL. A bug or an unexpected failure inside the service (it is logged with the
     correlation id). Reported instead of UNKNOWN so that every error carries a reason.
     """
+    STREAM_UNREADABLE: _ErrorReason.ValueType  # 13
+    """DATA_LOSS. The command's stream (or the customer stream PlaceOrder reads) holds an event the
+    write service cannot fold: one that does not decode (an unknown type, a malformed payload,
+    a newer schema version) or that does not fit the stream (an event of another aggregate or
+    of another order or customer, an opening event that is not first or a first event that
+    does not open the stream). Something other than this service wrote it. Nothing was written,
+    and every command on that stream fails this way until an operator repairs the stream: not
+    retryable. Metadata: "stream", "revision" (of the first such event), "event_type".
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Why a call failed: the machine-readable part of every error of the orders services.
@@ -163,5 +172,14 @@ later, or ask with STALENESS_POLICY_ALLOW_STALE. Metadata: "stream", "min_revisi
 INTERNAL_ERROR: ErrorReason.ValueType  # 12
 """INTERNAL. A bug or an unexpected failure inside the service (it is logged with the
 correlation id). Reported instead of UNKNOWN so that every error carries a reason.
+"""
+STREAM_UNREADABLE: ErrorReason.ValueType  # 13
+"""DATA_LOSS. The command's stream (or the customer stream PlaceOrder reads) holds an event the
+write service cannot fold: one that does not decode (an unknown type, a malformed payload,
+a newer schema version) or that does not fit the stream (an event of another aggregate or
+of another order or customer, an opening event that is not first or a first event that
+does not open the stream). Something other than this service wrote it. Nothing was written,
+and every command on that stream fails this way until an operator repairs the stream: not
+retryable. Metadata: "stream", "revision" (of the first such event), "event_type".
 """
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015
