@@ -17,6 +17,7 @@ from read_service.answer_feed import AnswerFeed
 from read_service.cached_answers import CachedAnswers
 from read_service.grpc_api import QueryApi, refuse_undecodable
 from read_service.health import MongoHealthMonitor
+from read_service.page_token_seal import PageTokenSeal
 from read_service.progress_cache import ProgressCache
 from read_service.projection_watcher import ProjectionWatcher
 from read_service.queries.context import QueryContext
@@ -101,7 +102,10 @@ def build_server(
     cache: AnswerCache[views_pb2.OrderSummary] = AnswerCache(settings.read_cache_max_entries)
     feed = AnswerFeed(cache, store, use_change_stream=settings.use_change_stream)
     api = QueryApi(
-        ctx, CachedAnswers(ctx, cache), max_wait_seconds=settings.consistency_max_wait_seconds
+        ctx,
+        CachedAnswers(ctx, cache),
+        PageTokenSeal.from_setting(settings.page_token_key),
+        max_wait_seconds=settings.consistency_max_wait_seconds,
     )
     query_service_pb2_grpc.add_QueryServiceServicer_to_server(api, server)
 

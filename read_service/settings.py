@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, TypeVar
 
 _T = TypeVar("_T")
 
 _LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_MIN_SECRET: Final = 32
 
 
 class SettingsError(ValueError):
@@ -40,6 +41,9 @@ class Settings:
     # Token-less GetOrderSummary / ListCustomerOrders answers kept in memory (0 turns it off).
     read_cache_max_entries: int = 50_000
     shutdown_grace_seconds: float = 5.0
+    # Signs page tokens; empty: a random key per process, so tokens do not survive a restart and
+    # work only on the replica that issued them. A secret: never shown in repr or logs.
+    page_token_key: str = field(default="", repr=False)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -93,17 +97,28 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         shutdown_grace_seconds=_read(
             env, "READ_SHUTDOWN_GRACE_SECONDS", _non_negative_float, defaults.shutdown_grace_seconds
         ),
+        page_token_key=_read(
+            env, "READ_PAGE_TOKEN_KEY", _secret, defaults.page_token_key, secret=True
+        ),
     )
 
 
-def _read(env: Mapping[str, str], name: str, parse: Callable[[str], _T], default: _T) -> _T:
+def _read(
+    env: Mapping[str, str],
+    name: str,
+    parse: Callable[[str], _T],
+    default: _T,
+    *,
+    secret: bool = False,
+) -> _T:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
     try:
         return parse(raw.strip())
     except ValueError as error:
-        raise SettingsError(f"{name}={raw!r} is invalid: {error}") from error
+        shown = "(not shown)" if secret else repr(raw)
+        raise SettingsError(f"{name}={shown} is invalid: {error}") from error
 
 
 def _port(raw: str) -> int:
@@ -144,6 +159,12 @@ def _non_negative_int(raw: str) -> int:
     if value < 0:
         raise ValueError("must be a whole number, 0 or more")
     return value
+
+
+def _secret(raw: str) -> str:
+    if len(raw) < _MIN_SECRET:
+        raise ValueError(f"must be at least {_MIN_SECRET} characters")
+    return raw
 
 
 def _log_level(raw: str) -> str:
