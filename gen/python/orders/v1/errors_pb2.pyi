@@ -27,10 +27,15 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     INVALID_REQUEST: _ErrorReason.ValueType  # 1
     """INVALID_ARGUMENT. The request is malformed: missing or malformed ids, no lines, a quantity
     below 1, a negative or absurd price, mixed or malformed currencies, too many lines, a
-    payment amount other than the order total, a bad page size or page token, a bad date range.
+    payment amount other than the order total, text with control characters, a bad page size,
+    a page token this service did not issue (forged, altered, or signed with another key), a bad
+    date range, a Timestamp outside years 1 to 9999 or with nanos outside 0 to 999999999, an
+    enum number the contract does not define, a token revision or position above 2^63-1.
     Every bad field is reported at once: the details also hold a google.rpc.BadRequest with one
     field violation per bad field, whose "field" is the field's path in the request in
-    snake_case with indexes, e.g. "lines[2].unit_price.currency_code". Nothing was written.
+    snake_case with indexes, e.g. "lines[2].unit_price.currency_code". A request whose bytes do
+    not decode as its message (corrupt wire format, a string that is not UTF-8) fails this way
+    too, without field violations. Nothing was written.
     """
     ORDER_NOT_FOUND: _ErrorReason.ValueType  # 2
     """NOT_FOUND. No order has this id (in the write model, or in the read models once any
@@ -115,10 +120,15 @@ ERROR_REASON_UNSPECIFIED: ErrorReason.ValueType  # 0
 INVALID_REQUEST: ErrorReason.ValueType  # 1
 """INVALID_ARGUMENT. The request is malformed: missing or malformed ids, no lines, a quantity
 below 1, a negative or absurd price, mixed or malformed currencies, too many lines, a
-payment amount other than the order total, a bad page size or page token, a bad date range.
+payment amount other than the order total, text with control characters, a bad page size,
+a page token this service did not issue (forged, altered, or signed with another key), a bad
+date range, a Timestamp outside years 1 to 9999 or with nanos outside 0 to 999999999, an
+enum number the contract does not define, a token revision or position above 2^63-1.
 Every bad field is reported at once: the details also hold a google.rpc.BadRequest with one
 field violation per bad field, whose "field" is the field's path in the request in
-snake_case with indexes, e.g. "lines[2].unit_price.currency_code". Nothing was written.
+snake_case with indexes, e.g. "lines[2].unit_price.currency_code". A request whose bytes do
+not decode as its message (corrupt wire format, a string that is not UTF-8) fails this way
+too, without field violations. Nothing was written.
 """
 ORDER_NOT_FOUND: ErrorReason.ValueType  # 2
 """NOT_FOUND. No order has this id (in the write model, or in the read models once any
