@@ -88,11 +88,16 @@ class ProjectionWatcher:
         self._dirty.set()
 
     def _ensure_running(self) -> None:
-        loop = asyncio.get_running_loop()
-        if self._task is None or self._task.done():
-            self._task = loop.create_task(self._run(), name="projection watcher")
         if self._checking is None or self._checking.done():
-            self._checking = loop.create_task(self._check(), name="projection waiters check")
+            self._checking = asyncio.get_running_loop().create_task(
+                self._check(), name="projection waiters check"
+            )
+
+    def _ensure_following(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(
+                self._run(), name="projection watcher"
+            )
 
     def _idle(self) -> bool:
         if self._waiters:
@@ -107,6 +112,10 @@ class ProjectionWatcher:
             # Cleared before the read, so a write during the read makes for one more check.
             self._dirty.clear()
             await self._waiters.check()
+            if self._waiters:
+                # Only now is there anything to wait for. Opening the stream checks once more,
+                # so a write between this check and the opening is not missed.
+                self._ensure_following()
 
     async def _run(self) -> None:
         while not self._idle():

@@ -7,10 +7,12 @@ from collections import Counter
 from datetime import timedelta
 
 import grpc
+import pytest
 from grpc_status import rpc_status
 
 from orders.v1 import consistency_pb2
 from orders.v1 import query_service_pb2 as pb
+from read_service.revision_waiters import MARGIN_PER_WAITER_SECONDS, Waiter
 from tests.read_service.order_history import START
 from tests.read_service.read_harness import ReadService
 from tests.rich_errors import rich_error
@@ -52,3 +54,17 @@ async def test_five_hundred_waiting_reads_of_an_unreached_token_all_say_consiste
 
     assert outcomes == {("DEADLINE_EXCEEDED", "CONSISTENCY_NOT_REACHED"): WAITERS}
     assert read_service.server.watcher.waiting == 0
+
+
+def test_a_waiter_gives_up_earlier_the_more_queries_wait_with_it_but_waits_half_its_time() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        waiter = Waiter("order_summaries", "o-1", 1, 102.0, 2.0, loop.create_future())
+    finally:
+        loop.close()
+
+    alone, crowded, crushed = (waiter.gives_up_at(n) for n in (1, 500, 5000))
+
+    assert alone == pytest.approx(102.0 - 0.2 - MARGIN_PER_WAITER_SECONDS)
+    assert crowded == pytest.approx(102.0 - 0.2 - 500 * MARGIN_PER_WAITER_SECONDS)
+    assert crushed == pytest.approx(101.0)
