@@ -79,7 +79,7 @@ class ProjectionWatcher:
             self._last_wait_ended = asyncio.get_running_loop().time()
 
     async def close(self) -> None:
-        self._waiters.cancel_all()
+        self._waiters.end_all()
         await cancel_and_wait(self._checking)
         await cancel_and_wait(self._task)
         self._task = self._checking = None
@@ -111,7 +111,11 @@ class ProjectionWatcher:
                 await asyncio.wait_for(self._dirty.wait(), self._recheck_seconds)
             # Cleared before the read, so a write during the read makes for one more check.
             self._dirty.clear()
-            await self._waiters.check()
+            try:
+                await self._waiters.check()
+            except Exception as error:  # a bug: answer INTERNAL now rather than wait in vain
+                _log.exception("checking the waiting queries failed")
+                self._waiters.end_all(error)
             if self._waiters:
                 # Only now is there anything to wait for. Opening the stream checks once more,
                 # so a write between this check and the opening is not missed.

@@ -95,13 +95,17 @@ class RevisionWaiters:
                     if revision >= waiter.revision:
                         self._settle(waiter, True)
 
-    def cancel_all(self) -> None:
+    def end_all(self, error: Exception | None = None) -> None:
+        """Fail every waiter with ``error``, or cancel them all without one."""
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         for _, _, waiter in list(self._by_deadline):
-            waiter.outcome.cancel()
-            self._remove(waiter)
+            if error is None:
+                waiter.outcome.cancel()
+                self._remove(waiter)
+            else:
+                self._settle(waiter, error)
 
     def _give_up(self) -> None:
         self._timer = None
