@@ -9,7 +9,7 @@ Giving up must leave the query time to answer CONSISTENCY_NOT_REACHED before the
 deadline fires, and waiters that give up together answer one after the other on one event loop.
 So a waiter gives up a margin before its deadline that grows with the load: a base part (a tenth
 of its wait, within bounds) plus a fixed cost for each query of the largest crowd that waited
-at once since the last time none waited (those that gave up already may still be answering).
+at once in the last few seconds (those that gave up already may still be answering).
 One timer, set for the earliest waiter, does all the giving up.
 """
 
@@ -31,6 +31,8 @@ BASE_MARGIN_SECONDS: Final = (0.05, 0.25)
 # 0.5 ms per waiter on an idle two-core machine with the caller on the same event loop, and
 # 1 to 2 ms with both cores also busy elsewhere.
 MARGIN_PER_WAITER_SECONDS: Final = 0.003
+# How long a crowd of waiters is remembered: longer than the longest burst of answers.
+LOAD_MEMORY_SECONDS: Final = 5.0
 # However many wait, a waiter waits at least half of its time.
 MAX_MARGIN_SHARE: Final = 0.5
 
@@ -60,9 +62,10 @@ class RevisionWaiters:
         self._by_deadline: list[tuple[float, int, Waiter]] = []
         self._sequence = itertools.count()
         self._count = 0
-        # The most queries that waited at once since none waited: waiters that gave up are still
-        # answering, one after the other, so the margin counts them until the burst is over.
+        # The most queries that waited at once lately, and when that was last true: waiters that
+        # gave up are still answering one after the other, so the margin counts them for a while.
         self._load = 0
+        self._load_at = 0.0
         self._timer: asyncio.TimerHandle | None = None
 
     def __len__(self) -> int:
@@ -76,7 +79,8 @@ class RevisionWaiters:
         self._waiting.setdefault(model, {}).setdefault(identifier, []).append(waiter)
         heapq.heappush(self._by_deadline, (deadline, next(self._sequence), waiter))
         self._count += 1
-        self._load = max(self._load, self._count)
+        if self._count >= self._load:
+            self._load, self._load_at = self._count, loop.time()
         # A caller that goes away (cancelled) leaves at once.
         waiter.outcome.add_done_callback(lambda _: self._remove(waiter))
         self._schedule()
@@ -120,7 +124,7 @@ class RevisionWaiters:
             waiter = self._by_deadline[0][2]
             if waiter.outcome.done():
                 heapq.heappop(self._by_deadline)
-            elif waiter.gives_up_at(self._load) <= now:
+            elif waiter.gives_up_at(self._crowd()) <= now:
                 self._settle(waiter, False)
             else:
                 break
@@ -136,8 +140,16 @@ class RevisionWaiters:
         if self._by_deadline:
             first = self._by_deadline[0][2]
             self._timer = asyncio.get_running_loop().call_at(
-                first.gives_up_at(self._load), self._give_up
+                first.gives_up_at(self._crowd()), self._give_up
             )
+
+    def _crowd(self) -> int:
+        """How many queries the margin counts: the most that waited at once in the last few
+        seconds, so a past burst does not shorten every later wait."""
+        now = asyncio.get_running_loop().time()
+        if now - self._load_at > LOAD_MEMORY_SECONDS:
+            self._load, self._load_at = self._count, now
+        return max(self._load, self._count)
 
     def _settle(self, waiter: Waiter, outcome: bool | Exception) -> None:
         if waiter.outcome.done():
@@ -155,8 +167,6 @@ class RevisionWaiters:
             return
         waiters.remove(waiter)
         self._count -= 1
-        if self._count == 0:
-            self._load = 0
         if not waiters:
             del by_id[waiter.identifier]
         if not by_id:
