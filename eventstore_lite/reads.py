@@ -14,7 +14,7 @@ from eventstore_lite.filters import EventFilter, FilterTarget
 from eventstore_lite.links import resolve_link
 from eventstore_lite.records import RecordedEvent
 from eventstore_lite.storage import EventStorage
-from eventstore_lite.wire import MalformedRequest, decode_stream_name, encode_read_event
+from eventstore_lite.wire import MalformedRequest, decode_stream_name, encode_read_event, in_range
 
 _PAGE = 256
 _MAX_COUNT = 2**62
@@ -73,7 +73,9 @@ async def read_stream(
     stream_name = decode_stream_name(options.stream.stream_identifier)
     backwards = options.read_direction == Options.Backwards
     which = options.stream.WhichOneof("revision_option")
-    revision: int | None = options.stream.revision if which == "revision" else None
+    revision: int | None = None
+    if which == "revision":
+        revision = in_range(options.stream.revision, "Revision")
     remaining = min(options.count, _MAX_COUNT)
     if which == "end" and not backwards:
         remaining = 0
@@ -102,7 +104,7 @@ async def read_all(storage: EventStorage, options: Options) -> AsyncIterator[str
     which = options.all.WhichOneof("all_option")
     position: int | None = None
     if which == "position":
-        position = options.all.position.commit_position
+        position = _position(options.all.position)
     elif which == "end" and not backwards:
         return
     remaining = min(options.count, _MAX_COUNT)
@@ -132,7 +134,7 @@ async def subscribe_to_stream(
     stream_name = decode_stream_name(options.stream.stream_identifier)
     which = options.stream.WhichOneof("revision_option")
     if which == "revision":
-        after = options.stream.revision
+        after = in_range(options.stream.revision, "Revision")
     elif which == "end":
         after = storage.stream_revision(stream_name)
     else:
@@ -166,7 +168,7 @@ async def subscribe_to_all(
     event_filter, interval = decode_filter(options)
     which = options.all.WhichOneof("all_option")
     if which == "position":
-        after = options.all.position.commit_position
+        after = _position(options.all.position)
     elif which == "end":
         after = storage.head_position()
     else:
@@ -198,6 +200,11 @@ async def subscribe_to_all(
         await storage.wait_for_append(head)
 
 
+def _position(position: Options.Position) -> int:
+    in_range(position.prepare_position, "Prepare position")
+    return in_range(position.commit_position, "Commit position")
+
+
 def _checkpoint(position: int) -> streams_pb2.ReadResp:
     return streams_pb2.ReadResp(
         checkpoint=streams_pb2.ReadResp.Checkpoint(
@@ -215,6 +222,8 @@ async def read(
     subscribe = options.WhichOneof("count_option") == "subscription"
     which = options.WhichOneof("stream_option")
     try:
+        if options.read_direction not in (Options.Forwards, Options.Backwards):
+            raise MalformedRequest(f"Unknown read direction {options.read_direction}")
         if which == "stream":
             responses = (subscribe_to_stream if subscribe else read_stream)(storage, options)
         elif which == "all":

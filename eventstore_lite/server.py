@@ -14,6 +14,7 @@ from kurrentdbclient.protos.v1 import gossip_pb2_grpc, streams_pb2_grpc
 from eventstore_lite.gossip import Gossip
 from eventstore_lite.storage import DEFAULT_MAX_APPEND_SIZE, EventStorage
 from eventstore_lite.streams_service import Streams
+from eventstore_lite.undecodable import UndecodableRequests
 
 CloseHook = Callable[[], Awaitable[None]]
 # The real server accepts messages up to its max append size plus framing overhead.
@@ -63,12 +64,13 @@ async def create_server(
     """Build and start the server; `port=0` picks a free port (see `.port`)."""
     storage = EventStorage(storage_dir, max_append_size=max_append_size)
     server = grpc.aio.server(
+        interceptors=[UndecodableRequests()],
         options=[
             ("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", _MAX_MESSAGE_BYTES),
             # Without this a second server on the same port would silently share it.
             ("grpc.so_reuseport", 0),
-        ]
+        ],
     )
     streams_pb2_grpc.add_StreamsServicer_to_server(Streams(storage), server)  # type: ignore[no-untyped-call]
     hooks: list[CloseHook] = []

@@ -9,6 +9,7 @@ from kurrentdbclient.protos.v1 import streams_pb2, streams_pb2_grpc
 
 from eventstore_lite import appends, reads
 from eventstore_lite.storage import EventStorage
+from eventstore_lite.wire import MalformedRequest
 
 
 class Streams(streams_pb2_grpc.StreamsServicer):
@@ -28,8 +29,13 @@ class Streams(streams_pb2_grpc.StreamsServicer):
         request_iterator: AsyncIterator[streams_pb2.BatchAppendReq],
         context: grpc.aio.ServicerContext[streams_pb2.BatchAppendReq, streams_pb2.BatchAppendResp],
     ) -> AsyncIterator[streams_pb2.BatchAppendResp]:
-        async for response in appends.batch_append(request_iterator, self._storage):
-            yield response
+        try:
+            async for response in appends.batch_append(request_iterator, self._storage):
+                yield response
+        except MalformedRequest as error:
+            # No correlation id to answer on: the request stream itself is broken. Batches not
+            # yet final are dropped whole; nothing of them was written.
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
 
     async def Append(  # noqa: N802
         self,

@@ -19,8 +19,19 @@ from eventstore_lite.records import (
 Empty = shared_pb2.Empty
 
 
+# Revisions and positions are unsigned on the wire but signed 64-bit numbers in the log.
+MAX_POSITION = 2**63 - 1
+
+
 class MalformedRequest(ValueError):  # noqa: N818
     """A request the real server would answer with INVALID_ARGUMENT."""
+
+
+def in_range(value: int, what: str) -> int:
+    """A revision or position from the wire, refused when the log cannot hold it."""
+    if value > MAX_POSITION:
+        raise MalformedRequest(f"{what} {value} is out of range (at most {MAX_POSITION})")
+    return value
 
 
 def decode_uuid(message: shared_pb2.UUID) -> uuid.UUID:
@@ -70,7 +81,7 @@ def decode_expected(options: object, revision_field: str) -> ExpectedRevision:
     if which == revision_field:
         value = getattr(options, revision_field)
         assert isinstance(value, int)
-        return value
+        return in_range(value, "Expected revision")
     if which == "no_stream":
         return StreamState.NO_STREAM
     if which == "stream_exists":

@@ -33,6 +33,9 @@ async def serve(settings: Settings) -> None:
         mongo_database=settings.mongo_database,
         consistency_watch=server.watcher.mode,
         answer_cache_max_entries=settings.read_cache_max_entries,
+        page_token_key="READ_PAGE_TOKEN_KEY"
+        if settings.page_token_key
+        else "random: tokens die with this process and work only on this replica",
     )
     try:
         await stopping.wait()

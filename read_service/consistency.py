@@ -9,6 +9,7 @@ batch (every collection, analytics and progress) in one transaction.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from orders_contracts import read_models as rm
@@ -60,8 +61,10 @@ async def reach(
     """Make sure the read models reflect the token; return whether the answer will be stale.
 
     `order_model` is the collection the query reads for an order stream, so a single-order read
-    compares the very document it answers from.
+    compares the very document it answers from. The wait ends `within_seconds` after the call,
+    however long the reads before it take.
     """
+    deadline = asyncio.get_running_loop().time() + within_seconds
     token = consistency.token
     if token is None:
         return False
@@ -69,18 +72,15 @@ async def reach(
         model, identifier = order_model, token.stream.removeprefix(ORDER_STREAM_PREFIX)
     else:
         model, identifier = rm.CUSTOMERS, token.stream.removeprefix(CUSTOMER_STREAM_PREFIX)
-
-    async def reached() -> bool:
+    if consistency.allow_stale or within_seconds <= 0:
         revision = await store.revision_of(model, identifier)
-        return revision is not None and revision >= token.revision
-
-    if await reached():
+        reached = revision is not None and revision >= token.revision
+        if reached or consistency.allow_stale:
+            return not reached
+    elif await watcher.wait_for_revision(model, identifier, token.revision, deadline):
         return False
-    if consistency.allow_stale:
-        return True
-    if within_seconds > 0 and await watcher.wait_until(reached, within_seconds):
-        return False
-    progress = await store.progress(model)
+    # The shared copy of the progress: hundreds of waiters giving up together read it once.
+    progress = await watcher.progress.progress(model)
     raise ConsistencyNotReachedError(
         token.stream, token.revision, token.commit_position, progress.commit_position
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, Final, TypeVar
+from typing import Any, Final, NoReturn, TypeVar
 
 import grpc
 import structlog
@@ -13,18 +13,18 @@ from grpc_status import rpc_status
 
 from orders.v1 import query_service_pb2 as pb
 from orders.v1 import query_service_pb2_grpc
-from read_service import messages
+from read_service import messages, request_checks
 from read_service.cached_answers import CachedAnswers
+from read_service.page_token_seal import PageTokenSeal
 from read_service.queries import analytics, customers, listing, orders, stats
 from read_service.queries.context import QueryContext
 from read_service.rpc_errors import log_failure, to_status
+from read_service.undecodable_requests import UndecodableRequestError
+from read_service.validation import raise_if_any
 
 _log = structlog.get_logger(__name__)
 
 CORRELATION_HEADER: Final = "x-correlation-id"
-# Stop waiting a little before the caller's deadline, so the caller gets our reason
-# (CONSISTENCY_NOT_REACHED), not its own timeout: a tenth of the time left, within these bounds.
-_DEADLINE_MARGIN_SECONDS: Final = (0.05, 0.25)
 
 Response = TypeVar("Response")
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -32,10 +32,16 @@ Context = grpc.aio.ServicerContext[Any, Any]
 
 class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
     def __init__(
-        self, ctx: QueryContext, answers: CachedAnswers, *, max_wait_seconds: float
+        self,
+        ctx: QueryContext,
+        answers: CachedAnswers,
+        seal: PageTokenSeal,
+        *,
+        max_wait_seconds: float,
     ) -> None:
         self._ctx = ctx
         self._answers = answers
+        self._seal = seal
         self._max_wait = max_wait_seconds
 
     async def GetOrderSummary(  # noqa: N802 (gRPC method names)
@@ -44,7 +50,7 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
         async def run(wait: float) -> pb.GetOrderSummaryResponse:
             return await self._answers.order_summary(request, wait)
 
-        return await self._serve(context, "GetOrderSummary", run)
+        return await self._serve(context, "GetOrderSummary", request, run)
 
     async def GetOrderDetails(  # noqa: N802 (gRPC method names)
         self, request: pb.GetOrderDetailsRequest, context: Context
@@ -59,7 +65,7 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
                 read_metadata=messages.read_metadata(answer.freshness),
             )
 
-        return await self._serve(context, "GetOrderDetails", run)
+        return await self._serve(context, "GetOrderDetails", request, run)
 
     async def GetCustomer(  # noqa: N802 (gRPC method names)
         self, request: pb.GetCustomerRequest, context: Context
@@ -74,15 +80,20 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
                 read_metadata=messages.read_metadata(answer.freshness),
             )
 
-        return await self._serve(context, "GetCustomer", run)
+        return await self._serve(context, "GetCustomer", request, run)
 
     async def ListCustomerOrders(  # noqa: N802 (gRPC method names)
         self, request: pb.ListCustomerOrdersRequest, context: Context
     ) -> pb.ListCustomerOrdersResponse:
         async def run(wait: float) -> pb.ListCustomerOrdersResponse:
-            return await self._answers.customer_orders(request, wait)
+            opened = pb.ListCustomerOrdersRequest()
+            opened.CopyFrom(request)
+            opened.page_token = self._opened(request.page_token)
+            response = await self._answers.customer_orders(opened, wait)
+            response.next_page_token = self._seal.seal(response.next_page_token)
+            return response
 
-        return await self._serve(context, "ListCustomerOrders", run)
+        return await self._serve(context, "ListCustomerOrders", request, run)
 
     async def ListOrders(  # noqa: N802 (gRPC method names)
         self, request: pb.ListOrdersRequest, context: Context
@@ -94,17 +105,17 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
                 messages.optional_time(request, "created_after"),
                 messages.optional_time(request, "created_before"),
                 request.page_size,
-                request.page_token,
+                self._opened(request.page_token),
                 messages.read_consistency(request.consistency),
                 wait_seconds=wait,
             )
             return pb.ListOrdersResponse(
                 orders=[messages.order_summary(doc) for doc in answer.value.orders],
-                next_page_token=answer.value.next_page_token,
+                next_page_token=self._seal.seal(answer.value.next_page_token),
                 read_metadata=messages.read_metadata(answer.freshness),
             )
 
-        return await self._serve(context, "ListOrders", run)
+        return await self._serve(context, "ListOrders", request, run)
 
     async def GetOrderStats(  # noqa: N802 (gRPC method names)
         self, request: pb.GetOrderStatsRequest, context: Context
@@ -127,7 +138,7 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
                 response.customer.CopyFrom(messages.customer(answer.value.customer))
             return response
 
-        return await self._serve(context, "GetOrderStats", run)
+        return await self._serve(context, "GetOrderStats", request, run)
 
     async def GetSalesAnalytics(  # noqa: N802 (gRPC method names)
         self, request: pb.GetSalesAnalyticsRequest, context: Context
@@ -146,16 +157,22 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
                 read_metadata=messages.read_metadata(answer.freshness),
             )
 
-        return await self._serve(context, "GetSalesAnalytics", run)
+        return await self._serve(context, "GetSalesAnalytics", request, run)
 
     async def _serve(
-        self, context: Context, rpc: str, run: Callable[[float], Awaitable[Response]]
+        self,
+        context: Context,
+        rpc: str,
+        request: Any,
+        run: Callable[[float], Awaitable[Response]],
     ) -> Response:
         correlation_id = _correlation_id(context)
         started = time.perf_counter()
         with structlog.contextvars.bound_contextvars(rpc=rpc, correlation_id=correlation_id):
             try:
-                response = await run(self._wait_seconds(context))
+                wait = self._wait_seconds(context)
+                raise_if_any(request_checks.violations(request, self._seal))
+                response = await run(wait)
             except Exception as error:  # every failure leaves through the error table
                 status = to_status(error)
                 log_failure(error, status, time.perf_counter() - started)
@@ -163,13 +180,24 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
             _log.debug("rpc answered", duration_ms=_millis(started))
             return response
 
+    def _opened(self, page_token: str) -> str:
+        # Checked before: request_checks refuses a token the seal does not open.
+        return self._seal.open(page_token) or ""
+
     def _wait_seconds(self, context: Context) -> float:
+        """How long the call may wait for its token; the waiters keep the margin to answer in
+        (see revision_waiters), which depends on how many wait when it gives up."""
         remaining = context.time_remaining()
         if remaining is None:
             return self._max_wait
-        low, high = _DEADLINE_MARGIN_SECONDS
-        margin = min(high, max(low, remaining / 10))
-        return max(0.0, min(self._max_wait, remaining - margin))
+        return max(0.0, min(self._max_wait, remaining))
+
+
+async def refuse_undecodable(context: Context, error: UndecodableRequestError) -> NoReturn:
+    status = to_status(error)
+    log_failure(error, status, 0.0)
+    await context.abort_with_status(rpc_status.to_status(status))
+    raise AssertionError("abort_with_status returned") from error
 
 
 def _correlation_id(context: Context) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
@@ -19,6 +20,10 @@ import msgspec
 
 _VERSION: Final = 1
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+# A cursor is read in full before use: any instant a datetime can hold, any order id.
+_MIN_MILLIS: Final = (datetime.min.replace(tzinfo=UTC) - _EPOCH) // timedelta(milliseconds=1)
+_MAX_MILLIS: Final = (datetime.max.replace(tzinfo=UTC) - _EPOCH) // timedelta(milliseconds=1)
+_ORDER_ID: Final = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 
 
 class InvalidPageTokenError(ValueError):
@@ -66,6 +71,8 @@ def decode_page_token(token: str, digest: str) -> Cursor:
         raise InvalidPageTokenError("the page token is from an unsupported version")
     if payload.f != digest:
         raise InvalidPageTokenError("the page token was issued for a different filter")
+    if not _MIN_MILLIS <= payload.t <= _MAX_MILLIS or not _ORDER_ID.fullmatch(payload.o):
+        raise InvalidPageTokenError("the page token is malformed")
     return Cursor(created_at=_EPOCH + timedelta(milliseconds=payload.t), order_id=payload.o)
 
 

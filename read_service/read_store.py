@@ -74,6 +74,14 @@ class ReadStore:
         )
         return None if found is None else int(found["revision"])
 
+    async def revisions_of(self, base: str, identifiers: list[str]) -> dict[str, int]:
+        """The revision of each of these documents that exists, in one round trip."""
+        collection = await self.collection(base)
+        found = await collection.find(
+            {"_id": {"$in": identifiers}}, projection={"revision": True}
+        ).to_list(None)
+        return {str(document["_id"]): int(document["revision"]) for document in found}
+
     async def progress(self, base: str) -> Progress:
         status = await (await self.collection(rm.PROJECTION_STATUS)).find_one({"_id": base})
         if status is None:

@@ -16,6 +16,7 @@ from pymongo.errors import ConnectionFailure, PyMongoError
 
 from orders.v1 import errors_pb2
 from read_service.errors import ConsistencyNotReachedError, InvalidArgumentError, NotFoundError
+from read_service.undecodable_requests import UndecodableRequestError
 
 _log = structlog.get_logger(__name__)
 
@@ -40,6 +41,11 @@ def to_status(error: Exception) -> status_pb2.Status:
                 errors_pb2.INVALID_REQUEST,
                 {},
                 bad_request,
+            )
+        case UndecodableRequestError():
+            # No field can be named: the bytes are not a message of the request's type.
+            return _status(
+                grpc.StatusCode.INVALID_ARGUMENT, str(error), errors_pb2.INVALID_REQUEST, {}
             )
         case NotFoundError(kind="order", identifier=identifier):
             return _status(

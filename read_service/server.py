@@ -15,13 +15,15 @@ from orders.v1 import query_service_pb2, query_service_pb2_grpc, views_pb2
 from read_service.answer_cache import AnswerCache
 from read_service.answer_feed import AnswerFeed
 from read_service.cached_answers import CachedAnswers
-from read_service.grpc_api import QueryApi
+from read_service.grpc_api import QueryApi, refuse_undecodable
 from read_service.health import MongoHealthMonitor
+from read_service.page_token_seal import PageTokenSeal
 from read_service.progress_cache import ProgressCache
 from read_service.projection_watcher import ProjectionWatcher
 from read_service.queries.context import QueryContext
 from read_service.read_store import Document, ReadStore
 from read_service.settings import Settings
+from read_service.undecodable_requests import UndecodableRequests
 
 SERVICE_NAME: Final = query_service_pb2.DESCRIPTOR.services_by_name["QueryService"].full_name
 
@@ -83,22 +85,27 @@ def build_server(
         mongo_client[settings.mongo_database],
         pointer_ttl_seconds=settings.read_model_pointer_ttl_seconds,
     )
+    progress = ProgressCache(store, max_age_seconds=settings.progress_max_age_seconds)
     watcher = ProjectionWatcher(
         store,
+        progress,
         use_change_stream=settings.use_change_stream,
         poll_seconds=settings.consistency_poll_seconds,
         recheck_seconds=settings.consistency_recheck_seconds,
     )
-    server = grpc.aio.server()
+    server = grpc.aio.server(interceptors=[UndecodableRequests(refuse_undecodable)])
     ctx = QueryContext(
         store=store,
         watcher=watcher,
-        progress=ProgressCache(store, max_age_seconds=settings.progress_max_age_seconds),
+        progress=progress,
     )
     cache: AnswerCache[views_pb2.OrderSummary] = AnswerCache(settings.read_cache_max_entries)
     feed = AnswerFeed(cache, store, use_change_stream=settings.use_change_stream)
     api = QueryApi(
-        ctx, CachedAnswers(ctx, cache), max_wait_seconds=settings.consistency_max_wait_seconds
+        ctx,
+        CachedAnswers(ctx, cache),
+        PageTokenSeal.from_setting(settings.page_token_key),
+        max_wait_seconds=settings.consistency_max_wait_seconds,
     )
     query_service_pb2_grpc.add_QueryServiceServicer_to_server(api, server)
 

@@ -4,7 +4,9 @@ composition root through `orders_runtime.settings.load_settings`."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, TypeAlias
+
+from msgspec import Meta
 
 from orders_runtime.setting_types import (
     Count,
@@ -18,6 +20,11 @@ from orders_runtime.setting_types import (
     Seconds,
 )
 from orders_runtime.settings import Variable
+
+# HMAC-SHA256 wants at least as many key bytes as its output; shorter keys are guessable.
+PageTokenKey: TypeAlias = Annotated[
+    str, Meta(min_length=32, description="a secret of at least 32 characters")
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,3 +62,8 @@ class Settings:
     # Token-less GetOrderSummary / ListCustomerOrders answers kept in memory (0 turns it off).
     read_cache_max_entries: Annotated[Count, Variable("READ_CACHE_MAX_ENTRIES")] = 50_000
     shutdown_grace_seconds: Annotated[Seconds, Variable("READ_SHUTDOWN_GRACE_SECONDS")] = 5.0
+    # Signs page tokens; empty: a random key per process, so tokens do not survive a restart and
+    # work only on the replica that issued them.
+    page_token_key: Annotated[PageTokenKey, Variable("READ_PAGE_TOKEN_KEY", secret=True)] = field(
+        default="", repr=False
+    )

@@ -10,7 +10,7 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import Final, Protocol, TypeVar
+from typing import Any, Final, NoReturn, Protocol, TypeVar
 
 import grpc
 import structlog
@@ -23,6 +23,7 @@ from write_service import messages
 from write_service.command_handler import CommandHandler, Outcome
 from write_service.domain.commands import Command
 from write_service.rpc_errors import InvalidRequestError, to_rpc_status
+from write_service.undecodable_requests import UndecodableRequestError
 from write_service.validation import FieldViolation, idempotency_key, violations
 
 CORRELATION_HEADER: Final = "x-correlation-id"
@@ -111,6 +112,9 @@ class CommandApi(pb_grpc.CommandServiceServicer):
                 status = to_rpc_status(error, _ids(command))
                 if status.code == grpc.StatusCode.INTERNAL.value[0]:
                     self._log.exception("command failed")
+                elif status.code == grpc.StatusCode.DATA_LOSS.value[0]:
+                    # Not a bug here, but a stream someone must repair: as loud as one.
+                    self._log.error("stream unreadable", error=str(error))
                 else:
                     self._log.info(
                         "command refused", code=_CODE_NAMES[status.code], error=str(error)
@@ -141,3 +145,13 @@ def _ids(command: Command | None) -> dict[str, str]:
         if isinstance(value, str):
             ids[name] = value
     return ids
+
+
+async def refuse_undecodable(
+    context: grpc.aio.ServicerContext[Any, Any], error: UndecodableRequestError
+) -> NoReturn:
+    structlog.get_logger("write_service.grpc_api").info(
+        "request refused", code="INVALID_ARGUMENT", error=str(error)
+    )
+    await context.abort_with_status(rpc_status.to_status(to_rpc_status(error, {})))
+    raise AssertionError("abort_with_status returned") from error

@@ -22,6 +22,8 @@ from write_service.command_handler import (
 )
 from write_service.domain.refusal import DomainError, Refusal
 from write_service.messages import ORDER_STATUS
+from write_service.stream_records import StreamUnreadableError
+from write_service.undecodable_requests import UndecodableRequestError
 from write_service.validation import FieldViolation
 
 DOMAIN: Final = "orders.v1"
@@ -89,6 +91,9 @@ def to_rpc_status(error: BaseException, ids: Mapping[str, str]) -> status_pb2.St
                 f"invalid request: {error}",
                 violations=violations,
             )
+        case UndecodableRequestError():
+            # No field can be named: the bytes are not a message of the request's type.
+            return _status(grpc.StatusCode.INVALID_ARGUMENT, errors_pb2.INVALID_REQUEST, str(error))
         case DomainError(reason=refusal, field=field, transition=transition):
             row = _REFUSALS[refusal]
             metadata = {key: ids[key] for key in _ID_KEYS.get(row.reason, ()) if key in ids}
@@ -115,6 +120,13 @@ def to_rpc_status(error: BaseException, ids: Mapping[str, str]) -> status_pb2.St
                 errors_pb2.CONCURRENCY_CONFLICT,
                 str(error),
                 {"stream": stream},
+            )
+        case StreamUnreadableError(stream=stream, revision=revision, event_type=event_type):
+            return _status(
+                grpc.StatusCode.DATA_LOSS,
+                errors_pb2.STREAM_UNREADABLE,
+                str(error),
+                {"stream": stream, "revision": str(revision), "event_type": event_type},
             )
         case StoreUnavailableError():
             return _status(

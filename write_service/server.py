@@ -13,9 +13,10 @@ from kurrentdbclient import AsyncKurrentDBClient
 
 from orders.v1 import command_service_pb2, command_service_pb2_grpc
 from write_service.command_handler import CommandHandler, RetryPolicy
-from write_service.grpc_api import CommandApi
+from write_service.grpc_api import CommandApi, refuse_undecodable
 from write_service.settings import Settings
 from write_service.store_probe import StoreProbe
+from write_service.undecodable_requests import UndecodableRequests
 
 COMMAND_SERVICE = command_service_pb2.DESCRIPTOR.services_by_name["CommandService"].full_name
 
@@ -66,7 +67,10 @@ async def build_server(
     clock: Callable[[], datetime] = _utc_now,
 ) -> tuple[WriteServer, int]:
     """A server bound to the configured address (port 0 picks a free port), not yet started."""
-    server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
+    server = grpc.aio.server(
+        interceptors=[UndecodableRequests(refuse_undecodable)],
+        options=[("grpc.so_reuseport", 0)],
+    )
     handler = CommandHandler(
         client,
         retry=RetryPolicy(conflict_retries=settings.conflict_retries),

@@ -15,9 +15,9 @@ from typing import Final
 
 from kurrentdbclient import RecordedEvent
 
-from orders_contracts.events import Event
-from write_service.domain.decider import State, evolve
-from write_service.stream_records import decode
+from orders_contracts.events import CustomerRegistered, Event, OrderPlaced
+from write_service.domain.decider import ForeignEventError, State, evolve
+from write_service.stream_records import decode, unreadable
 
 NO_REVISION: Final = -1
 
@@ -43,12 +43,25 @@ class Snapshot:
 
 
 def fold_records(snapshot: Snapshot, records: Iterable[RecordedEvent]) -> Snapshot:
-    """The snapshot after the stored records that follow it."""
+    """The snapshot after the stored records that follow it.
+
+    Raises StreamUnreadableError for a record that does not decode or does not fit the stream.
+    """
     state, revision = snapshot.state, snapshot.revision
     commands = dict(snapshot.commands)
     for record in records:
         event, metadata = decode(record)
-        state, revision = evolve(state, event), record.stream_position
+        opens = isinstance(event, OrderPlaced | CustomerRegistered)
+        if opens != (revision == NO_REVISION):
+            where = "is not the first event" if opens else "is the first event but opens nothing"
+            raise unreadable(record, f"{where} of the stream")
+        try:
+            state = evolve(state, event)
+        except ForeignEventError as error:
+            raise unreadable(
+                record, f"is an event of another kind of aggregate: {error}"
+            ) from error
+        revision = record.stream_position
         if metadata is not None:
             earlier = commands.get(metadata.command_id)
             events = (*earlier.events, event) if earlier else (event,)

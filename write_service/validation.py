@@ -42,6 +42,10 @@ _ID: Final = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 _CURRENCY: Final = re.compile(r"[A-Z]{3}")
 _EMAIL: Final = re.compile(r"[^@\s]+@[^@\s]+")
 _PRINTABLE_ASCII: Final = re.compile(r"[\x21-\x7e]+")
+# C0 and C1 control characters: invisible, they break logs, terminals and other readers of the
+# events. A cancellation reason is free text and may keep tabs and line breaks.
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_BUT_LAYOUT: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +79,8 @@ def _check(command: Command) -> Iterator[FieldViolation]:
         case RegisterCustomer():
             yield from _id("customer_id", command.customer_id)
             yield from _text("name", command.name, MAX_NAME)
-            if len(command.email) > MAX_EMAIL or not _EMAIL.fullmatch(command.email):
+            email = command.email
+            if len(email) > MAX_EMAIL or not _EMAIL.fullmatch(email) or _CONTROL.search(email):
                 yield FieldViolation(
                     "email", f"must be an e-mail address of at most {MAX_EMAIL} characters"
                 )
@@ -101,7 +106,7 @@ def _check(command: Command) -> Iterator[FieldViolation]:
             yield from _id("order_id", command.order_id)
         case CancelOrder():
             yield from _id("order_id", command.order_id)
-            yield from _text("reason", command.reason, MAX_REASON)
+            yield from _text("reason", command.reason, MAX_REASON, _CONTROL_BUT_LAYOUT)
         case _:
             assert_never(command)
 
@@ -141,11 +146,15 @@ def _id(field: str, value: str) -> Iterator[FieldViolation]:
         )
 
 
-def _text(field: str, value: str, limit: int) -> Iterator[FieldViolation]:
+def _text(
+    field: str, value: str, limit: int, control: re.Pattern[str] = _CONTROL
+) -> Iterator[FieldViolation]:
     if not value.strip():
         yield FieldViolation(field, "is required")
     elif len(value) > limit:
         yield FieldViolation(field, f"must be at most {limit} characters")
+    elif control.search(value):
+        yield FieldViolation(field, "must not contain control characters")
 
 
 def _currency(field: str, value: str) -> Iterator[FieldViolation]:

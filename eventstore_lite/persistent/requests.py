@@ -13,7 +13,7 @@ from eventstore_lite.persistent.settings import (
     GroupKey,
     GroupSettings,
 )
-from eventstore_lite.wire import MalformedRequest, decode_stream_name
+from eventstore_lite.wire import MalformedRequest, decode_stream_name, in_range
 
 _TICKS_PER_MS = 10_000
 _STRATEGY_NAMES = {0: "DispatchToSingle", 1: "RoundRobin", 2: "Pinned"}
@@ -78,7 +78,7 @@ def _stream_key(identifier: shared_pb2.StreamIdentifier, group: str) -> GroupKey
 def _stream_start(options: _StreamOptions) -> int:
     which = options.WhichOneof("revision_option")
     if which == "revision":
-        return int(options.revision)
+        return in_range(options.revision, "Revision")
     if which == "start":
         return 0
     if which == "end":
@@ -89,7 +89,8 @@ def _stream_start(options: _StreamOptions) -> int:
 def _all_start(options: _AllOptions) -> int:
     which = options.WhichOneof("all_option")
     if which == "position":
-        commit, prepare = options.position.commit_position, options.position.prepare_position
+        commit = in_range(options.position.commit_position, "Commit position")
+        prepare = in_range(options.position.prepare_position, "Prepare position")
         if prepare > commit:
             raise GroupFailedError(
                 "Invalid Start From position: prepare position must be less than or equal"
@@ -139,7 +140,7 @@ def decode_create(request: persistent_pb2.CreateReq) -> GroupDefinition:
     elif options.HasField("stream_identifier"):
         # Clients older than the stream/all oneof sent the stream and a revision here.
         key = _stream_key(options.stream_identifier, options.group_name)
-        start, event_filter = int(settings.revision), None
+        start, event_filter = in_range(settings.revision, "Revision"), None
     else:
         raise MalformedRequest("Either a stream or $all is required")
     return GroupDefinition(key, _settings(settings, strategy), start, 0, event_filter)
@@ -160,7 +161,7 @@ def decode_update(request: persistent_pb2.UpdateReq) -> tuple[GroupKey, GroupSet
         start = _stream_start(options.stream)
     elif options.HasField("stream_identifier"):
         key = _stream_key(options.stream_identifier, options.group_name)
-        start = int(settings.revision)
+        start = in_range(settings.revision, "Revision")
     else:
         raise MalformedRequest("Either a stream or $all is required")
     return key, _settings(settings, strategy), start

@@ -12,7 +12,7 @@ import grpc
 import structlog
 from kurrentdbclient.protos.v1 import persistent_pb2, persistent_pb2_grpc, shared_pb2
 
-from eventstore_lite.persistent.consumers import Dropped
+from eventstore_lite.persistent.consumers import Consumer, Dropped
 from eventstore_lite.persistent.errors import (
     GroupAlreadyExistsError,
     GroupFailedError,
@@ -160,7 +160,10 @@ class PersistentSubscriptions(persistent_pb2_grpc.PersistentSubscriptionsService
         request_iterator: AsyncIterator[_pb.ReadReq],
         context: Context[_pb.ReadReq, _pb.ReadResp],
     ) -> AsyncIterator[_pb.ReadResp]:
-        first = await anext(request_iterator, None)
+        try:
+            first = await anext(request_iterator, None)
+        except MalformedRequest as error:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
         if first is None:
             return
         if first.WhichOneof("content") != "options":
@@ -178,7 +181,7 @@ class PersistentSubscriptions(persistent_pb2_grpc.PersistentSubscriptionsService
             )
         except (MalformedRequest, GroupNotFoundError, MaxSubscribersReachedError) as error:
             await _refuse(context, error, _loose_key(options))
-        pump = asyncio.create_task(_pump(request_iterator, group))
+        pump = asyncio.create_task(_pump(request_iterator, group, consumer))
         try:
             yield _pb.ReadResp(
                 subscription_confirmation=_pb.ReadResp.SubscriptionConfirmation(
@@ -198,8 +201,14 @@ class PersistentSubscriptions(persistent_pb2_grpc.PersistentSubscriptionsService
             group.disconnect(consumer)
 
 
-async def _pump(requests: AsyncIterator[_pb.ReadReq], group: SubscriptionGroup) -> None:
-    """Apply a consumer's acks and nacks until its request stream ends."""
+async def _pump(
+    requests: AsyncIterator[_pb.ReadReq], group: SubscriptionGroup, consumer: Consumer
+) -> None:
+    """Apply a consumer's acks and nacks until its request stream ends.
+
+    A request that does not decode, or an ack or nack naming no event id, ends the consumer's
+    call with INVALID_ARGUMENT: going on would deliver to a consumer whose acks are not heard.
+    """
     try:
         async for request in requests:
             which = request.WhichOneof("content")
@@ -212,5 +221,7 @@ async def _pump(requests: AsyncIterator[_pb.ReadReq], group: SubscriptionGroup) 
                     group.nack([decode_uuid(i) for i in nack.ids], action, nack.reason)
     except asyncio.CancelledError:
         raise
-    except Exception as error:  # the consumer went away or sent garbage: stop reading it
+    except MalformedRequest as error:
+        consumer.outbox.put_nowait(Dropped("INVALID_ARGUMENT", str(error)))
+    except Exception as error:  # the consumer went away: stop reading it
         log.info("persistent subscription request stream ended", error=repr(error))

@@ -36,6 +36,9 @@ class CommandServiceStub:
     request fails with IDEMPOTENCY_KEY_REUSED. Without a key a retry is a new command. A key is
     1 to 128 printable ASCII characters; a UUID is a good choice.
 
+    Text fields (names, e-mail addresses, labels, reasons) must not contain control characters;
+    a cancellation reason may hold tabs and line breaks.
+
     Correlation: an optional "x-correlation-id" request metadata is recorded in the events'
     metadata and in every log line of the call; without it the service makes one up.
 
@@ -90,6 +93,9 @@ class CommandServiceServicer:
     response (including its consistency_token) and writes nothing; the same key with a different
     request fails with IDEMPOTENCY_KEY_REUSED. Without a key a retry is a new command. A key is
     1 to 128 printable ASCII characters; a UUID is a good choice.
+
+    Text fields (names, e-mail addresses, labels, reasons) must not contain control characters;
+    a cancellation reason may hold tabs and line breaks.
 
     Correlation: an optional "x-correlation-id" request metadata is recorded in the events'
     metadata and in every log line of the call; without it the service makes one up.
@@ -193,6 +199,9 @@ class CommandService:
     response (including its consistency_token) and writes nothing; the same key with a different
     request fails with IDEMPOTENCY_KEY_REUSED. Without a key a retry is a new command. A key is
     1 to 128 printable ASCII characters; a UUID is a good choice.
+
+    Text fields (names, e-mail addresses, labels, reasons) must not contain control characters;
+    a cancellation reason may hold tabs and line breaks.
 
     Correlation: an optional "x-correlation-id" request metadata is recorded in the events'
     metadata and in every log line of the call; without it the service makes one up.

@@ -37,6 +37,9 @@ class CommandServiceStub:
     request fails with IDEMPOTENCY_KEY_REUSED. Without a key a retry is a new command. A key is
     1 to 128 printable ASCII characters; a UUID is a good choice.
 
+    Text fields (names, e-mail addresses, labels, reasons) must not contain control characters;
+    a cancellation reason may hold tabs and line breaks.
+
     Correlation: an optional "x-correlation-id" request metadata is recorded in the events'
     metadata and in every log line of the call; without it the service makes one up.
 
@@ -78,6 +81,9 @@ class CommandServiceAsyncStub(CommandServiceStub):
     request fails with IDEMPOTENCY_KEY_REUSED. Without a key a retry is a new command. A key is
     1 to 128 printable ASCII characters; a UUID is a good choice.
 
+    Text fields (names, e-mail addresses, labels, reasons) must not contain control characters;
+    a cancellation reason may hold tabs and line breaks.
+
     Correlation: an optional "x-correlation-id" request metadata is recorded in the events'
     metadata and in every log line of the call; without it the service makes one up.
 
@@ -114,6 +120,9 @@ class CommandServiceServicer(metaclass=_abc_1.ABCMeta):
     response (including its consistency_token) and writes nothing; the same key with a different
     request fails with IDEMPOTENCY_KEY_REUSED. Without a key a retry is a new command. A key is
     1 to 128 printable ASCII characters; a UUID is a good choice.
+
+    Text fields (names, e-mail addresses, labels, reasons) must not contain control characters;
+    a cancellation reason may hold tabs and line breaks.
 
     Correlation: an optional "x-correlation-id" request metadata is recorded in the events'
     metadata and in every log line of the call; without it the service makes one up.

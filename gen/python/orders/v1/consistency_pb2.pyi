@@ -29,7 +29,9 @@ class _StalenessPolicyEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Stale
     STALENESS_POLICY_WAIT: _StalenessPolicy.ValueType  # 1
     """Wait until the read models reflect min_token, then answer. If that does not happen before
     the call's deadline (or the server's maximum wait, whichever is shorter), the query fails
-    with DEADLINE_EXCEEDED and reason CONSISTENCY_NOT_REACHED.
+    with DEADLINE_EXCEEDED and reason CONSISTENCY_NOT_REACHED. The server gives up a little
+    before the call's deadline (more when many queries wait at once) so that this answer, not
+    the caller's own timeout, arrives: set a deadline on every waiting call.
     """
     STALENESS_POLICY_ALLOW_STALE: _StalenessPolicy.ValueType  # 2
     """Answer at once from the read models as they are; ReadMetadata.stale says whether the
@@ -37,14 +39,18 @@ class _StalenessPolicyEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Stale
     """
 
 class StalenessPolicy(_StalenessPolicy, metaclass=_StalenessPolicyEnumTypeWrapper):
-    """What a query does when the read models may not yet reflect the caller's write."""
+    """What a query does when the read models may not yet reflect the caller's write. A number that
+    is not one of these values is INVALID_REQUEST.
+    """
 
 STALENESS_POLICY_UNSPECIFIED: StalenessPolicy.ValueType  # 0
 """The same as STALENESS_POLICY_WAIT."""
 STALENESS_POLICY_WAIT: StalenessPolicy.ValueType  # 1
 """Wait until the read models reflect min_token, then answer. If that does not happen before
 the call's deadline (or the server's maximum wait, whichever is shorter), the query fails
-with DEADLINE_EXCEEDED and reason CONSISTENCY_NOT_REACHED.
+with DEADLINE_EXCEEDED and reason CONSISTENCY_NOT_REACHED. The server gives up a little
+before the call's deadline (more when many queries wait at once) so that this answer, not
+the caller's own timeout, arrives: set a deadline on every waiting call.
 """
 STALENESS_POLICY_ALLOW_STALE: StalenessPolicy.ValueType  # 2
 """Answer at once from the read models as they are; ReadMetadata.stale says whether the
@@ -67,9 +73,13 @@ class ConsistencyToken(_message.Message):
     stream: _builtins.str
     """The event store stream the command wrote to, for example "order-42" or "customer-7"."""
     revision: _builtins.int
-    """The stream revision of the last event the command appended (0 is the first event)."""
+    """The stream revision of the last event the command appended (0 is the first event). At most
+    2^63-1, like every revision in the event store (else INVALID_REQUEST).
+    """
     commit_position: _builtins.int
-    """The event store's commit position of that event in $all. Positions grow with every commit."""
+    """The event store's commit position of that event in $all. Positions grow with every commit.
+    At most 2^63-1 (else INVALID_REQUEST).
+    """
     def __init__(
         self,
         *,

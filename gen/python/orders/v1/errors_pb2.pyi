@@ -27,10 +27,15 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     INVALID_REQUEST: _ErrorReason.ValueType  # 1
     """INVALID_ARGUMENT. The request is malformed: missing or malformed ids, no lines, a quantity
     below 1, a negative or absurd price, mixed or malformed currencies, too many lines, a
-    payment amount other than the order total, a bad page size or page token, a bad date range.
+    payment amount other than the order total, text with control characters, a bad page size,
+    a page token this service did not issue (forged, altered, or signed with another key), a bad
+    date range, a Timestamp outside years 1 to 9999 or with nanos outside 0 to 999999999, an
+    enum number the contract does not define, a token revision or position above 2^63-1.
     Every bad field is reported at once: the details also hold a google.rpc.BadRequest with one
     field violation per bad field, whose "field" is the field's path in the request in
-    snake_case with indexes, e.g. "lines[2].unit_price.currency_code". Nothing was written.
+    snake_case with indexes, e.g. "lines[2].unit_price.currency_code". A request whose bytes do
+    not decode as its message (corrupt wire format, a string that is not UTF-8) fails this way
+    too, without field violations. Nothing was written.
     """
     ORDER_NOT_FOUND: _ErrorReason.ValueType  # 2
     """NOT_FOUND. No order has this id (in the write model, or in the read models once any
@@ -85,6 +90,15 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """INTERNAL. A bug or an unexpected failure inside the service (it is logged with the
     correlation id). Reported instead of UNKNOWN so that every error carries a reason.
     """
+    STREAM_UNREADABLE: _ErrorReason.ValueType  # 13
+    """DATA_LOSS. The command's stream (or the customer stream PlaceOrder reads) holds an event the
+    write service cannot fold: one that does not decode (an unknown type, a malformed payload,
+    a newer schema version) or that does not fit the stream (an event of another aggregate or
+    of another order or customer, an opening event that is not first or a first event that
+    does not open the stream). Something other than this service wrote it. Nothing was written,
+    and every command on that stream fails this way until an operator repairs the stream: not
+    retryable. Metadata: "stream", "revision" (of the first such event), "event_type".
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Why a call failed: the machine-readable part of every error of the orders services.
@@ -106,10 +120,15 @@ ERROR_REASON_UNSPECIFIED: ErrorReason.ValueType  # 0
 INVALID_REQUEST: ErrorReason.ValueType  # 1
 """INVALID_ARGUMENT. The request is malformed: missing or malformed ids, no lines, a quantity
 below 1, a negative or absurd price, mixed or malformed currencies, too many lines, a
-payment amount other than the order total, a bad page size or page token, a bad date range.
+payment amount other than the order total, text with control characters, a bad page size,
+a page token this service did not issue (forged, altered, or signed with another key), a bad
+date range, a Timestamp outside years 1 to 9999 or with nanos outside 0 to 999999999, an
+enum number the contract does not define, a token revision or position above 2^63-1.
 Every bad field is reported at once: the details also hold a google.rpc.BadRequest with one
 field violation per bad field, whose "field" is the field's path in the request in
-snake_case with indexes, e.g. "lines[2].unit_price.currency_code". Nothing was written.
+snake_case with indexes, e.g. "lines[2].unit_price.currency_code". A request whose bytes do
+not decode as its message (corrupt wire format, a string that is not UTF-8) fails this way
+too, without field violations. Nothing was written.
 """
 ORDER_NOT_FOUND: ErrorReason.ValueType  # 2
 """NOT_FOUND. No order has this id (in the write model, or in the read models once any
@@ -163,5 +182,14 @@ later, or ask with STALENESS_POLICY_ALLOW_STALE. Metadata: "stream", "min_revisi
 INTERNAL_ERROR: ErrorReason.ValueType  # 12
 """INTERNAL. A bug or an unexpected failure inside the service (it is logged with the
 correlation id). Reported instead of UNKNOWN so that every error carries a reason.
+"""
+STREAM_UNREADABLE: ErrorReason.ValueType  # 13
+"""DATA_LOSS. The command's stream (or the customer stream PlaceOrder reads) holds an event the
+write service cannot fold: one that does not decode (an unknown type, a malformed payload,
+a newer schema version) or that does not fit the stream (an event of another aggregate or
+of another order or customer, an opening event that is not first or a first event that
+does not open the stream). Something other than this service wrote it. Nothing was written,
+and every command on that stream fails this way until an operator repairs the stream: not
+retryable. Metadata: "stream", "revision" (of the first such event), "event_type".
 """
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015

@@ -292,11 +292,15 @@ class ListOrdersRequest(_message.Message):
 
     @_builtins.property
     def created_after(self) -> _timestamp_pb2.Timestamp:
-        """Only orders created at or after this instant (inclusive). Unset: no lower bound."""
+        """Only orders created at or after this instant (inclusive). Unset: no lower bound. Within
+        years 1 to 9999, as google.protobuf.Timestamp defines it (else INVALID_REQUEST).
+        """
 
     @_builtins.property
     def created_before(self) -> _timestamp_pb2.Timestamp:
-        """Only orders created strictly before this instant (exclusive). Unset: no upper bound."""
+        """Only orders created strictly before this instant (exclusive). Unset: no upper bound. Within
+        years 1 to 9999 and later than created_after (else INVALID_REQUEST).
+        """
 
     @_builtins.property
     def consistency(self) -> _consistency_pb2.ReadConsistency:
@@ -377,11 +381,15 @@ class GetOrderStatsRequest(_message.Message):
 
     @_builtins.property
     def created_after(self) -> _timestamp_pb2.Timestamp:
-        """Only orders created at or after this instant (inclusive). Unset: no lower bound."""
+        """Only orders created at or after this instant (inclusive). Unset: no lower bound. Within
+        years 1 to 9999, as google.protobuf.Timestamp defines it (else INVALID_REQUEST).
+        """
 
     @_builtins.property
     def created_before(self) -> _timestamp_pb2.Timestamp:
-        """Only orders created strictly before this instant (exclusive). Unset: no upper bound."""
+        """Only orders created strictly before this instant (exclusive). Unset: no upper bound. Within
+        years 1 to 9999 and later than created_after (else INVALID_REQUEST).
+        """
 
     @_builtins.property
     def consistency(self) -> _consistency_pb2.ReadConsistency:

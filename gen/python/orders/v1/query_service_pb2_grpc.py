@@ -40,8 +40,10 @@ class QueryServiceStub:
 
     Paging (ListCustomerOrders, ListOrders): page_size defaults to 10 and is capped at 100
     (larger values are treated as 100; negative values are INVALID_REQUEST). next_page_token is
-    empty on the last page. page_token is opaque and only valid with the same filter fields it
-    was issued for (else INVALID_REQUEST). Pages are keyed on the order's creation time and id,
+    empty on the last page. page_token is opaque, signed by the service, and only valid unaltered
+    and with the same filter fields it was issued for (else INVALID_REQUEST on "page_token").
+    Replicas share tokens when they share the signing key (READ_PAGE_TOKEN_KEY); without one,
+    a token is valid only on the process that issued it. Pages are keyed on the order's creation time and id,
     so an order placed during a walk never shifts the pages: no order is skipped or repeated.
 
     Errors: see ErrorReason in errors.proto for the status codes and ErrorInfo reasons.
@@ -105,8 +107,10 @@ class QueryServiceServicer:
 
     Paging (ListCustomerOrders, ListOrders): page_size defaults to 10 and is capped at 100
     (larger values are treated as 100; negative values are INVALID_REQUEST). next_page_token is
-    empty on the last page. page_token is opaque and only valid with the same filter fields it
-    was issued for (else INVALID_REQUEST). Pages are keyed on the order's creation time and id,
+    empty on the last page. page_token is opaque, signed by the service, and only valid unaltered
+    and with the same filter fields it was issued for (else INVALID_REQUEST on "page_token").
+    Replicas share tokens when they share the signing key (READ_PAGE_TOKEN_KEY); without one,
+    a token is valid only on the process that issued it. Pages are keyed on the order's creation time and id,
     so an order placed during a walk never shifts the pages: no order is skipped or repeated.
 
     Errors: see ErrorReason in errors.proto for the status codes and ErrorInfo reasons.
@@ -223,8 +227,10 @@ class QueryService:
 
     Paging (ListCustomerOrders, ListOrders): page_size defaults to 10 and is capped at 100
     (larger values are treated as 100; negative values are INVALID_REQUEST). next_page_token is
-    empty on the last page. page_token is opaque and only valid with the same filter fields it
-    was issued for (else INVALID_REQUEST). Pages are keyed on the order's creation time and id,
+    empty on the last page. page_token is opaque, signed by the service, and only valid unaltered
+    and with the same filter fields it was issued for (else INVALID_REQUEST on "page_token").
+    Replicas share tokens when they share the signing key (READ_PAGE_TOKEN_KEY); without one,
+    a token is valid only on the process that issued it. Pages are keyed on the order's creation time and id,
     so an order placed during a walk never shifts the pages: no order is skipped or repeated.
 
     Errors: see ErrorReason in errors.proto for the status codes and ErrorInfo reasons.
