@@ -7,6 +7,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, NoReturn
 
 import grpc
 from kurrentdbclient.protos.v1 import gossip_pb2_grpc, streams_pb2_grpc
@@ -14,7 +15,8 @@ from kurrentdbclient.protos.v1 import gossip_pb2_grpc, streams_pb2_grpc
 from eventstore_lite.gossip import Gossip
 from eventstore_lite.storage import DEFAULT_MAX_APPEND_SIZE, EventStorage
 from eventstore_lite.streams_service import Streams
-from eventstore_lite.undecodable import UndecodableRequests
+from eventstore_lite.wire import MalformedRequest
+from orders_runtime.undecodable_requests import UndecodableRequestError, UndecodableRequests
 
 CloseHook = Callable[[], Awaitable[None]]
 # The real server accepts messages up to its max append size plus framing overhead.
@@ -64,7 +66,7 @@ async def create_server(
     """Build and start the server; `port=0` picks a free port (see `.port`)."""
     storage = EventStorage(storage_dir, max_append_size=max_append_size)
     server = grpc.aio.server(
-        interceptors=[UndecodableRequests()],
+        interceptors=[UndecodableRequests(_refuse_undecodable, _malformed)],
         options=[
             ("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", _MAX_MESSAGE_BYTES),
@@ -86,3 +88,16 @@ async def create_server(
     gossip_pb2_grpc.add_GossipServicer_to_server(gossip, server)  # type: ignore[no-untyped-call]
     await server.start()
     return EventStoreServer(server, bound, storage, hooks)
+
+
+async def _refuse_undecodable(
+    context: grpc.aio.ServicerContext[Any, Any], error: UndecodableRequestError
+) -> NoReturn:
+    # KurrentDB answers a malformed request INVALID_ARGUMENT; the official client reports anything
+    # else (UNKNOWN) as an unexpected server failure.
+    await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
+
+
+def _malformed(error: UndecodableRequestError) -> Exception:
+    # Every servicer already answers MalformedRequest in a stream, dropping a batch in progress.
+    return MalformedRequest(str(error))

@@ -13,13 +13,13 @@ from grpc_status import rpc_status
 
 from orders.v1 import query_service_pb2 as pb
 from orders.v1 import query_service_pb2_grpc
+from orders_runtime.undecodable_requests import UndecodableRequestError
 from read_service import messages, request_checks
 from read_service.cached_answers import CachedAnswers
 from read_service.page_token_seal import PageTokenSeal
 from read_service.queries import analytics, customers, listing, orders, stats
 from read_service.queries.context import QueryContext
 from read_service.rpc_errors import log_failure, to_status
-from read_service.undecodable_requests import UndecodableRequestError
 from read_service.validation import raise_if_any
 
 _log = structlog.get_logger(__name__)

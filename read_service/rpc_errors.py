@@ -15,8 +15,8 @@ from google.rpc import error_details_pb2, status_pb2
 from pymongo.errors import ConnectionFailure, PyMongoError
 
 from orders.v1 import errors_pb2
+from orders_runtime.undecodable_requests import UndecodableRequestError
 from read_service.errors import ConsistencyNotReachedError, InvalidArgumentError, NotFoundError
-from read_service.undecodable_requests import UndecodableRequestError
 
 _log = structlog.get_logger(__name__)
 

@@ -12,6 +12,7 @@ from grpc_reflection.v1alpha import reflection
 from pymongo import AsyncMongoClient
 
 from orders.v1 import query_service_pb2, query_service_pb2_grpc, views_pb2
+from orders_runtime.undecodable_requests import UndecodableRequests
 from read_service.answer_cache import AnswerCache
 from read_service.answer_feed import AnswerFeed
 from read_service.cached_answers import CachedAnswers
@@ -23,7 +24,6 @@ from read_service.projection_watcher import ProjectionWatcher
 from read_service.queries.context import QueryContext
 from read_service.read_store import Document, ReadStore
 from read_service.settings import Settings
-from read_service.undecodable_requests import UndecodableRequests
 
 SERVICE_NAME: Final = query_service_pb2.DESCRIPTOR.services_by_name["QueryService"].full_name
 

@@ -19,11 +19,11 @@ from grpc_status import rpc_status
 
 from orders.v1 import command_service_pb2 as pb
 from orders.v1 import command_service_pb2_grpc as pb_grpc
+from orders_runtime.undecodable_requests import UndecodableRequestError
 from write_service import messages
 from write_service.command_handler import CommandHandler, Outcome
 from write_service.domain.commands import Command
 from write_service.rpc_errors import InvalidRequestError, to_rpc_status
-from write_service.undecodable_requests import UndecodableRequestError
 from write_service.validation import FieldViolation, idempotency_key, violations
 
 CORRELATION_HEADER: Final = "x-correlation-id"

@@ -15,6 +15,7 @@ from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 
 from orders.v1 import errors_pb2, types_pb2
+from orders_runtime.undecodable_requests import UndecodableRequestError
 from write_service.command_handler import (
     ConcurrencyConflictError,
     IdempotencyKeyReusedError,
@@ -23,7 +24,6 @@ from write_service.command_handler import (
 from write_service.domain.refusal import DomainError, Refusal
 from write_service.messages import ORDER_STATUS
 from write_service.stream_records import StreamUnreadableError
-from write_service.undecodable_requests import UndecodableRequestError
 from write_service.validation import FieldViolation
 
 DOMAIN: Final = "orders.v1"

@@ -12,11 +12,11 @@ from grpc_reflection.v1alpha import reflection
 from kurrentdbclient import AsyncKurrentDBClient
 
 from orders.v1 import command_service_pb2, command_service_pb2_grpc
+from orders_runtime.undecodable_requests import UndecodableRequests
 from write_service.command_handler import CommandHandler, RetryPolicy
 from write_service.grpc_api import CommandApi, refuse_undecodable
 from write_service.settings import Settings
 from write_service.store_probe import StoreProbe
-from write_service.undecodable_requests import UndecodableRequests
 
 COMMAND_SERVICE = command_service_pb2.DESCRIPTOR.services_by_name["CommandService"].full_name
 

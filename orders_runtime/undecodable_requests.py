@@ -6,6 +6,9 @@ interceptor gives every method handler (of every service on the server, health a
 included) a deserializer that cannot raise: it hands on an ``UndecodableRequestError`` instead,
 and the wrapped behaviour refuses that with the service's own status before the servicer sees
 it.
+In a request stream the same refusal applies, unless the server passes ``stream_error``: then
+the servicer's request iterator raises that error, for servers whose servicers already answer a
+malformed request in a stream (the embedded event store drops a batch in progress whole).
 The wrappers keep the kind of the behaviour they wrap (coroutine or async generator): grpc.aio
 runs anything else on a thread pool as a synchronous handler.
 """
@@ -20,6 +23,7 @@ import grpc
 
 Context = grpc.aio.ServicerContext[Any, Any]
 Refuse = Callable[[Context, "UndecodableRequestError"], Awaitable[NoReturn]]
+StreamError = Callable[["UndecodableRequestError"], Exception]
 Behaviour = Callable[[Any, Context], Any]
 Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"
 
@@ -33,8 +37,9 @@ class UndecodableRequestError(ValueError):
 
 
 class UndecodableRequests(grpc.aio.ServerInterceptor):
-    def __init__(self, refuse: Refuse) -> None:
+    def __init__(self, refuse: Refuse, stream_error: StreamError | None = None) -> None:
         self._refuse = refuse
+        self._stream_error = stream_error
 
     async def intercept_service(
         self,
@@ -60,10 +65,12 @@ class UndecodableRequests(grpc.aio.ServerInterceptor):
             except Exception as error:  # whatever the deserializer says, it is the caller's bytes
                 return UndecodableRequestError(method, error)
 
-        wrap = _streamed if handler.request_streaming else _single
-        replaced: Handler = handler._replace(
-            request_deserializer=deserialize, **{kind: wrap(behaviour, refuse)}
+        wrapped = (
+            _streamed(behaviour, refuse, self._stream_error)
+            if handler.request_streaming
+            else _single(behaviour, refuse)
         )
+        replaced: Handler = handler._replace(request_deserializer=deserialize, **{kind: wrapped})
         return replaced
 
 
@@ -94,10 +101,12 @@ def _single(behaviour: Behaviour, refuse: Refuse) -> Behaviour:
     return response
 
 
-def _streamed(behaviour: Behaviour, refuse: Refuse) -> Behaviour:
+def _streamed(behaviour: Behaviour, refuse: Refuse, stream_error: StreamError | None) -> Behaviour:
     async def checked(requests: AsyncIterator[object], context: Context) -> AsyncIterator[object]:
         async for request in requests:
             if isinstance(request, UndecodableRequestError):
+                if stream_error is not None:
+                    raise stream_error(request)
                 await refuse(context, request)
             yield request
 
