@@ -39,7 +39,12 @@ def time_remaining() -> float | None:
 
 def within_deadline(timeout: float) -> float:
     """``timeout``, cut short so that the call can still answer before its caller gives up."""
-    remaining = time_remaining()
+    return budget(timeout, time_remaining())
+
+
+def budget(timeout: float, remaining: float | None) -> float:
+    """What a store call may take of ``remaining`` seconds (None: no deadline), at most
+    ``timeout``, keeping the margin to answer in."""
     if remaining is None:
         return timeout
     margin = min(max(remaining * _MARGIN_SHARE, _MARGIN_FLOOR), _MARGIN_CEILING, remaining / 2)
