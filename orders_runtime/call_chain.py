@@ -1,19 +1,23 @@
 """The mechanism of the interceptor chain: layers around every call of every method of a server.
 
-A layer (``Interceptor``) wraps a whole call, unary or streaming, in an async context manager:
-it may look at the call before the servicer runs, replace the exception that leaves it, and see
-how the call ended. ``CallChain`` is the one ``grpc.aio.ServerInterceptor`` that applies the
-layers, outermost first. It builds the wrapped method handler once per method and keeps it: a
-call then costs grpc one interceptor look-up and the layers' own work, nothing per call to build.
-So layers decide per call from the call (its metadata, its deadline), never from
-``HandlerCallDetails``. Which layers, in which order: ``orders_runtime.interceptors``.
+A layer (``Interceptor``) wraps the handling of a call: given the handler inside it, it returns
+the handler with itself around it, as ASGI middleware does. It may look at the call before the
+servicer runs, replace the exception that leaves it, and see how the call ended. Every call goes
+through the same coroutine shape: a servicer that streams its responses as an async generator is
+run as a coroutine writing each response with ``context.write``, so a layer is written once for
+unary and streaming calls alike.
+
+``CallChain`` is the one ``grpc.aio.ServerInterceptor`` that applies the layers, outermost
+first. It builds the wrapped method handler once per method and keeps it: a call then costs grpc
+one interceptor look-up plus one coroutine frame per layer and the layers' own work. So layers
+decide per call from the call (its metadata, its deadline), never from ``HandlerCallDetails``.
+Which layers, in which order: ``orders_runtime.interceptors``.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias
 
@@ -23,7 +27,8 @@ from orders_runtime.undecodable_requests import tolerant_handler
 
 Context: TypeAlias = "grpc.aio.ServicerContext[Any, Any]"
 Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"
-_Inner = Callable[[Any, Context, "Call"], Any]
+# Handles one call: the request (or request iterator), the context, the call as layers see it.
+Handle: TypeAlias = Callable[[Any, Context, "Call"], Awaitable[Any]]
 
 
 @dataclass(slots=True)
@@ -42,7 +47,9 @@ class Call:
 
 
 class Interceptor(Protocol):
-    def around(self, call: Call) -> AbstractAsyncContextManager[None]: ...
+    def wrap(self, inner: Handle) -> Handle:
+        """``inner`` with this layer around it; called once per method, its result per call."""
+        ...
 
 
 class CallChain(grpc.aio.ServerInterceptor):
@@ -69,17 +76,22 @@ class CallChain(grpc.aio.ServerInterceptor):
         tolerant: Any = tolerant_handler(handler, method)
         kind = _KINDS[(tolerant.request_streaming, tolerant.response_streaming)]
         behaviour = getattr(tolerant, kind)
-        rpc = method.rpartition("/")[2]
-        chained: Callable[..., Any]
         if inspect.isasyncgenfunction(behaviour):
-            chained = _streaming(self._layers, behaviour, method, rpc)
+            servicer = _written(behaviour)
         elif inspect.iscoroutinefunction(behaviour):
-            chained = _unary(self._layers, behaviour, method, rpc)
+            servicer = _awaited(behaviour)
         else:
             # A synchronous servicer runs on grpc's thread pool, outside the event loop that
             # the layers (contextvars, async aborts) belong to.
             return handler
-        wrapped: Handler = tolerant._replace(**{kind: chained})
+        for layer in reversed(self._layers):
+            servicer = layer.wrap(servicer)
+        outermost, rpc = servicer, method.rpartition("/")[2]
+
+        async def handle(request: Any, context: Context) -> Any:
+            return await outermost(request, context, Call(method, rpc, context))
+
+        wrapped: Handler = tolerant._replace(**{kind: handle})
         return wrapped
 
 
@@ -91,58 +103,16 @@ _KINDS = {
 }
 
 
-def _unary(
-    layers: Sequence[Interceptor], behaviour: Callable[..., Any], method: str, rpc: str
-) -> Callable[[Any, Context], Awaitable[Any]]:
-    """A coroutine behaviour (one response, or responses sent with ``context.write``)."""
-
+def _awaited(behaviour: Callable[[Any, Context], Awaitable[Any]]) -> Handle:
     async def servicer(request: Any, context: Context, call: Call) -> Any:
         return await behaviour(request, context)
 
-    inner: _Inner = servicer
-    for layer in reversed(layers):
-        inner = _unary_layer(layer, inner)
-    outermost = inner
-
-    async def handle(request: Any, context: Context) -> Any:
-        return await outermost(request, context, Call(method, rpc, context))
-
-    return handle
+    return servicer
 
 
-def _unary_layer(layer: Interceptor, inner: _Inner) -> _Inner:
-    async def through(request: Any, context: Context, call: Call) -> Any:
-        async with layer.around(call):
-            return await inner(request, context, call)
-
-    return through
-
-
-def _streaming(
-    layers: Sequence[Interceptor], behaviour: Callable[..., Any], method: str, rpc: str
-) -> Callable[[Any, Context], AsyncIterator[Any]]:
-    """An async generator behaviour: the layers stay entered until its last response."""
-
-    async def servicer(request: Any, context: Context, call: Call) -> AsyncIterator[Any]:
+def _written(behaviour: Callable[[Any, Context], AsyncIterator[Any]]) -> Handle:
+    async def servicer(request: Any, context: Context, call: Call) -> None:
         async for response in behaviour(request, context):
-            yield response
+            await context.write(response)
 
-    inner: _Inner = servicer
-    for layer in reversed(layers):
-        inner = _streaming_layer(layer, inner)
-    outermost = inner
-
-    async def handle(request: Any, context: Context) -> AsyncIterator[Any]:
-        async for response in outermost(request, context, Call(method, rpc, context)):
-            yield response
-
-    return handle
-
-
-def _streaming_layer(layer: Interceptor, inner: _Inner) -> _Inner:
-    async def through(request: Any, context: Context, call: Call) -> AsyncIterator[Any]:
-        async with layer.around(call):
-            async for response in inner(request, context, call):
-                yield response
-
-    return through
+    return servicer

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Iterable
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import structlog
 
 if TYPE_CHECKING:
-    from orders_runtime.call_chain import Call
+    from orders_runtime.call_chain import Call, Context, Handle
 
 CORRELATION_HEADER: Final = "x-correlation-id"
 _ACCEPTED: Final = re.compile(r"[\x21-\x7e]{1,128}")
@@ -46,18 +45,20 @@ def current_correlation_id() -> str:
 class CorrelationIds:
     """The chain's layer that gives each call its correlation id and its name in the logs."""
 
-    @asynccontextmanager
-    async def around(self, call: Call) -> AsyncIterator[None]:
-        context = call.context
-        correlation_id = accepted_correlation_id(context.invocation_metadata())
-        call.correlation_id = correlation_id
-        # Trailing, not initial, metadata: it travels with the status, at no extra cost.
-        context.set_trailing_metadata(((CORRELATION_HEADER, correlation_id),))
-        token = _CURRENT.set(correlation_id)
-        try:
-            with structlog.contextvars.bound_contextvars(
+    def wrap(self, inner: Handle) -> Handle:
+        async def handle(request: Any, context: Context, call: Call) -> Any:
+            correlation_id = accepted_correlation_id(context.invocation_metadata())
+            call.correlation_id = correlation_id
+            # Trailing, not initial, metadata: it travels with the status, at no extra cost.
+            context.set_trailing_metadata(((CORRELATION_HEADER, correlation_id),))
+            token = _CURRENT.set(correlation_id)
+            logged = structlog.contextvars.bind_contextvars(
                 rpc=call.rpc, correlation_id=correlation_id
-            ):
-                yield
-        finally:
-            _CURRENT.reset(token)
+            )
+            try:
+                return await inner(request, context, call)
+            finally:
+                structlog.contextvars.reset_contextvars(**logged)
+                _CURRENT.reset(token)
+
+        return handle

@@ -9,13 +9,11 @@ stopped listening.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from orders_runtime.call_chain import Call
+    from orders_runtime.call_chain import Call, Context, Handle
 
 # time.monotonic() at which the caller of the current call gives up; None when it set no deadline.
 _GIVES_UP: ContextVar[float | None] = ContextVar("orders_call_deadline", default=None)
@@ -54,11 +52,13 @@ def budget(timeout: float, remaining: float | None) -> float:
 class Deadlines:
     """The chain's layer that makes the caller's deadline known to the code serving the call."""
 
-    @asynccontextmanager
-    async def around(self, call: Call) -> AsyncIterator[None]:
-        remaining = call.context.time_remaining()
-        token = _GIVES_UP.set(None if remaining is None else time.monotonic() + remaining)
-        try:
-            yield
-        finally:
-            _GIVES_UP.reset(token)
+    def wrap(self, inner: Handle) -> Handle:
+        async def handle(request: Any, context: Context, call: Call) -> Any:
+            remaining = context.time_remaining()
+            token = _GIVES_UP.set(None if remaining is None else time.monotonic() + remaining)
+            try:
+                return await inner(request, context, call)
+            finally:
+                _GIVES_UP.reset(token)
+
+        return handle

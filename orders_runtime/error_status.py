@@ -10,10 +10,9 @@ ever answered ``UNKNOWN``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Final, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, NoReturn, Protocol, TypeAlias
 
 import grpc
 from google.protobuf import any_pb2
@@ -25,7 +24,7 @@ from orders.v1 import errors_pb2
 from orders_runtime.undecodable_requests import UndecodableRequestError
 
 if TYPE_CHECKING:
-    from orders_runtime.call_chain import Call
+    from orders_runtime.call_chain import Call, Context, Handle
 
 DOMAIN: Final = "orders.v1"
 Reason: TypeAlias = errors_pb2.ErrorReason.ValueType
@@ -108,23 +107,27 @@ class ErrorStatus:
     def __init__(self, table: ErrorTable) -> None:
         self._table = table
 
-    @asynccontextmanager
-    async def around(self, call: Call) -> AsyncIterator[None]:
-        try:
-            yield
-        except grpc.aio.AbortError:
-            raise  # the call already has its status
-        except Exception as error:
+    def wrap(self, inner: Handle) -> Handle:
+        async def handle(request: Any, context: Context, call: Call) -> Any:
             try:
-                reply = error_reply(error, self._table)
-            except Exception as broken:  # a bug like any other; its context shows the first
-                reply, error = INTERNAL_ERROR, broken
-            call.failure, call.reason = error, errors_pb2.ErrorReason.Name(reply.reason)
-            status = rpc_status.to_status(status_of(reply))
-            context = call.context
-            # Aborting replaces the trailing metadata; keep what outer layers put there.
-            await context.abort(
-                status.code,
-                status.details,
-                (*(context.trailing_metadata() or ()), *status.trailing_metadata),
-            )
+                return await inner(request, context, call)
+            except grpc.aio.AbortError:
+                raise  # the call already has its status
+            except Exception as error:
+                await self._abort(context, call, error)
+
+        return handle
+
+    async def _abort(self, context: Context, call: Call, error: Exception) -> NoReturn:
+        try:
+            reply = error_reply(error, self._table)
+        except Exception as broken:  # a bug like any other; its context shows the first
+            reply, error = INTERNAL_ERROR, broken
+        call.failure, call.reason = error, errors_pb2.ErrorReason.Name(reply.reason)
+        status = rpc_status.to_status(status_of(reply))
+        # Aborting replaces the trailing metadata; keep what outer layers put there.
+        await context.abort(
+            status.code,
+            status.details,
+            (*(context.trailing_metadata() or ()), *status.trailing_metadata),
+        )

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, Final
 
 import grpc
 import structlog
 
 if TYPE_CHECKING:
-    from orders_runtime.call_chain import Call
+    from orders_runtime.call_chain import Call, Context, Handle
 
 REQUEST_LOGGER: Final = "orders_runtime.requests"
 QUIET_SERVICES: Final = frozenset(
@@ -34,15 +32,18 @@ class RequestLog:
     def __init__(self) -> None:
         self._log = structlog.get_logger(REQUEST_LOGGER)
 
-    @asynccontextmanager
-    async def around(self, call: Call) -> AsyncIterator[None]:
-        started = time.perf_counter()
-        try:
-            yield
-        except BaseException as error:
-            self._write(call, started, _code_after(call, error), error)
-            raise
-        self._write(call, started, call.context.code() or grpc.StatusCode.OK, None)
+    def wrap(self, inner: Handle) -> Handle:
+        async def handle(request: Any, context: Context, call: Call) -> Any:
+            started = time.perf_counter()
+            try:
+                response = await inner(request, context, call)
+            except BaseException as error:
+                self._write(call, started, _code_after(call, error), error)
+                raise
+            self._write(call, started, context.code() or grpc.StatusCode.OK, None)
+            return response
+
+        return handle
 
     def _write(
         self, call: Call, started: float, code: grpc.StatusCode, error: BaseException | None
