@@ -3,15 +3,16 @@
 The caller's ``x-correlation-id`` is kept when it is 1 to 128 visible ASCII characters (no
 spaces, no control characters); it then goes into logs and into the metadata of the events the
 call writes, where anything else could break a reader. Any other value, or none, is replaced by
-a new id rather than refused: a correlation id is for finding things later, and a command is
-not worth failing for it. Either way the call answers with the id it used in its trailing
-metadata, so a caller that sent none (or an unusable one) learns which to look for.
+a new id (32 random hex digits) rather than refused: a correlation id is for finding things
+later, and a command is not worth failing for it. Either way the call answers with the id it
+used in its trailing metadata, so a caller that sent none (or an unusable one) learns which to
+look for.
 """
 
 from __future__ import annotations
 
+import os
 import re
-import uuid
 from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Final
@@ -34,7 +35,8 @@ def accepted_correlation_id(metadata: Iterable[tuple[str, str | bytes]] | None) 
             if isinstance(value, str) and _ACCEPTED.fullmatch(value):
                 return value
             break
-    return str(uuid.uuid4())
+    # 128 random bits as 32 hex digits: as unique as a UUID, at a quarter of uuid4()'s cost.
+    return os.urandom(16).hex()
 
 
 def current_correlation_id() -> str:

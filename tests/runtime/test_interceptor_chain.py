@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import re
 from typing import Any
 
 import grpc
@@ -200,7 +200,7 @@ async def test_every_call_gets_its_own_correlation_id_when_the_caller_sends_none
         second = await _correlation_id_of(client, ())
 
     assert first != second
-    assert str(uuid.UUID(first)) == first
+    assert re.fullmatch("[0-9a-f]{32}", first), "a new id: 32 random hex digits"
 
 
 @pytest.mark.parametrize(
@@ -213,7 +213,7 @@ async def test_an_unusable_correlation_id_is_replaced_by_a_new_one(sent: str) ->
         used = await _correlation_id_of(client, (("x-correlation-id", sent),))
 
     assert used != sent
-    assert str(uuid.UUID(used)) == used
+    assert re.fullmatch("[0-9a-f]{32}", used), "a new id: 32 random hex digits"
 
 
 @pytest.mark.parametrize("sent", ["x" * 128, "req-1:a/b=c@d+e_f.g~h", "a"])
