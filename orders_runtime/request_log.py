@@ -30,7 +30,10 @@ _STACK_WORTHY: Final = frozenset({grpc.StatusCode.INTERNAL, grpc.StatusCode.UNKN
 
 class RequestLog:
     def __init__(self) -> None:
-        self._log = structlog.get_logger(REQUEST_LOGGER)
+        # Bound now rather than on each call through structlog's lazy proxy: a call whose line
+        # the level drops then costs one no-op method call (the proxy took 5 us of every call).
+        # So logging is configured before the chain is built, as every composition root does.
+        self._log = structlog.get_logger(REQUEST_LOGGER).bind()
 
     def wrap(self, inner: Handle) -> Handle:
         async def handle(request: Any, context: Context, call: Call) -> Any:
