@@ -1,4 +1,5 @@
 """What every process shares and no service owns: typed settings read from the environment
-(every bad variable named at once, secrets from files, exit code 2) and JSON logs.
+(every bad variable named at once, secrets from files, exit code 2), JSON logs, the gRPC server
+factory (``grpc_server``) and the services' interceptor chain (``interceptors``).
 
 It imports no service; services import it (import-linter keeps it so)."""

@@ -21,7 +21,12 @@ async def serve(settings: Settings) -> None:
     client = mongo_client_for(settings)
     # Authentication (issue 13) and metrics (issue 14) plug in here, as build_server's guards
     # and observers.
-    server, port = build_server(settings, client)
+    try:
+        server, port = build_server(settings, client)
+    except OSError as error:  # the address is taken or cannot be bound
+        log.error("cannot start", reason=str(error))
+        await client.close()
+        raise SystemExit(1) from None
     stopping = stop_requested()
     await server.start()
     log.info(

@@ -25,7 +25,11 @@ async def serve(settings: Settings) -> None:
     client = AsyncKurrentDBClient(settings.eventstore_uri)
     # Authentication (issue 13) and metrics (issue 14) plug in here, as build_server's guards
     # and observers.
-    server, port = await build_server(settings, client)
+    try:
+        server, port = await build_server(settings, client)
+    except OSError as error:  # the address is taken or cannot be bound
+        log.error("cannot start", reason=str(error))
+        raise SystemExit(1) from None
     stop = stop_requested()
     await server.start()
     log.info(
