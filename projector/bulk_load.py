@@ -22,6 +22,7 @@ from orders_contracts.read_models import (
     SALES_BY_STATUS,
     collection_name,
 )
+from projector.durable import durable
 from projector.memory_model import MemoryModel
 from projector.versions import Database
 
@@ -35,7 +36,7 @@ class BulkLoader:
     """Streams finished orders into the collections from a background task during a replay."""
 
     def __init__(self, db: Database, version: int, now: datetime) -> None:
-        self._db = db
+        self._db = durable(db)
         self._version = version
         self._now = now
         self._queue: asyncio.Queue[tuple[str, list[Write]] | None] = asyncio.Queue(maxsize=4)
@@ -92,6 +93,7 @@ def _unstored(docs: dict[str, Any], stored: dict[str, int], now: datetime) -> li
 
 async def write_unstored(db: Database, version: int, model: MemoryModel) -> None:
     """Every document of a replay not already stored as it is, in unordered bulk writes."""
+    db = durable(db)
     now = datetime.now(UTC)
     for base, ops in (
         (ORDER_SUMMARIES, _unstored(model.summaries, model.stored, now)),

@@ -84,6 +84,16 @@ async def position_before(client: AsyncKurrentDBClient, position: int, events: i
     return 0 if count <= events else earliest
 
 
+async def head_of_our_streams(client: AsyncKurrentDBClient) -> int:
+    """Commit position of the last event of our streams in $all (0: none yet)."""
+    response = await client.read_all(
+        backwards=True, limit=1, filter_include=OUR_STREAMS_FILTER, filter_by_stream_name=True
+    )
+    async for recorded in response:
+        return recorded.commit_position or 0
+    return 0
+
+
 @dataclass(frozen=True)
 class Head:
     commit_position: int
