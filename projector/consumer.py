@@ -374,11 +374,14 @@ class Consumer:
             counts, last = self._unrecorded, self._unrecorded_last
             self._unrecorded, self._unrecorded_last = Counter(), None
             self._state_unrecorded = False
-            await self._record(counts, last)
+            if not await self._record(counts, last) and not self._stopping.is_set():
+                # Written with the next attempt instead: the counts are summed, never lost.
+                self._schedule_record(counts, last)
+                self._state_unrecorded = True
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), self._batch.progress_interval)
 
-    async def _record(self, counts: Counter[str], last: Envelope | None) -> None:
+    async def _record(self, counts: Counter[str], last: Envelope | None) -> bool:
         try:
             async with asyncio.timeout(CALL_TIMEOUT):
                 position = last.commit_position if last is not None else 0
@@ -390,12 +393,13 @@ class Consumer:
                     self._db, version, counts, position, self._lag, datetime.now(UTC), replica
                 )
         except Exception as error:
-            # Advisory: the next batch writes its own, and a lost count is only a statistic.
             log.warning("progress not recorded", error=describe(error))
+            return False
         skipped = {k: counts[k] for k in ("unknown_type", "newer_schema") if counts[k]}
         if skipped:
             log.warning("events skipped: not understood by this projector version", **skipped)
         log.debug("batch done", **{k: v for k, v in counts.items() if v}, **_position(last))
+        return True
 
     async def _leave(self) -> None:
         with contextlib.suppress(Exception):

@@ -17,6 +17,18 @@ OUR_STREAMS_FILTER = (OUR_STREAMS_REGEX,)
 LAG_EVENTS_CAP = 1000
 
 
+def eventstore_client(uri: str) -> AsyncKurrentDBClient:
+    """A client whose TCP connections are its own.
+
+    gRPC shares one connection between all channels to the same address, so without this a
+    reconnect after a connection went silent would take the same dead connection again, as
+    long as another client (the stall watch's) still holds it.
+    """
+    client = AsyncKurrentDBClient(uri)
+    client.grpc_options += (("grpc.use_local_subchannel_pool", 1),)
+    return client
+
+
 def from_recorded(recorded: RecordedEvent) -> Envelope:
     """Decode a delivered event; MalformedEventError (poison) propagates."""
     return open_envelope(

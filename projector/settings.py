@@ -19,6 +19,11 @@ class Settings:
     batch: BatchSettings
     document_cache_size: int
     log_level: str
+    stall_seconds: float = 30.0
+    """Events waiting and none arriving this long: the subscription is stalled and reconnected."""
+    health_host: str = "127.0.0.1"
+    health_port: int = 0
+    """The standard gRPC health service; 0 leaves it off."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -39,4 +44,7 @@ class Settings:
                 env.get("PROJECTOR_DOCUMENT_CACHE_SIZE", str(DOCUMENT_CACHE_SIZE))
             ),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
+            stall_seconds=float(env.get("PROJECTOR_STALL_SECONDS") or "30"),
+            health_host=env.get("PROJECTOR_HEALTH_HOST") or "127.0.0.1",
+            health_port=int(env.get("PROJECTOR_HEALTH_PORT") or "0"),
         )
