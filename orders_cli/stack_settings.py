@@ -16,6 +16,7 @@ EVENTSTORE_PORT_VAR: Final = "ORDERS_DEV_EVENTSTORE_PORT"
 MONGO_PORT_VAR: Final = "ORDERS_DEV_MONGO_PORT"
 WRITE_PORT_VAR: Final = "WRITE_SERVICE_PORT"
 READ_PORT_VAR: Final = "READ_SERVICE_PORT"
+PROJECTOR_HEALTH_PORT_VAR: Final = "PROJECTOR_HEALTH_PORT"
 DATA_DIR_VAR: Final = "ORDERS_DEV_DATA_DIR"
 START_TIMEOUT_VAR: Final = "ORDERS_DEV_START_TIMEOUT"
 MONGO_DATABASE_VAR: Final = "MONGO_DATABASE"
@@ -32,6 +33,7 @@ class StackSettings:
     mongo_port: int = 27017
     write_port: int = 50051
     read_port: int = 50052
+    projector_health_port: int = 50053
     mongo_database: str = "orders"
     # How long each process may take to become healthy before the stack gives up.
     start_timeout_seconds: float = 30.0
@@ -58,6 +60,7 @@ def load_stack_settings(environ: Mapping[str, str] | None = None) -> StackSettin
         mongo_port=_port(env, MONGO_PORT_VAR, defaults.mongo_port),
         write_port=_port(env, WRITE_PORT_VAR, defaults.write_port),
         read_port=_port(env, READ_PORT_VAR, defaults.read_port),
+        projector_health_port=_port(env, PROJECTOR_HEALTH_PORT_VAR, defaults.projector_health_port),
         mongo_database=env.get(MONGO_DATABASE_VAR) or defaults.mongo_database,
         start_timeout_seconds=_seconds(env, START_TIMEOUT_VAR, defaults.start_timeout_seconds),
     )
