@@ -22,12 +22,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import structlog
 from kurrentdbclient import AsyncKurrentDBClient, RecordedEvent
@@ -36,15 +34,15 @@ from kurrentdbclient.persistent import AsyncPersistentSubscription
 from projector.batch_plan import BatchChanges
 from projector.batch_writer import BatchWriter
 from projector.envelope import Envelope
-from projector.event_source import HeadTracker, Lag, from_recorded, head_of_our_streams
+from projector.event_source import from_recorded
 from projector.failures import Failure, classify, describe, is_infrastructure
 from projector.isolation import AfterWrite, write_isolating
-from projector.progress import forget_replica, record_progress, shared_position
-from projector.projector_state import StateBoard, StateReport
-from projector.stall_watch import StallJudge
+from projector.progress_recorder import ProgressRecorder
+from projector.projector_state import StateBoard
+from projector.stall_watch import StallWatch
 from projector.store_retry import Backoff, retry_while_down
 from projector.subscription_group import GroupSettings, ensure_group
-from projector.versions import Database, active_version
+from projector.versions import Database
 
 log = structlog.get_logger("projector")
 
@@ -111,20 +109,24 @@ class Consumer:
         self._batch = batch
         self._after_write = after_write
         self._board = board or StateBoard()
-        self._stall_seconds = stall_seconds
-        # Its own connection, so that a connection gone silent does not silence the watch too.
-        self._watch_eventstore = watch_eventstore or eventstore
+        self._watch = StallWatch(
+            watch_eventstore or eventstore,
+            db,
+            self._board,
+            stall_seconds,
+            lambda: (self._handled, self._handled_position),
+        )
         self._backoff = backoff or Backoff()
-        self._head = HeadTracker(eventstore)
         self._stopping = asyncio.Event()
-        self._lag = Lag(0, 0, 0.0)
-        self._unrecorded: Counter[str] = Counter()
-        self._unrecorded_last: Envelope | None = None
-        self._state_unrecorded = False
-        self._recorder: asyncio.Task[None] | None = None
+        self._progress = ProgressRecorder(
+            eventstore,
+            db,
+            self._board,
+            interval=batch.progress_interval,
+            stopping=self._stopping,
+        )
         self._handled = 0
         self._handled_position = 0
-        self._board.listen(self._state_changed)
 
     @property
     def board(self) -> StateBoard:
@@ -151,7 +153,7 @@ class Consumer:
                     if not (self._stopping.is_set() and _is_lost(error)):
                         raise
         finally:
-            await self._leave()
+            await self._progress.leave()
 
     async def _subscription_lost(self, error: BaseException, delay: float) -> None:
         log.warning("subscription lost, reconnecting", error=describe(error), retry_in=delay)
@@ -177,7 +179,7 @@ class Consumer:
 
     async def _consume_watched(self) -> None:
         consume = asyncio.create_task(self._consume())
-        watch = asyncio.create_task(self._watch())
+        watch = asyncio.create_task(self._watch.until_stalled())
         try:
             await asyncio.wait({consume, watch}, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -195,44 +197,6 @@ class Consumer:
             watch.result()  # the watch's own failure, if it failed rather than found a stall
             return
         consume.result()
-
-    async def _watch(self) -> None:
-        """Returns once the subscription is stalled, after saying so."""
-        judge = StallJudge(self._stall_seconds)
-        interval = min(5.0, self._stall_seconds / 4)
-        while True:
-            await asyncio.sleep(interval)
-            now = time.monotonic()
-            if self._board.state == "retrying":
-                judge.restart(now)
-                continue
-            head, applied = await self._positions()
-            reason = judge.observe(now, handled=self._handled, applied=applied, head=head)
-            if reason is not None:
-                log.warning("subscription stalled, reconnecting", reason=reason)
-                await self._board.set("stalled", reason)
-                return
-            if head is not None and head <= applied and self._board.state == "stalled":
-                await self._board.set("running")
-
-    async def _positions(self) -> tuple[int | None, int]:
-        """The head of our streams (None if unreadable) and the greatest applied position."""
-        head: int | None = None
-        applied = self._handled_position
-        try:
-            async with asyncio.timeout(min(CALL_TIMEOUT, self._stall_seconds)):
-                head = await head_of_our_streams(self._watch_eventstore)
-        except Exception as error:
-            log.info("head of $all not read", error=describe(error))
-            if self._watch_eventstore is not self._eventstore:
-                with contextlib.suppress(Exception):
-                    async with asyncio.timeout(CALL_TIMEOUT):
-                        await self._watch_eventstore.reconnect()
-        with contextlib.suppress(Exception):
-            async with asyncio.timeout(CALL_TIMEOUT):
-                version = await active_version(self._db)
-                applied = max(applied, await shared_position(self._db, version))
-        return head, applied
 
     async def _consume(self) -> None:
         await ensure_group(self._eventstore, self._group)
@@ -266,9 +230,7 @@ class Consumer:
                     reader.result()
                     raise SubscriptionEndedError(self._group.name)
         finally:
-            if self._recorder is not None:
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(asyncio.shield(self._recorder), CALL_TIMEOUT)
+            await self._progress.settle()
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await reader
@@ -311,7 +273,7 @@ class Consumer:
         self._handled_position = max(self._handled_position, *positions)
         if self._board.state != "running":
             await self._board.set("running")
-        self._schedule_record(counts, last)
+        self._progress.add(counts, last)
 
     async def _write(self, envelopes: list[Envelope]) -> BatchChanges:
         """Retry through outages of either store, for half the group's message timeout."""
@@ -352,60 +314,3 @@ class Consumer:
         )
         await subscription.nack(recorded.ack_id, "park" if parked else "retry")
         return int(parked)
-
-    async def _state_changed(self, report: StateReport) -> None:
-        self._state_unrecorded = True
-        self._schedule_record(Counter(), None)
-
-    def _schedule_record(self, counts: Counter[str], last: Envelope | None) -> None:
-        """Progress is written beside the pipeline, coalescing batches while a write is slow,
-        so the next batch never waits for it."""
-        self._unrecorded += counts
-        if last is not None and (
-            self._unrecorded_last is None
-            or last.commit_position > self._unrecorded_last.commit_position
-        ):
-            self._unrecorded_last = last
-        if self._recorder is None or self._recorder.done():
-            self._recorder = asyncio.create_task(self._record_pending())
-
-    async def _record_pending(self) -> None:
-        while self._unrecorded or self._unrecorded_last is not None or self._state_unrecorded:
-            counts, last = self._unrecorded, self._unrecorded_last
-            self._unrecorded, self._unrecorded_last = Counter(), None
-            self._state_unrecorded = False
-            if not await self._record(counts, last) and not self._stopping.is_set():
-                # Written with the next attempt instead: the counts are summed, never lost.
-                self._schedule_record(counts, last)
-                self._state_unrecorded = True
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._batch.progress_interval)
-
-    async def _record(self, counts: Counter[str], last: Envelope | None) -> bool:
-        try:
-            async with asyncio.timeout(CALL_TIMEOUT):
-                position = last.commit_position if last is not None else 0
-                if last is not None:
-                    self._lag = await self._head.lag(position, last.recorded_at)
-                version = await active_version(self._db)
-                replica = (self._board.replica, self._board.report)
-                await record_progress(
-                    self._db, version, counts, position, self._lag, datetime.now(UTC), replica
-                )
-        except Exception as error:
-            log.warning("progress not recorded", error=describe(error))
-            return False
-        skipped = {k: counts[k] for k in ("unknown_type", "newer_schema") if counts[k]}
-        if skipped:
-            log.warning("events skipped: not understood by this projector version", **skipped)
-        log.debug("batch done", **{k: v for k, v in counts.items() if v}, **_position(last))
-        return True
-
-    async def _leave(self) -> None:
-        with contextlib.suppress(Exception):
-            async with asyncio.timeout(CALL_TIMEOUT):
-                await forget_replica(self._db, await active_version(self._db), self._board.replica)
-
-
-def _position(last: Envelope | None) -> dict[str, Any]:
-    return {} if last is None else {"commit_position": last.commit_position}

@@ -12,7 +12,25 @@ price is that a replica whose own events hang while others move past them is not
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+
+import structlog
+from kurrentdbclient import AsyncKurrentDBClient
+
+from projector.event_source import head_of_our_streams
+from projector.failures import describe
+from projector.progress import shared_position
+from projector.projector_state import StateBoard
+from projector.versions import Database, active_version
+
+log = structlog.get_logger("projector")
+
+# A read that hangs on a connection gone silent counts as unanswered after this long.
+READ_TIMEOUT = 10.0
 
 
 @dataclass
@@ -45,3 +63,63 @@ class StallJudge:
             f"events wait up to position {head}, the projection is at {applied},"
             f" and no event arrived for {quiet:.0f} s"
         )
+
+
+class StallWatch:
+    """Watches one subscription; ``until_stalled`` returns once it is stalled, after saying so.
+
+    ``handled`` tells how many events this replica handled so far, and the greatest position
+    among them. The head of $all is read through ``eventstore``, best a client of its own: a
+    connection that went silent would silence the watch too.
+    """
+
+    def __init__(
+        self,
+        eventstore: AsyncKurrentDBClient,
+        db: Database,
+        board: StateBoard,
+        stall_seconds: float,
+        handled: Callable[[], tuple[int, int]],
+    ) -> None:
+        self._eventstore = eventstore
+        self._db = db
+        self._board = board
+        self._stall_seconds = stall_seconds
+        self._handled = handled
+
+    async def until_stalled(self) -> None:
+        judge = StallJudge(self._stall_seconds)
+        interval = min(5.0, self._stall_seconds / 4)
+        while True:
+            await asyncio.sleep(interval)
+            now = time.monotonic()
+            if self._board.state == "retrying":
+                judge.restart(now)
+                continue
+            count, position = self._handled()
+            head, applied = await self._positions(position)
+            reason = judge.observe(now, handled=count, applied=applied, head=head)
+            if reason is not None:
+                log.warning("subscription stalled, reconnecting", reason=reason)
+                await self._board.set("stalled", reason)
+                return
+            if head is not None and head <= applied and self._board.state == "stalled":
+                await self._board.set("running")
+
+    async def _positions(self, handled_position: int) -> tuple[int | None, int]:
+        """The head of our streams (None if unreadable) and the greatest applied position."""
+        head: int | None = None
+        applied = handled_position
+        try:
+            async with asyncio.timeout(min(READ_TIMEOUT, self._stall_seconds)):
+                head = await head_of_our_streams(self._eventstore)
+        except Exception as error:
+            log.info("head of $all not read", error=describe(error))
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(READ_TIMEOUT):
+                    await self._eventstore.reconnect()
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(READ_TIMEOUT):
+                version = await active_version(self._db)
+                applied = max(applied, await shared_position(self._db, version))
+        return head, applied
