@@ -3,6 +3,7 @@ and projects everything once MongoDB is back."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -89,3 +90,52 @@ async def test_while_mongodb_is_down_nothing_is_acked_or_parked_and_all_is_proje
     assert during.parked_message_count == 0
     assert after.parked_message_count == 0
     assert progress["events_parked"] == 0
+
+
+@pytest.mark.timeout(240)
+async def test_a_long_outage_lets_the_subscription_go_until_mongodb_is_back_and_parks_nothing(
+    tmp_path: Path, fresh_eventstore_uri: str, mongo_db_name: str
+) -> None:
+    mongo_process = MongoProcess(tmp_path / "mongo")
+    mongo_process.start()
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        mongo_process.uri, tz_aware=True, serverSelectionTimeoutMS=500
+    )
+    # Events held past the message timeout would be redelivered and counted as retries, parked
+    # after two: the projector must let them go well before.
+    group = GroupSettings(name="long-outage", max_retry_count=2, message_timeout=4.0)
+    try:
+        async with (
+            connect(fresh_eventstore_uri, mongo_process.uri, mongo_db_name) as stores,
+            running_replica(stores, group, mongo=mongo) as replica,
+        ):
+
+            async def subscribed(expected: bool) -> bool:
+                info = await stores.eventstore.get_subscription_info(group.name)
+                return bool(info.connections) == expected
+
+            await wait_for(lambda: subscribed(True), 60, "the subscription")
+            mongo_process.kill()
+            for n in range(ORDERS):
+                await stores.eventstore.append_to_stream(
+                    order_stream(f"o{n}"), current_version=StreamState.ANY, events=[placed(f"o{n}")]
+                )
+            await wait_for(lambda: subscribed(False), 60, "the subscription let go")
+            state_during = replica.consumer.board.report
+            # Longer than the message timeout times the retries: nothing may time out meanwhile.
+            for _ in range(3):
+                await wait_for(lambda: subscribed(False), 60, "no subscription while down")
+                await asyncio.sleep(group.message_timeout)
+            mongo_process.start()
+
+            async def all_projected() -> bool:
+                return await stores.db["order_summaries_v1"].count_documents({}) == ORDERS
+
+            await wait_for(all_projected, 90, "every order projected after the outage")
+            info = await stores.eventstore.get_subscription_info(group.name)
+    finally:
+        await mongo.close()
+        mongo_process.stop()
+
+    assert state_during.state == "retrying"
+    assert info.parked_message_count == 0
