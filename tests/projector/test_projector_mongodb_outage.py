@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from kurrentdbclient import StreamState
+from kurrentdbclient.exceptions import NotFoundError
 from pymongo import AsyncMongoClient
 
 from orders_contracts.streams import order_stream
@@ -111,7 +112,10 @@ async def test_a_long_outage_lets_the_subscription_go_until_mongodb_is_back_and_
         ):
 
             async def subscribed(expected: bool) -> bool:
-                info = await stores.eventstore.get_subscription_info(group.name)
+                try:
+                    info = await stores.eventstore.get_subscription_info(group.name)
+                except NotFoundError:  # the replica has not created its group yet
+                    return not expected
                 return bool(info.connections) == expected
 
             await wait_for(lambda: subscribed(True), 60, "the subscription")
