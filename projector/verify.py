@@ -21,9 +21,11 @@ from typing import Any, Final
 from kurrentdbclient import AsyncKurrentDBClient
 from pymongo import AsyncMongoClient
 
+from orders_contracts.read_models import CUSTOMERS, ORDER_DETAILS, ORDER_SUMMARIES
+from orders_contracts.streams import ORDER_STREAM_PREFIX, id_from_stream
 from projector.verify_compare import Divergence, compare, expected_collections
 from projector.verify_fold import Behind, Folded, fold_expected
-from projector.verify_repair import RepairResult, repair
+from projector.verify_repair import RepairPlan, RepairResult, repair
 from projector.verify_snapshot import VERIFIED, Doc, StoredModel, read_stored
 
 DEFAULT_MAX_BEHIND: Final = 60.0
@@ -73,6 +75,17 @@ async def _verify(
     return verification, stored, folded
 
 
+def _catching_up(folded: Folded) -> frozenset[tuple[str, str]]:
+    docs: set[tuple[str, str]] = set()
+    for stream in folded.behind:
+        doc_id = id_from_stream(stream)
+        if stream.startswith(ORDER_STREAM_PREFIX):
+            docs |= {(ORDER_SUMMARIES, doc_id), (ORDER_DETAILS, doc_id)}
+        else:
+            docs.add((CUSTOMERS, doc_id))
+    return frozenset(docs)
+
+
 async def verify_read_models(
     eventstore: AsyncKurrentDBClient,
     mongo: AsyncMongoClient[Any],
@@ -84,6 +97,22 @@ async def verify_read_models(
     return verification
 
 
+async def plan_repair(
+    eventstore: AsyncKurrentDBClient,
+    mongo: AsyncMongoClient[Any],
+    database: str,
+    *,
+    max_behind: float = DEFAULT_MAX_BEHIND,
+) -> tuple[Verification, RepairPlan]:
+    """A verification, and the writes that would make it clean: behind streams re-projected
+    to their head (what the lost batch would have done), every other divergence undone."""
+    verification, stored, folded = await _verify(eventstore, mongo, database, max_behind)
+    folded.model.apply(folded.catch_up)
+    divergences = compare(stored, folded.model, mongo.codec_options)
+    plan = RepairPlan(stored, divergences, expected_collections(folded.model), _catching_up(folded))
+    return verification, plan
+
+
 async def repair_read_models(
     eventstore: AsyncKurrentDBClient,
     mongo: AsyncMongoClient[Any],
@@ -92,18 +121,13 @@ async def repair_read_models(
     max_behind: float = DEFAULT_MAX_BEHIND,
     rounds: int = REPAIR_ROUNDS,
 ) -> RepairReport:
-    verification, stored, folded = await _verify(eventstore, mongo, database, max_behind)
+    verification, plan = await plan_repair(eventstore, mongo, database, max_behind=max_behind)
     before = verification
     results: list[RepairResult] = []
     for _ in range(rounds):
-        if verification.clean:
+        # Nothing writable is left when a stream is stopped by a parked event, for instance.
+        if verification.clean or not plan.divergences:
             break
-        # Behind streams are re-projected to their head: what the lost batch would have done.
-        folded.model.apply(folded.catch_up)
-        divergences = compare(stored, folded.model, mongo.codec_options)
-        if not divergences:
-            break  # nothing that can be written: e.g. a stream stopped by a parked event
-        expected = expected_collections(folded.model)
-        results.append(await repair(mongo, database, stored, divergences, expected))
-        verification, stored, folded = await _verify(eventstore, mongo, database, max_behind)
+        results.append(await repair(mongo, database, plan))
+        verification, plan = await plan_repair(eventstore, mongo, database, max_behind=max_behind)
     return RepairReport(before, results, verification)

@@ -2,8 +2,9 @@
 
 One transaction per repair, like one projector batch:
 - each document to replace, insert or delete is read again inside the transaction and must
-  still be exactly what the verification saw; any other value means a projector (or someone)
-  moved it since, and nothing is written (the caller verifies again);
+  still be exactly what the verification saw; one that is not was moved by a projector since,
+  and is left to the next verification (a stream being brought to its head is written whole or
+  not at all: the counters' correction includes its move);
 - a write to a document another transaction changed after ours began fails with a write
   conflict (snapshot isolation), so a batch that commits meanwhile is never overwritten;
 - counters move by $inc of (expected - seen), through the projector's own counter writes: a
@@ -29,6 +30,7 @@ from pymongo.write_concern import WriteConcern
 from orders_contracts.read_models import SALES_BY_STATUS, collection_name
 from projector.analytics import AnalyticsDeltas
 from projector.batch_plan import BatchChanges, Snapshot
+from projector.batch_writer import is_write_conflict
 from projector.store import StaleSnapshotError, write_changes
 from projector.verify_compare import Divergence, numeric_leaves, plain
 from projector.verify_snapshot import COUNTERS, Doc, StoredModel, without_wall_clock
@@ -41,32 +43,45 @@ Outcome = Literal["committed", "moved", "unknown", "contended"]
 
 
 @dataclass(frozen=True)
+class RepairPlan:
+    stored: StoredModel
+    """The snapshot the divergences were found in."""
+    divergences: Sequence[Divergence]
+    expected: Mapping[str, Mapping[str, Any]]
+    """Raw expected documents by collection and id."""
+    catching_up: frozenset[tuple[str, str]] = frozenset()
+    """(collection, id) of documents brought to their stream's head."""
+
+
+@dataclass(frozen=True)
 class RepairResult:
     outcome: Outcome
-    """committed; moved: a document changed since it was verified, nothing written; unknown:
-    the commit's result was lost; contended: write conflicts on every attempt."""
-    documents: int
-    counters: int
+    """committed; moved: a document brought to its head changed since it was verified, nothing
+    written; unknown: the commit's result was lost; contended: write conflicts every time."""
+    documents: int = 0
+    counters: int = 0
+    skipped: int = 0
+    """Documents left alone because a projector moved them since the verification."""
 
 
 class MovedError(Exception):
     """A document to repair is no longer what the verification saw."""
 
 
-async def _unchanged(
+async def _moved(
     db: Database, version: int, divergences: Sequence[Divergence], session: AsyncClientSession
-) -> None:
+) -> set[tuple[str, str]]:
     by_collection: dict[str, dict[str, Doc | None]] = {}
     for d in divergences:
         by_collection.setdefault(d.collection, {})[d.doc_id] = d.actual
+    moved: set[tuple[str, str]] = set()
     for base, seen in by_collection.items():
         cursor = db[collection_name(base, version)].find(
             {"_id": {"$in": list(seen)}}, session=session
         )
         now = {str(doc["_id"]): without_wall_clock(doc) async for doc in cursor}
-        for doc_id, doc in seen.items():
-            if plain(now.get(doc_id)) != plain(doc):
-                raise MovedError(f"{base}/{doc_id}")
+        moved |= {(base, i) for i, doc in seen.items() if plain(now.get(i)) != plain(doc)}
+    return moved
 
 
 def _document_op(d: Divergence, expected: Mapping[str, Any], now: datetime) -> Any:
@@ -107,48 +122,55 @@ def _counter_key_fixes(divergences: Sequence[Divergence]) -> list[UpdateOne]:
     return fixes
 
 
-async def _write(
-    db: Database,
-    stored: StoredModel,
-    divergences: Sequence[Divergence],
-    expected: Mapping[str, Mapping[str, Any]],
-    session: AsyncClientSession,
+async def _write_documents(
+    db: Database, plan: RepairPlan, session: AsyncClientSession, now: datetime
 ) -> tuple[int, int]:
-    if await active_version(db, session) != stored.version:
-        raise MovedError("the active version changed")
-    documents = [d for d in divergences if d.collection not in COUNTERS]
-    counters = [d for d in divergences if d.collection in COUNTERS]
-    await _unchanged(db, stored.version, documents, session)
-    now = datetime.now(UTC)
+    version = plan.stored.version
+    documents = [d for d in plan.divergences if d.collection not in COUNTERS]
+    moved = await _moved(db, version, documents, session)
+    if moved & plan.catching_up:
+        raise MovedError(str(sorted(moved & plan.catching_up)[0]))
     by_collection: dict[str, list[Any]] = {}
     for d in documents:
-        op = _document_op(d, expected[d.collection].get(d.doc_id, {}), now)
-        by_collection.setdefault(d.collection, []).append(op)
+        if (d.collection, d.doc_id) not in moved:
+            op = _document_op(d, plan.expected[d.collection].get(d.doc_id, {}), now)
+            by_collection.setdefault(d.collection, []).append(op)
     for base, ops in by_collection.items():
-        result = await db[collection_name(base, stored.version)].bulk_write(
+        result = await db[collection_name(base, version)].bulk_write(
             ops, ordered=False, session=session
         )
         if result.inserted_count + result.matched_count + result.deleted_count != len(ops):
             raise MovedError(base)
+    return len(documents) - len(moved), len(moved)
+
+
+async def _write_counters(
+    db: Database, plan: RepairPlan, session: AsyncClientSession, now: datetime
+) -> int:
+    counters = [d for d in plan.divergences if d.collection in COUNTERS]
     existing = {(d.collection, d.doc_id) for d in counters if d.actual is not None}
     changes = BatchChanges(analytics=_counter_deltas(counters))
-    await write_changes(db, stored.version, changes, Snapshot(), now, session, existing)
+    await write_changes(db, plan.stored.version, changes, Snapshot(), now, session, existing)
     for base in COUNTERS:
         fixes = _counter_key_fixes([d for d in counters if d.collection == base])
         if fixes:
-            await db[collection_name(base, stored.version)].bulk_write(fixes, session=session)
-    return len(documents), len(counters)
+            await db[collection_name(base, plan.stored.version)].bulk_write(fixes, session=session)
+    return len(counters)
 
 
-async def repair(
-    client: AsyncMongoClient[Doc],
-    database: str,
-    stored: StoredModel,
-    divergences: Sequence[Divergence],
-    expected: Mapping[str, Mapping[str, Any]],
-) -> RepairResult:
-    """Write ``expected`` (raw documents by collection and id) where ``divergences`` say the
-    stored ones differ; ``stored`` is the snapshot the divergences were found in."""
+async def _write(db: Database, plan: RepairPlan, session: AsyncClientSession) -> RepairResult:
+    if await active_version(db, session) != plan.stored.version:
+        raise MovedError("the active version changed")
+    now = datetime.now(UTC)
+    documents, skipped = await _write_documents(db, plan, session, now)
+    counters = await _write_counters(db, plan, session, now)
+    if documents == 0 and counters == 0:
+        raise MovedError("every document moved")
+    return RepairResult("committed", documents, counters, skipped)
+
+
+async def repair(client: AsyncMongoClient[Doc], database: str, plan: RepairPlan) -> RepairResult:
+    """Write the expected documents where the plan's divergences say the stored ones differ."""
     db = client[database]
     for attempt in range(TRANSACTION_ATTEMPTS):
         try:
@@ -158,15 +180,15 @@ async def repair(
                     read_concern=ReadConcern("snapshot"), write_concern=DURABLE
                 ),
             ):
-                documents, counters = await _write(db, stored, divergences, expected, session)
-            return RepairResult("committed", documents, counters)
+                result = await _write(db, plan, session)
+            return result
         except (MovedError, StaleSnapshotError):
-            return RepairResult("moved", 0, 0)
+            return RepairResult("moved")
         except PyMongoError as error:
             if error.has_error_label("UnknownTransactionCommitResult"):
                 # Maybe committed: trying again could apply the counter corrections twice.
-                return RepairResult("unknown", 0, 0)
-            if not error.has_error_label("TransientTransactionError"):
+                return RepairResult("unknown")
+            if not is_write_conflict(error):
                 raise
         await asyncio.sleep(min(1.0, 0.01 * 2**attempt))
-    return RepairResult("contended", 0, 0)
+    return RepairResult("contended")

@@ -101,6 +101,7 @@ def repair_line(number: int, result: RepairResult) -> dict[str, Any]:
         "outcome": result.outcome,
         "documents": result.documents,
         "counters": result.counters,
+        "skipped": result.skipped,
     }
 
 
