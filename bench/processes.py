@@ -84,7 +84,9 @@ def eventstore(data: Path) -> Iterator[Running]:
 def secantus(data: Path) -> Iterator[Running]:
     executable = shutil.which("secantusd-py") or str(Path(sys.executable).parent / "secantusd-py")
     port = free_port()
-    argv = [executable, "--host", "127.0.0.1", "--port", str(port), "--storage-path", str(data)]
+    address = ["--host", "127.0.0.1", "--port", str(port)]
+    # Measured as we run it: durable commits (a kill -9 loses nothing it acknowledged).
+    argv = [executable, *address, "--storage-path", str(data), "--sync-on-commit"]
     with running(argv, first_line_is_address=False) as server:
         wait_for_port(port)
         yield Running(server.process, f"mongodb://127.0.0.1:{port}/?directConnection=true")

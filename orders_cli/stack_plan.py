@@ -91,6 +91,8 @@ def plan_stack(settings: StackSettings, python: str, secantusd: str) -> list[Pro
                 str(settings.mongo_port),
                 "--storage-path",
                 str(settings.data_dir / "mongo"),
+                # Durable commits: without them a kill -9 loses acknowledged transactions.
+                "--sync-on-commit",
             ),
             address=settings.mongo_uri,
             readiness=TcpOpen(settings.mongo_port),

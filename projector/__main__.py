@@ -1,4 +1,5 @@
-"""Composition root: ``python -m projector [run|rebuild|status|rollback|drop-version N]``."""
+"""Composition root:
+``python -m projector [run|rebuild|status|rollback|drop-version N|verify [--repair]]``."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ from projector.health_server import serve_health
 from projector.projector_state import StateBoard
 from projector.rebuild import rebuild
 from projector.settings import Settings
+from projector.verify import DEFAULT_MAX_BEHIND
+from projector.verify_report import run_verify_command
 from projector.versions import Database, ensure_collections, ensure_pointer, read_pointer
 
 
@@ -38,6 +41,23 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("rollback", help="switch back to the kept previous version")
     drop = commands.add_parser("drop-version", help="drop a version's collections")
     drop.add_argument("version", type=int)
+    verify = commands.add_parser(
+        "verify",
+        help="compare the read models with a fresh fold of the events",
+        description="Compare every read-model document of the active version with a fresh fold "
+        "of its events; one JSON object per finding on stdout, then a summary. Exit 0: clean, "
+        "1: divergent, 3: only documents behind by more than --max-behind seconds.",
+    )
+    verify.add_argument(
+        "--repair", action="store_true", help="re-project what differs, then verify again"
+    )
+    verify.add_argument(
+        "--max-behind",
+        type=float,
+        default=DEFAULT_MAX_BEHIND,
+        metavar="SECONDS",
+        help="report documents missing an event older than this (default %(default)g)",
+    )
     return parser
 
 
@@ -72,6 +92,14 @@ async def _main(settings: Settings, args: argparse.Namespace) -> int:
         elif command == "drop-version":
             await admin.drop(db, args.version)
             print(json.dumps({"dropped_version": args.version}))
+        elif command == "verify":
+            return await run_verify_command(
+                eventstore,
+                mongo,
+                settings.mongo_database,
+                repair=args.repair,
+                max_behind=args.max_behind,
+            )
     except admin.VersionError as error:
         print(str(error), file=sys.stderr)
         return 2
