@@ -28,6 +28,7 @@ from pymongo.read_concern import ReadConcern
 from pymongo.write_concern import WriteConcern
 
 from orders_contracts.read_models import SALES_BY_STATUS, collection_name
+from orders_contracts.stored_sums import to_store
 from projector.analytics import AnalyticsDeltas
 from projector.batch_plan import BatchChanges, Snapshot
 from projector.batch_writer import is_write_conflict
@@ -88,11 +89,13 @@ def _document_op(d: Divergence, expected: Mapping[str, Any], now: datetime) -> A
     guard = {"_id": d.doc_id}
     if d.actual is not None and "revision" in d.actual:
         guard["revision"] = d.actual["revision"]
-    if d.actual is None:
-        return InsertOne({**expected, "projected_at": now})
     if d.expected is None:
         return DeleteOne(guard)
-    return ReplaceOne(guard, {**expected, "projected_at": now})
+    # Written in the projector's stored form (sums as Decimal128), not the fold's ints.
+    stored = {**to_store(d.collection, expected), "projected_at": now}
+    if d.actual is None:
+        return InsertOne(stored)
+    return ReplaceOne(guard, stored)
 
 
 def _counter_deltas(divergences: Sequence[Divergence]) -> AnalyticsDeltas:
