@@ -13,6 +13,7 @@ from kurrentdbclient import AsyncKurrentDBClient
 
 from orders.v1 import command_service_pb2, command_service_pb2_grpc
 from write_service.command_handler import CommandHandler, RetryPolicy
+from write_service.event_appender import appender_for
 from write_service.grpc_api import CommandApi
 from write_service.settings import Settings
 from write_service.store_probe import StoreProbe
@@ -69,6 +70,7 @@ async def build_server(
     server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
     handler = CommandHandler(
         client,
+        appender_for(settings.append_mode, client),
         retry=RetryPolicy(conflict_retries=settings.conflict_retries),
         cache_capacity=settings.cache_size,
         store_timeout=settings.store_timeout,
