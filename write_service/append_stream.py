@@ -62,7 +62,7 @@ class _Call:
         self.open = True
         self._on_failure = on_failure
         self._closing = False
-        self._queue: asyncio.Queue[streams_pb2.BatchAppendReq | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[tuple[str, streams_pb2.BatchAppendReq] | None] = asyncio.Queue()
         self._pending: dict[str, asyncio.Future[streams_pb2.BatchAppendResp]] = {}
         # Private: the service's stub on the client's channel. The public API only opens a call
         # per append; this call is the same RPC on the same channel, kept open.
@@ -78,7 +78,7 @@ class _Call:
             asyncio.get_running_loop().create_future()
         )
         self._pending[correlation_id] = future
-        self._queue.put_nowait(request)
+        self._queue.put_nowait((correlation_id, request))
         return future
 
     def forget(self, correlation_id: str) -> None:
@@ -86,8 +86,13 @@ class _Call:
         self._pending.pop(correlation_id, None)
 
     async def _requests(self) -> AsyncIterator[streams_pb2.BatchAppendReq]:
-        while (request := await self._queue.get()) is not None:
-            yield request
+        while (queued := await self._queue.get()) is not None:
+            correlation_id, request = queued
+            future = self._pending.get(correlation_id)
+            # An append whose caller gave up before it was sent is never sent: the caller was
+            # told it failed, so it had better not happen later.
+            if future is not None and not future.done():
+                yield request
 
     async def _read(self) -> None:
         failure: BaseException | None = None

@@ -10,6 +10,7 @@ import pytest
 from kurrentdbclient import AsyncKurrentDBClient, StreamState
 from kurrentdbclient.exceptions import (
     MaximumAppendSizeExceededError,
+    NotFoundError,
     ServiceUnavailableError,
     StreamIsDeletedError,
     WrongCurrentVersionError,
@@ -121,6 +122,22 @@ async def test_a_cancelled_caller_leaves_the_call_to_the_others(
     await multiplexer.append(f"{stream}-last", events(), StreamState.NO_STREAM, time_limit=LIMIT)
     assert (multiplexer.calls_opened, multiplexer.fallbacks) == (1, 0)
     assert len(await client.get_stream(f"{stream}-last")) == 1
+
+
+async def test_an_append_whose_caller_gave_up_before_it_was_sent_is_never_sent(
+    client: AsyncKurrentDBClient, multiplexer: BatchAppendMultiplexer, stream: str
+) -> None:
+    await multiplexer.append(f"{stream}-first", events(), StreamState.ANY, time_limit=LIMIT)
+    doomed = asyncio.create_task(
+        multiplexer.append(f"{stream}-never", events(), StreamState.ANY, time_limit=LIMIT)
+    )
+    await asyncio.sleep(0)  # one step: the request is queued, not yet taken by the call
+    doomed.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await doomed
+    await multiplexer.append(f"{stream}-next", events(), StreamState.ANY, time_limit=LIMIT)
+    with pytest.raises(NotFoundError):
+        await client.get_stream(f"{stream}-never")
 
 
 async def test_a_client_that_never_connected_appends_per_call_first_then_shares_a_call(
