@@ -102,7 +102,7 @@ class _Call:
                 # An answer nobody waits for (the caller gave up) is dropped.
                 if future is not None and not future.done():
                     future.set_result(response)
-        except (grpc.RpcError, asyncio.CancelledError) as error:
+        except (Exception, asyncio.CancelledError) as error:  # whatever it was, the call is over
             failure = error
         finally:
             self.open = False
@@ -206,7 +206,11 @@ class BatchAppendMultiplexer:
             # The client reconnected (another node, or after a failure): the old channel is
             # going away, and its call with it.
             self._retire(call)
-        self._call = _Call(connection, self._metadata, self._credentials, self._call_failed)
+        try:
+            self._call = _Call(connection, self._metadata, self._credentials, self._call_failed)
+        except grpc.aio.UsageError:  # its channel is closed: append_to_stream reconnects
+            self._call = None
+            return None
         self.calls_opened += 1
         return self._call
 

@@ -92,6 +92,18 @@ async def test_a_reserved_stream_refuses_appends(appender: EventAppender, stream
         await appender.append(f"${stream}", events(), StreamState.ANY, time_limit=LIMIT)
 
 
+async def test_a_connection_closed_under_the_appender_is_replaced(
+    client: AsyncKurrentDBClient, appender: EventAppender, stream: str
+) -> None:
+    await client.connection.close()  # before the appender used it
+    await appender.append(stream, events(), StreamState.NO_STREAM, time_limit=LIMIT)
+    await appender.append(stream, events(), 0, time_limit=LIMIT)
+    await client.connection.close()  # while the appender uses it
+    await appender.append(stream, events(), 1, time_limit=LIMIT)
+    await appender.append(stream, events(), 2, time_limit=LIMIT)
+    assert len(await client.get_stream(stream)) == 4
+
+
 async def test_a_store_that_is_down_is_unavailable_and_its_return_is_noticed(
     own_store: EventStoreProcess, own_client: AsyncKurrentDBClient, mode: AppendMode, stream: str
 ) -> None:
