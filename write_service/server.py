@@ -14,6 +14,7 @@ from kurrentdbclient import AsyncKurrentDBClient
 from orders.v1 import command_service_pb2, command_service_pb2_grpc
 from orders_runtime.undecodable_requests import UndecodableRequests
 from write_service.command_handler import CommandHandler, RetryPolicy
+from write_service.event_appender import appender_for
 from write_service.grpc_api import CommandApi, refuse_undecodable
 from write_service.settings import Settings
 from write_service.store_probe import StoreProbe
@@ -73,6 +74,7 @@ async def build_server(
     )
     handler = CommandHandler(
         client,
+        appender_for(settings.append_mode, client),
         retry=RetryPolicy(conflict_retries=settings.conflict_retries),
         cache_capacity=settings.cache_size,
         store_timeout=settings.store_timeout,
