@@ -34,13 +34,13 @@ _pb = persistent_pb2
 Context = grpc.aio.ServicerContext
 
 
-def _header_value(name: str) -> str:
-    """A name as gRPC metadata may carry it: printable ASCII as it is, anything else
+def _header_value(text: str) -> str:
+    """Text as gRPC metadata may carry it: printable ASCII as it is, anything else
     percent-encoded (UTF-8). A raw control or non-ASCII character makes grpc drop the whole
     answer and the caller sees INTERNAL instead of the refusal."""
-    if all(" " <= char <= "~" for char in name):
-        return name
-    return quote(name, safe="".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%"))
+    if all(" " <= char <= "~" for char in text):
+        return text
+    return quote(text, safe="".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%"))
 
 
 async def _refuse(context: Context[Any, Any], error: Exception, key: GroupKey) -> NoReturn:
@@ -70,7 +70,7 @@ async def _refuse(context: Context[Any, Any], error: Exception, key: GroupKey) -
         await context.abort(
             grpc.StatusCode.INTERNAL,
             f"{where} failed: '{error}'",
-            (exception, *names, ("reason", str(error))),
+            (exception, *names, ("reason", _header_value(str(error)))),
         )
     raise error
 
