@@ -16,6 +16,7 @@ from eventstore_lite.gossip import Gossip
 from eventstore_lite.storage import DEFAULT_MAX_APPEND_SIZE, EventStorage
 from eventstore_lite.streams_service import Streams
 from eventstore_lite.wire import MalformedRequest
+from orders_runtime.grpc_server import build_grpc_server, listen_address
 from orders_runtime.undecodable_requests import UndecodableRequestError, UndecodableRequests
 
 CloseHook = Callable[[], Awaitable[None]]
@@ -65,25 +66,23 @@ async def create_server(
 ) -> EventStoreServer:
     """Build and start the server; `port=0` picks a free port (see `.port`)."""
     storage = EventStorage(storage_dir, max_append_size=max_append_size)
-    server = grpc.aio.server(
-        interceptors=[UndecodableRequests(_refuse_undecodable, _malformed)],
-        options=[
-            ("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES),
-            ("grpc.max_send_message_length", _MAX_MESSAGE_BYTES),
-            # Without this a second server on the same port would silently share it.
-            ("grpc.so_reuseport", 0),
-        ],
-    )
+    try:
+        server, bound = build_grpc_server(
+            listen_address(host, port),
+            interceptors=[UndecodableRequests(_refuse_undecodable, _malformed)],
+            options=[
+                ("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES),
+                ("grpc.max_send_message_length", _MAX_MESSAGE_BYTES),
+            ],
+        )
+    except OSError:
+        storage.close()
+        raise
     streams_pb2_grpc.add_StreamsServicer_to_server(Streams(storage), server)  # type: ignore[no-untyped-call]
     hooks: list[CloseHook] = []
     hook = await _add_persistent(server, storage)
     if hook is not None:
         hooks.append(hook)
-    try:
-        bound = server.add_insecure_port(f"{host}:{port}")
-    except RuntimeError as error:
-        storage.close()
-        raise OSError(f"cannot listen on {host}:{port}: is another server using it?") from error
     gossip = Gossip(_advertised(host), bound)
     gossip_pb2_grpc.add_GossipServicer_to_server(gossip, server)  # type: ignore[no-untyped-call]
     await server.start()

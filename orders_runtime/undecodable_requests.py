@@ -11,6 +11,10 @@ the servicer's request iterator raises that error, for servers whose servicers a
 malformed request in a stream (the embedded event store drops a batch in progress whole).
 The wrappers keep the kind of the behaviour they wrap (coroutine or async generator): grpc.aio
 runs anything else on a thread pool as a synchronous handler.
+
+The services' interceptor chain (``orders_runtime.call_chain``) applies ``tolerant_handler``
+without a ``refuse``: the refusal is then the ``UndecodableRequestError`` itself, raised for the
+chain's error status to answer like any other failure.
 """
 
 from __future__ import annotations
@@ -46,32 +50,48 @@ class UndecodableRequests(grpc.aio.ServerInterceptor):
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Handler | None]],
         handler_call_details: grpc.HandlerCallDetails,
     ) -> Handler | None:
-        handler: Any = await continuation(handler_call_details)
-        if handler is None or handler.request_deserializer is None:
-            return handler  # type: ignore[no-any-return]
-        kind = _KINDS[(handler.request_streaming, handler.response_streaming)]
-        behaviour = getattr(handler, kind)
-        if not (inspect.iscoroutinefunction(behaviour) or inspect.isasyncgenfunction(behaviour)):
-            return handler  # type: ignore[no-any-return]
-        method, decode, refuse = (
-            handler_call_details.method,
-            handler.request_deserializer,
-            self._refuse,
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return None
+        return tolerant_handler(
+            handler, handler_call_details.method, self._refuse, self._stream_error
         )
 
-        def deserialize(raw: bytes) -> object:
-            try:
-                return decode(raw)
-            except Exception as error:  # whatever the deserializer says, it is the caller's bytes
-                return UndecodableRequestError(method, error)
 
-        wrapped = (
-            _streamed(behaviour, refuse, self._stream_error)
-            if handler.request_streaming
-            else _single(behaviour, refuse)
-        )
-        replaced: Handler = handler._replace(request_deserializer=deserialize, **{kind: wrapped})
-        return replaced
+def tolerant_handler(
+    handler: Handler,
+    method: str,
+    refuse: Refuse | None = None,
+    stream_error: StreamError | None = None,
+) -> Handler:
+    """``handler`` with a deserializer that cannot raise; an undecodable request is refused by
+    ``refuse``, or raised as ``UndecodableRequestError`` when there is none."""
+    found: Any = handler
+    if found.request_deserializer is None:
+        return handler
+    kind = _KINDS[(found.request_streaming, found.response_streaming)]
+    behaviour = getattr(found, kind)
+    if not (inspect.iscoroutinefunction(behaviour) or inspect.isasyncgenfunction(behaviour)):
+        return handler
+    decode = found.request_deserializer
+
+    def deserialize(raw: bytes) -> object:
+        try:
+            return decode(raw)
+        except Exception as error:  # whatever the deserializer says, it is the caller's bytes
+            return UndecodableRequestError(method, error)
+
+    wrapped = (
+        _streamed(behaviour, refuse or _raise, stream_error)
+        if found.request_streaming
+        else _single(behaviour, refuse or _raise)
+    )
+    replaced: Handler = found._replace(request_deserializer=deserialize, **{kind: wrapped})
+    return replaced
+
+
+async def _raise(context: Context, error: UndecodableRequestError) -> NoReturn:
+    raise error
 
 
 _KINDS = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import sys
 
 import structlog
@@ -12,6 +11,7 @@ import structlog
 from orders_runtime.credentials import without_credentials
 from orders_runtime.logs import configure_logging
 from orders_runtime.settings import load_settings
+from orders_runtime.stop_signals import stop_requested
 from read_service.server import build_server, mongo_client_for
 from read_service.settings import Settings
 
@@ -19,11 +19,10 @@ from read_service.settings import Settings
 async def serve(settings: Settings) -> None:
     log = structlog.get_logger("read_service")
     client = mongo_client_for(settings)
+    # Authentication (issue 13) and metrics (issue 14) plug in here, as build_server's guards
+    # and observers.
     server, port = build_server(settings, client)
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stopping.set)
+    stopping = stop_requested()
     await server.start()
     log.info(
         "read service listening",

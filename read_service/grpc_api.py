@@ -1,30 +1,25 @@
-"""The gRPC edge of QueryService: request -> query -> response; failures via rpc_errors' table."""
+"""The gRPC edge of QueryService: request -> query -> response.
+
+Correlation id, logging, the caller's deadline and every failure's status are the interceptor
+chain's (``orders_runtime.interceptors``, with this service's table in ``rpc_errors``).
+"""
 
 from __future__ import annotations
 
-import time
-import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, Final, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import grpc
-import structlog
-from grpc_status import rpc_status
 
 from orders.v1 import query_service_pb2 as pb
 from orders.v1 import query_service_pb2_grpc
-from orders_runtime.undecodable_requests import UndecodableRequestError
+from orders_runtime.deadlines import time_remaining
 from read_service import messages, request_checks
 from read_service.cached_answers import CachedAnswers
 from read_service.page_token_seal import PageTokenSeal
 from read_service.queries import analytics, customers, listing, orders, stats
 from read_service.queries.context import QueryContext
-from read_service.rpc_errors import log_failure, to_status
 from read_service.validation import raise_if_any
-
-_log = structlog.get_logger(__name__)
-
-CORRELATION_HEADER: Final = "x-correlation-id"
 
 Response = TypeVar("Response")
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -50,7 +45,7 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
         async def run(wait: float) -> pb.GetOrderSummaryResponse:
             return await self._answers.order_summary(request, wait)
 
-        return await self._serve(context, "GetOrderSummary", request, run)
+        return await self._serve(request, run)
 
     async def GetOrderDetails(  # noqa: N802 (gRPC method names)
         self, request: pb.GetOrderDetailsRequest, context: Context
@@ -65,7 +60,7 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
                 read_metadata=messages.read_metadata(answer.freshness),
             )
 
-        return await self._serve(context, "GetOrderDetails", request, run)
+        return await self._serve(request, run)
 
     async def GetCustomer(  # noqa: N802 (gRPC method names)
         self, request: pb.GetCustomerRequest, context: Context
@@ -80,7 +75,7 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
                 read_metadata=messages.read_metadata(answer.freshness),
             )
 
-        return await self._serve(context, "GetCustomer", request, run)
+        return await self._serve(request, run)
 
     async def ListCustomerOrders(  # noqa: N802 (gRPC method names)
         self, request: pb.ListCustomerOrdersRequest, context: Context
@@ -93,7 +88,7 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
             response.next_page_token = self._seal.seal(response.next_page_token)
             return response
 
-        return await self._serve(context, "ListCustomerOrders", request, run)
+        return await self._serve(request, run)
 
     async def ListOrders(  # noqa: N802 (gRPC method names)
         self, request: pb.ListOrdersRequest, context: Context
@@ -115,7 +110,7 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
                 read_metadata=messages.read_metadata(answer.freshness),
             )
 
-        return await self._serve(context, "ListOrders", request, run)
+        return await self._serve(request, run)
 
     async def GetOrderStats(  # noqa: N802 (gRPC method names)
         self, request: pb.GetOrderStatsRequest, context: Context
@@ -138,7 +133,7 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
                 response.customer.CopyFrom(messages.customer(answer.value.customer))
             return response
 
-        return await self._serve(context, "GetOrderStats", request, run)
+        return await self._serve(request, run)
 
     async def GetSalesAnalytics(  # noqa: N802 (gRPC method names)
         self, request: pb.GetSalesAnalyticsRequest, context: Context
@@ -157,55 +152,20 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
                 read_metadata=messages.read_metadata(answer.freshness),
             )
 
-        return await self._serve(context, "GetSalesAnalytics", request, run)
+        return await self._serve(request, run)
 
-    async def _serve(
-        self,
-        context: Context,
-        rpc: str,
-        request: Any,
-        run: Callable[[float], Awaitable[Response]],
-    ) -> Response:
-        correlation_id = _correlation_id(context)
-        started = time.perf_counter()
-        with structlog.contextvars.bound_contextvars(rpc=rpc, correlation_id=correlation_id):
-            try:
-                wait = self._wait_seconds(context)
-                raise_if_any(request_checks.violations(request, self._seal))
-                response = await run(wait)
-            except Exception as error:  # every failure leaves through the error table
-                status = to_status(error)
-                log_failure(error, status, time.perf_counter() - started)
-                await context.abort_with_status(rpc_status.to_status(status))
-            _log.debug("rpc answered", duration_ms=_millis(started))
-            return response
+    async def _serve(self, request: Any, run: Callable[[float], Awaitable[Response]]) -> Response:
+        raise_if_any(request_checks.violations(request, self._seal))
+        return await run(self._wait_seconds())
 
     def _opened(self, page_token: str) -> str:
         # Checked before: request_checks refuses a token the seal does not open.
         return self._seal.open(page_token) or ""
 
-    def _wait_seconds(self, context: Context) -> float:
+    def _wait_seconds(self) -> float:
         """How long the call may wait for its token; the waiters keep the margin to answer in
         (see revision_waiters), which depends on how many wait when it gives up."""
-        remaining = context.time_remaining()
+        remaining = time_remaining()
         if remaining is None:
             return self._max_wait
-        return max(0.0, min(self._max_wait, remaining))
-
-
-async def refuse_undecodable(context: Context, error: UndecodableRequestError) -> NoReturn:
-    status = to_status(error)
-    log_failure(error, status, 0.0)
-    await context.abort_with_status(rpc_status.to_status(status))
-    raise AssertionError("abort_with_status returned") from error
-
-
-def _correlation_id(context: Context) -> str:
-    for key, value in context.invocation_metadata() or ():
-        if key == CORRELATION_HEADER and isinstance(value, str) and value:
-            return value[:128]
-    return str(uuid.uuid4())
-
-
-def _millis(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 1)
+        return min(self._max_wait, remaining)

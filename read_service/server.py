@@ -1,28 +1,37 @@
-"""Server factory: QueryService with health, reflection, the shared watcher and the Mongo ping."""
+"""Server factory: QueryService with health, reflection, the shared watcher and the Mongo ping,
+on the runtime's server factory and interceptor chain."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Final
 
 import grpc
 import structlog
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
-from grpc_reflection.v1alpha import reflection
 from pymongo import AsyncMongoClient
 
 from orders.v1 import query_service_pb2, query_service_pb2_grpc, views_pb2
-from orders_runtime.undecodable_requests import UndecodableRequests
+from orders_runtime.call_chain import Interceptor
+from orders_runtime.grpc_server import (
+    add_health,
+    add_reflection,
+    build_grpc_server,
+    drain,
+    listen_address,
+)
+from orders_runtime.interceptors import service_interceptors
 from read_service.answer_cache import AnswerCache
 from read_service.answer_feed import AnswerFeed
 from read_service.cached_answers import CachedAnswers
-from read_service.grpc_api import QueryApi, refuse_undecodable
+from read_service.grpc_api import QueryApi
 from read_service.health import MongoHealthMonitor
 from read_service.page_token_seal import PageTokenSeal
 from read_service.progress_cache import ProgressCache
 from read_service.projection_watcher import ProjectionWatcher
 from read_service.queries.context import QueryContext
 from read_service.read_store import Document, ReadStore
+from read_service.rpc_errors import error_reply
 from read_service.settings import Settings
 
 SERVICE_NAME: Final = query_service_pb2.DESCRIPTOR.services_by_name["QueryService"].full_name
@@ -58,8 +67,7 @@ class ReadServer:
         """Refuse new calls, let running ones finish within `grace` seconds, then stop."""
         await self.monitor.stop()
         # Health answers NOT_SERVING from here on, so load balancers drain this instance.
-        await self.health.enter_graceful_shutdown()
-        await self.grpc_server.stop(grace)
+        await drain(self.grpc_server, self.health, grace)
         await self.feed.stop()
         await self.watcher.close()
         counters = self.cache.counters
@@ -78,9 +86,15 @@ class ReadServer:
 
 
 def build_server(
-    settings: Settings, mongo_client: AsyncMongoClient[Document]
+    settings: Settings,
+    mongo_client: AsyncMongoClient[Document],
+    *,
+    observers: Sequence[Interceptor] = (),
+    guards: Sequence[Interceptor] = (),
 ) -> tuple[ReadServer, int]:
-    """A ready-to-start server bound to settings.host:settings.port (port 0 picks a free one)."""
+    """A ready-to-start server bound to settings.host:settings.port (port 0 picks a free one).
+    ``observers`` and ``guards`` join the interceptor chain where metrics and authentication
+    belong (see ``orders_runtime.interceptors``)."""
     store = ReadStore(
         mongo_client[settings.mongo_database],
         pointer_ttl_seconds=settings.read_model_pointer_ttl_seconds,
@@ -93,7 +107,10 @@ def build_server(
         poll_seconds=settings.consistency_poll_seconds,
         recheck_seconds=settings.consistency_recheck_seconds,
     )
-    server = grpc.aio.server(interceptors=[UndecodableRequests(refuse_undecodable)])
+    server, port = build_grpc_server(
+        listen_address(settings.host, settings.port),
+        interceptors=service_interceptors(error_reply, observers=observers, guards=guards),
+    )
     ctx = QueryContext(
         store=store,
         watcher=watcher,
@@ -109,16 +126,8 @@ def build_server(
     )
     query_service_pb2_grpc.add_QueryServiceServicer_to_server(api, server)
 
-    health = health_aio.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health, server)
-    reflection.enable_server_reflection(
-        (
-            SERVICE_NAME,
-            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-            reflection.SERVICE_NAME,
-        ),
-        server,
-    )
+    health = add_health(server)
+    add_reflection(server, (SERVICE_NAME,))
     monitor = MongoHealthMonitor(
         mongo_client,
         health,
@@ -126,7 +135,6 @@ def build_server(
         interval_seconds=settings.health_ping_seconds,
         timeout_seconds=settings.mongo_timeout_seconds,
     )
-    port = server.add_insecure_port(f"{settings.host}:{settings.port}")
     return ReadServer(server, health, monitor, watcher, cache, feed), port
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
 
 import structlog
 from kurrentdbclient import AsyncKurrentDBClient
@@ -15,6 +14,7 @@ from kurrentdbclient.exceptions import ProgrammingError
 from orders_runtime.credentials import without_credentials
 from orders_runtime.logs import configure_logging
 from orders_runtime.settings import load_settings
+from orders_runtime.stop_signals import stop_requested
 from write_service.server import build_server
 from write_service.settings import Settings
 
@@ -23,11 +23,10 @@ async def serve(settings: Settings) -> None:
     log = structlog.get_logger("write_service")
     # The client connects lazily, so the service starts (NOT_SERVING) while the store is down.
     client = AsyncKurrentDBClient(settings.eventstore_uri)
+    # Authentication (issue 13) and metrics (issue 14) plug in here, as build_server's guards
+    # and observers.
     server, port = await build_server(settings, client)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
+    stop = stop_requested()
     await server.start()
     log.info(
         "started",

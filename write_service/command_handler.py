@@ -22,6 +22,7 @@ from kurrentdbclient.exceptions import (
 )
 
 from orders_contracts.events import Event
+from orders_runtime.deadlines import within_deadline
 from write_service.domain.commands import Command
 from write_service.domain.customer import UNKNOWN_CUSTOMER, CustomerState
 from write_service.domain.decider import (
@@ -102,7 +103,7 @@ class CommandHandler:
         self._appends = appender
         self._retry = retry
         self._cache = SnapshotCache(cache_capacity)
-        self._timeout = store_timeout
+        self._store_timeout = store_timeout
         self._rng = rng or random.Random()
         self._log = structlog.get_logger("write_service.command_handler")
 
@@ -192,6 +193,12 @@ class CommandHandler:
 
     async def close(self) -> None:
         await self._appends.close()
+
+    @property
+    def _timeout(self) -> float:
+        """How long the next event-store call may take: the store timeout, cut short by the
+        caller's deadline so that the caller still gets the answer (UNAVAILABLE) in time."""
+        return within_deadline(self._store_timeout)
 
     async def _customer(self, command: Command) -> CustomerState:
         stream = referenced_customer(command)

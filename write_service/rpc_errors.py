@@ -1,39 +1,52 @@
-"""The one table from failures to gRPC statuses: ``google.rpc.Status`` with an ``ErrorInfo``.
+"""The write side's error table: its failures to their gRPC codes and ``ErrorInfo`` reasons.
 
-Reasons are the names of ``orders.v1.ErrorReason``; the code of each reason is fixed there.
-Nothing maps to UNKNOWN: whatever is not in the table is INTERNAL.
+Reasons are the names of ``orders.v1.ErrorReason``; the code of each reason is fixed there. The
+runtime's error status builds the ``google.rpc.Status`` and answers whatever is not here
+(``INTERNAL``, never ``UNKNOWN``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Final, TypeAlias
+from typing import Final
 
 import grpc
-from google.protobuf import any_pb2
-from google.rpc import error_details_pb2, status_pb2
 
 from orders.v1 import errors_pb2, types_pb2
-from orders_runtime.undecodable_requests import UndecodableRequestError
+from orders_runtime.error_status import ErrorReply, Reason
 from write_service.command_handler import (
     ConcurrencyConflictError,
     IdempotencyKeyReusedError,
     StoreUnavailableError,
 )
+from write_service.domain.commands import Command
 from write_service.domain.refusal import DomainError, Refusal
+from write_service.domain.status import Status
 from write_service.messages import ORDER_STATUS
 from write_service.stream_records import StreamUnreadableError
 from write_service.validation import FieldViolation
 
-DOMAIN: Final = "orders.v1"
-Reason: TypeAlias = errors_pb2.ErrorReason.ValueType
+# The ids of the command the current call carries (order_id, customer_id), which several
+# reasons name in their metadata; set by the gRPC edge once it has made the command.
+_COMMAND_IDS: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("write_command_ids", default=())
 
 
 class InvalidRequestError(Exception):
     def __init__(self, violations: Sequence[FieldViolation]) -> None:
         super().__init__("; ".join(f"{v.field}: {v.description}" for v in violations))
         self.violations = tuple(violations)
+
+
+def name_in_errors(command: Command) -> None:
+    """Remember the command's ids for the metadata of the call's error, if it fails."""
+    ids = []
+    for name in ("order_id", "customer_id"):
+        value = getattr(command, name, None)
+        if isinstance(value, str):
+            ids.append((name, value))
+    _COMMAND_IDS.set(tuple(ids))
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,94 +94,65 @@ _ID_KEYS: Final[dict[Reason, tuple[str, ...]]] = {
 }
 
 
-def to_rpc_status(error: BaseException, ids: Mapping[str, str]) -> status_pb2.Status:
-    """The status a failed command answers with; ``ids`` are the command's ids, for metadata."""
+def error_reply(error: Exception) -> ErrorReply | None:
+    """The reply to a failed command; None for what the runtime answers (INTERNAL)."""
     match error:
         case InvalidRequestError(violations=violations):
-            return _status(
+            return ErrorReply(
                 grpc.StatusCode.INVALID_ARGUMENT,
                 errors_pb2.INVALID_REQUEST,
                 f"invalid request: {error}",
                 violations=violations,
             )
-        case UndecodableRequestError():
-            # No field can be named: the bytes are not a message of the request's type.
-            return _status(grpc.StatusCode.INVALID_ARGUMENT, errors_pb2.INVALID_REQUEST, str(error))
         case DomainError(reason=refusal, field=field, transition=transition):
-            row = _REFUSALS[refusal]
-            metadata = {key: ids[key] for key in _ID_KEYS.get(row.reason, ()) if key in ids}
-            if transition is not None:
-                current, requested = transition
-                metadata["current_status"] = types_pb2.OrderStatus.Name(ORDER_STATUS[current])
-                metadata["requested_status"] = types_pb2.OrderStatus.Name(ORDER_STATUS[requested])
-            violations = (
-                (FieldViolation(field, error.message),)
-                if row.reason == errors_pb2.INVALID_REQUEST and field
-                else ()
-            )
-            return _status(row.code, row.reason, error.message, metadata, violations)
+            return _refused(error, _REFUSALS[refusal], field, transition)
         case IdempotencyKeyReusedError(key=key):
-            return _status(
+            return ErrorReply(
                 grpc.StatusCode.ALREADY_EXISTS,
                 errors_pb2.IDEMPOTENCY_KEY_REUSED,
                 str(error),
                 {"idempotency_key": key},
             )
         case ConcurrencyConflictError(stream=stream):
-            return _status(
+            return ErrorReply(
                 grpc.StatusCode.ABORTED,
                 errors_pb2.CONCURRENCY_CONFLICT,
                 str(error),
                 {"stream": stream},
             )
         case StreamUnreadableError(stream=stream, revision=revision, event_type=event_type):
-            return _status(
+            return ErrorReply(
                 grpc.StatusCode.DATA_LOSS,
                 errors_pb2.STREAM_UNREADABLE,
                 str(error),
                 {"stream": stream, "revision": str(revision), "event_type": event_type},
             )
         case StoreUnavailableError():
-            return _status(
+            return ErrorReply(
                 grpc.StatusCode.UNAVAILABLE,
                 errors_pb2.EVENT_STORE_UNAVAILABLE,
                 # The cause names internal hosts: it goes to the log, not to callers.
                 "the event store is unavailable; retry with backoff and the same idempotency key",
             )
         case _:
-            return _status(
-                grpc.StatusCode.INTERNAL, errors_pb2.INTERNAL_ERROR, "internal error (logged)"
-            )
+            return None
 
 
-def _status(
-    code: grpc.StatusCode,
-    reason: Reason,
-    message: str,
-    metadata: Mapping[str, str] | None = None,
-    violations: Sequence[FieldViolation] = (),
-) -> status_pb2.Status:
-    details = [
-        _pack(
-            error_details_pb2.ErrorInfo(
-                reason=errors_pb2.ErrorReason.Name(reason), domain=DOMAIN, metadata=metadata or {}
-            )
-        )
-    ]
-    if violations:
-        bad_request = error_details_pb2.BadRequest(
-            field_violations=[
-                error_details_pb2.BadRequest.FieldViolation(
-                    field=violation.field, description=violation.description
-                )
-                for violation in violations
-            ]
-        )
-        details.append(_pack(bad_request))
-    return status_pb2.Status(code=code.value[0], message=message, details=details)
-
-
-def _pack(message: error_details_pb2.ErrorInfo | error_details_pb2.BadRequest) -> any_pb2.Any:
-    packed = any_pb2.Any()
-    packed.Pack(message)
-    return packed
+def _refused(
+    error: DomainError,
+    row: _Row,
+    field: str | None,
+    transition: tuple[Status, Status] | None,
+) -> ErrorReply:
+    ids = dict(_COMMAND_IDS.get())
+    metadata = {key: ids[key] for key in _ID_KEYS.get(row.reason, ()) if key in ids}
+    if transition is not None:
+        current, requested = transition
+        metadata["current_status"] = types_pb2.OrderStatus.Name(ORDER_STATUS[current])
+        metadata["requested_status"] = types_pb2.OrderStatus.Name(ORDER_STATUS[requested])
+    violations = (
+        (FieldViolation(field, error.message),)
+        if row.reason == errors_pb2.INVALID_REQUEST and field
+        else ()
+    )
+    return ErrorReply(row.code, row.reason, error.message, metadata, violations)

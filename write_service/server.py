@@ -1,21 +1,30 @@
-"""Assembles the gRPC server of the write side: command API, health, reflection, store probe."""
+"""Assembles the gRPC server of the write side: command API, health, reflection, store probe,
+on the runtime's server factory and interceptor chain."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import grpc
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
+from grpc_health.v1 import health, health_pb2
 from kurrentdbclient import AsyncKurrentDBClient
 
 from orders.v1 import command_service_pb2, command_service_pb2_grpc
-from orders_runtime.undecodable_requests import UndecodableRequests
+from orders_runtime.call_chain import Interceptor
+from orders_runtime.grpc_server import (
+    add_health,
+    add_reflection,
+    build_grpc_server,
+    drain,
+    listen_address,
+)
+from orders_runtime.interceptors import service_interceptors
 from write_service.command_handler import CommandHandler, RetryPolicy
 from write_service.event_appender import appender_for
-from write_service.grpc_api import CommandApi, refuse_undecodable
+from write_service.grpc_api import CommandApi
+from write_service.rpc_errors import error_reply
 from write_service.settings import Settings
 from write_service.store_probe import StoreProbe
 
@@ -48,9 +57,8 @@ class WriteServer:
 
     async def stop(self, grace: float | None) -> None:
         """Refuse new calls, let calls in flight finish for up to ``grace`` seconds, then stop."""
-        await self.health.enter_graceful_shutdown()
         self.probe.stop()
-        await self.grpc_server.stop(grace)
+        await drain(self.grpc_server, self.health, grace)
         if self._probing is not None:
             # A probe call in flight ends within its timeout; never wait on it for longer.
             await asyncio.wait({self._probing}, timeout=self.probe.timeout + 1)
@@ -66,11 +74,15 @@ async def build_server(
     client: AsyncKurrentDBClient,
     *,
     clock: Callable[[], datetime] = _utc_now,
+    observers: Sequence[Interceptor] = (),
+    guards: Sequence[Interceptor] = (),
 ) -> tuple[WriteServer, int]:
-    """A server bound to the configured address (port 0 picks a free port), not yet started."""
-    server = grpc.aio.server(
-        interceptors=[UndecodableRequests(refuse_undecodable)],
-        options=[("grpc.so_reuseport", 0)],
+    """A server bound to the configured address (port 0 picks a free port), not yet started.
+    ``observers`` and ``guards`` join the interceptor chain where metrics and authentication
+    belong (see ``orders_runtime.interceptors``)."""
+    server, port = build_grpc_server(
+        listen_address(settings.host, settings.port),
+        interceptors=service_interceptors(error_reply, observers=observers, guards=guards),
     )
     handler = CommandHandler(
         client,
@@ -82,16 +94,11 @@ async def build_server(
     command_service_pb2_grpc.add_CommandServiceServicer_to_server(
         CommandApi(handler, clock), server
     )
-    health_servicer = health.aio.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    health_servicer = add_health(server)
     services = ("", COMMAND_SERVICE)
     for service in services:
         await health_servicer.set(service, health_pb2.HealthCheckResponse.NOT_SERVING)
-    reflection.enable_server_reflection(
-        (COMMAND_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME), server
-    )
-    host = f"[{settings.host}]" if ":" in settings.host else settings.host
-    port = server.add_insecure_port(f"{host}:{settings.port}")
+    add_reflection(server, (COMMAND_SERVICE,))
     probe = StoreProbe(
         client,
         health_servicer,

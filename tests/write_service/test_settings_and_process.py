@@ -136,7 +136,10 @@ def test_the_process_serves_logs_json_with_correlation_ids_and_stops_on_sigterm(
     events = [line["event"] for line in lines]
     assert events[0] == "started"
     assert events[-1] == "stopped"
-    handled = [line for line in lines if line["event"] == "command handled"]
-    assert handled
-    assert handled[0]["correlation_id"] == "corr-process-1"
-    assert handled[0]["rpc"] == "RegisterCustomer"
+    (handled,) = [
+        line
+        for line in lines
+        if line["event"] == "rpc finished" and line.get("rpc") == "RegisterCustomer"
+    ]
+    assert handled["correlation_id"] == "corr-process-1"
+    assert handled["code"] == "OK"
