@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PROTOS := $(shell find protos -name '*.proto' | sort)
 
-.PHONY: venv clients client-ts dev test check lint fmt typecheck gen gen-check buf-lint buf-breaking bench clean
+.PHONY: venv clients client-ts dev test fuzz check lint fmt typecheck gen gen-check buf-lint buf-breaking bench clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ dev: venv
 
 test: venv clients
 	$(PY) -m pytest
+
+# The fuzzing of tests/fuzz with ten times the examples `make test` runs: about 100,000 calls.
+FUZZ_MAX_EXAMPLES ?= 2000
+fuzz: venv
+	FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) $(PY) -m pytest tests/fuzz -p no:cacheprovider --timeout=3600
 
 check: lint typecheck gen-check buf-lint buf-breaking
 
