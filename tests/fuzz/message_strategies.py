@@ -37,6 +37,9 @@ _TIMESTAMP_SECONDS: Final = (-62_135_596_800, 253_402_300_799)
 # Longer than the 4 MiB a gRPC server accepts by default, and just around 64 KiB and 1 MiB.
 _HUGE_LENGTHS: Final = (1_000, 65_537, 1_048_577, 4_194_305)
 _ODD_LENGTHS: Final = (17, 257, 1_001)
+# A repeated field's copies stop at this many bytes: a thousand copies of a message that holds
+# a 4 MiB string, nested twice, would not fit in memory.
+_REPEATED_BYTES: Final = 8 * 2**20
 _MAX_DEPTH: Final = 4
 
 
@@ -146,7 +149,7 @@ class MessageStrategies:
             element = self._value(field, depth)
             values = draw(
                 st.lists(element, max_size=4)
-                | st.builds(lambda v, n: [v] * n, element, st.sampled_from(_ODD_LENGTHS))
+                | st.builds(_copies, element, st.sampled_from(_ODD_LENGTHS))
             )
             target.extend(values)
         elif field.type == Field.TYPE_MESSAGE:
@@ -187,6 +190,16 @@ class MessageStrategies:
             # A closed (proto2) enum cannot even hold an undefined number.
             return defined if enum.is_closed else defined | _integers(-(2**31), 2**31 - 1)
         raise TypeError(f"{field.full_name}: no strategy for field type {kind}")
+
+
+def _copies(value: Any, count: int) -> list[Any]:
+    if isinstance(value, Message):
+        size = value.ByteSize()
+    elif isinstance(value, str | bytes):
+        size = len(value.encode() if isinstance(value, str) else value)
+    else:
+        size = 8
+    return [value] * min(count, max(1, _REPEATED_BYTES // max(size, 1)))
 
 
 def _mutate(body: bytes, where: int, junk: bytes) -> bytes:
