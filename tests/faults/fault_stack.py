@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from orders_cli.dev_stack import _find_secantusd
@@ -38,7 +39,7 @@ class Exit:
 
     key: str
     code: int
-    at: float
+    at: datetime
     log_tail: str
 
 
@@ -96,7 +97,7 @@ class FaultStack:
             code = item.process.poll()
             if key in self._handling or code is None:
                 continue
-            found.append(Exit(key, code, time.monotonic(), self.log_tail(key)))
+            found.append(Exit(key, code, datetime.now(UTC), self.log_tail(key)))
             self.start(key)
         self.exits.extend(found)
         return found

@@ -187,7 +187,8 @@ async def run_faults(data_dir: Path, options: FaultOptions) -> FaultRun:
         await eventstore.close()
         await asyncio.to_thread(stack.stop_all)
     exits = [
-        f"{stack.title(e.key)} exited with code {e.code}; its log ends:\n{e.log_tail}"
+        f"{stack.title(e.key)} exited with code {e.code} (noticed at {e.at:%H:%M:%S} UTC); "
+        f"its log ends:\n{e.log_tail}"
         for e in stack.exits
     ]
     return FaultRun(recoveries, load.ledger, exits, result, stalled)
