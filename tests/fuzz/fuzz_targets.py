@@ -43,10 +43,14 @@ class CommandTarget:
     service: WriteService
     raw: RawClient
     messages: MessageStrategies
+    # $all's head after the last command: nothing but the fuzzed commands, one at a time,
+    # appends to this store, so it is also the head before the next one.
+    last_head: int = 0
 
     async def head(self) -> int:
         """The commit position of the newest record in $all, system records included."""
-        return await self.service.store.get_commit_position(filter_exclude=())
+        self.last_head = await self.service.store.get_commit_position(filter_exclude=())
+        return self.last_head
 
 
 async def _seed_commands(service: WriteService) -> list[str]:
@@ -79,8 +83,10 @@ async def command_target(eventstore_uri: str) -> AsyncIterator[CommandTarget]:
     async with running_write_service(eventstore_uri) as service:
         known = await _seed_commands(service)
         raw = RawClient(f"127.0.0.1:{service.port}")
+        target = CommandTarget(service, raw, MessageStrategies(known))
+        await target.head()
         try:
-            yield CommandTarget(service, raw, MessageStrategies(known))
+            yield target
         finally:
             await raw.close()
 

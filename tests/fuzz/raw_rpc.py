@@ -18,7 +18,7 @@ from google.protobuf.descriptor import Descriptor, ServiceDescriptor
 # Long enough for any honest answer on a loaded machine: a call that takes longer is hung.
 CALL_TIMEOUT_SECONDS: Final = 30.0
 # A server stream that stays quiet this long is a live subscription waiting for new events.
-STREAM_IDLE_SECONDS: Final = 0.3
+STREAM_IDLE_SECONDS: Final = 0.2
 MAX_STREAMED_RESPONSES: Final = 20
 
 

@@ -33,12 +33,12 @@ async def _command(
     target: CommandTarget, rpc: Rpc, request: Message | bytes, kind: str, tally: StatusTally
 ) -> None:
     body = request if isinstance(request, bytes) else request.SerializeToString()
-    before = await target.head()
+    before = target.last_head
     answer = await target.raw.send(rpc, [body])
+    after = await target.head()
     tally.add(TARGET, kind, answer.label)
     assert_not_unknown_or_internal(rpc, answer, request)
     if answer.code not in OUTCOME_UNKNOWN_OR_OK:
-        after = await target.head()
         assert after == before, (
             f"{rpc.name} was refused with {answer.label} but $all moved from {before} to "
             f"{after}: {shown(request)}"
