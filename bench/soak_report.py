@@ -19,8 +19,12 @@ from bench.report import _machine
 from bench.soak_samples import LagSample, Sample
 
 MAX_GROWTH: Final = 0.10
-# A read that waits for a token gives up after the read service's 5 s by default.
-MAX_LAG_SECONDS: Final = 5.0
+# Bounded lag: at the end of the soak it is at most 1.5 times what it was at half time (or under
+# a second). A lag growing in proportion to time doubles over the second half, so it fails. A
+# single slow probe, as a busy shared machine makes, is reported but not judged; a lag past
+# the read service's 5 s wait fails a probe, and any failed call fails the soak.
+LAG_GROWTH_FACTOR: Final = 1.5
+LAG_FLOOR_SECONDS: Final = 1.0
 # Shown, not judged: the load generator is the measuring instrument, and SecantusDB's WiredTiger
 # cache (1 GiB by default) grows with the data, which grows with every order the soak writes.
 NOT_JUDGED: Final = ("SecantusDB", "load generator")
@@ -47,14 +51,21 @@ class SoakSummary:
     growth: list[Growth]
     lag_p50: float
     lag_max_last_half: float
+    # Median lag of the first and of the last tenth of the second half.
+    lag_at_half: float
+    lag_at_end: float
     lag_failures: int
+
+    @property
+    def lag_bounded(self) -> bool:
+        limit = max(LAG_FLOOR_SECONDS, LAG_GROWTH_FACTOR * self.lag_at_half)
+        # A NaN (no probe answered) compares false: not bounded.
+        return self.lag_at_end <= limit and not self.lag_failures
 
     @property
     def passed(self) -> bool:
         memory_ok = all(g.fraction < MAX_GROWTH for g in self.growth if g.process not in NOT_JUDGED)
-        # A NaN (no probe answered in the last half) compares false: not ok.
-        lag_ok = self.lag_max_last_half < MAX_LAG_SECONDS and not self.lag_failures
-        return not self.errors and memory_ok and lag_ok
+        return not self.errors and memory_ok and self.lag_bounded
 
 
 def _mb(samples: Sequence[Sample], name: str) -> float:
@@ -81,6 +92,7 @@ def summarize(
     late = [
         s.lag_seconds for s in lag_samples if s.lag_seconds is not None and s.seconds >= half_time
     ]
+    lag_window = max(3, len(late) // 10)
     return SoakSummary(
         minutes=minutes,
         commands_per_second=rate,
@@ -90,6 +102,8 @@ def summarize(
         growth=growth,
         lag_p50=statistics.median(lags) if lags else float("nan"),
         lag_max_last_half=max(late) if late else float("nan"),
+        lag_at_half=statistics.median(late[:lag_window]) if late else float("nan"),
+        lag_at_end=statistics.median(late[-lag_window:]) if late else float("nan"),
         lag_failures=sum(1 for s in lag_samples if s.lag_seconds is None),
     )
 
@@ -111,9 +125,11 @@ def markdown(summary: SoakSummary) -> str:
         f"commands, {summary.queries} queries, errors: {dict(summary.errors) or 'none'}.",
         "",
         f"Read-after-write lag (a command, then a query waiting for its token), sampled every "
-        f"few seconds: median {_ms(summary.lag_p50)}, worst in the last half "
-        f"{_ms(summary.lag_max_last_half)} (bound {MAX_LAG_SECONDS:g} s), failed probes "
-        f"{summary.lag_failures}.",
+        f"few seconds: median {_ms(summary.lag_p50)} over the soak; in the second half "
+        f"{_ms(summary.lag_at_half)} at its start and {_ms(summary.lag_at_end)} at its end "
+        f"(medians of a tenth each), worst {_ms(summary.lag_max_last_half)}; failed probes "
+        f"{summary.lag_failures}: "
+        + ("bounded." if summary.lag_bounded else "NOT bounded (it grew, or probes failed)."),
         "",
         "| process | RSS at half time (MB) | RSS at the end (MB) | growth | verdict |",
         "|---|---:|---:|---:|---|",
@@ -144,7 +160,7 @@ def plot(samples: Sequence[Sample], lag_samples: Sequence[LagSample], path: Path
     failed = [s.seconds / 60 for s in lag_samples if s.lag_seconds is None]
     lag.plot([m for m, _ in measured], [v for _, v in measured], marker=".", label="probe")
     lag.plot(failed, [0.0] * len(failed), "rx", label="failed probe")
-    lag.axhline(MAX_LAG_SECONDS * 1000, color="red", linestyle=":", label="bound")
+    lag.axvline(minutes[-1] / 2, color="grey", linestyle=":", label="half time")
     lag.legend(loc="upper left", fontsize="small")
     lag.set_ylabel("read-after-write lag (ms)")
     lag.set_xlabel("minutes")
