@@ -48,6 +48,7 @@ class SoakOptions:
     minutes: float
     rate: float | None
     sample_seconds: float
+    command: str
 
 
 async def _caught_up(traffic: Traffic, within: float = 600.0) -> None:
@@ -85,7 +86,11 @@ async def _soak(options: SoakOptions, pids: dict[str, int], write: str, read: st
         lifecycles = Lifecycles(commands, await register_customers(commands, CUSTOMERS))
         queries = query_service_pb2_grpc.QueryServiceStub(read_channel)
         traffic = Traffic(commands, queries, lifecycles, recorder)
-        rate = options.rate or await _sustainable_rate(traffic) / 2
+        measured: float | None = None
+        rate = options.rate
+        if rate is None:
+            measured = await _sustainable_rate(traffic)
+            rate = measured / 2
         await _caught_up(traffic)
         recorder.failed.clear()
         seconds = options.minutes * 60
@@ -95,9 +100,11 @@ async def _soak(options: SoakOptions, pids: dict[str, int], write: str, read: st
             paced(traffic.query, rate, seconds),
             sampler.run(seconds),
         )
-    summary = summarize(sampler.samples, sampler.lags, options.minutes, rate, recorder.failed)
+    summary = summarize(
+        sampler.samples, sampler.lags, options.minutes, rate, measured, recorder.failed
+    )
     RESULTS.mkdir(exist_ok=True)
-    report = markdown(summary)
+    report = markdown(summary, options.command)
     (RESULTS / "soak.md").write_text(report)
     plot(sampler.samples, sampler.lags, RESULTS / "soak.png")
     print(report)
@@ -132,7 +139,12 @@ def main() -> None:
     )
     parser.add_argument("--sample-seconds", type=float, default=5.0, help="sampling interval")
     arguments = parser.parse_args()
-    options = SoakOptions(arguments.minutes, arguments.rate, arguments.sample_seconds)
+    options = SoakOptions(
+        arguments.minutes,
+        arguments.rate,
+        arguments.sample_seconds,
+        "python -m bench.soak " + " ".join(sys.argv[1:]),
+    )
     # The services started by bench.processes inherit this environment.
     for name, value in SERVICE_CACHES.items():
         os.environ.setdefault(name, value)

@@ -45,6 +45,8 @@ class Growth:
 class SoakSummary:
     minutes: float
     commands_per_second: float
+    # The sustainable rate measured before the soak; None when the rate was given.
+    measured_rate: float | None
     commands: int
     queries: int
     errors: Mapping[str, int]
@@ -77,6 +79,7 @@ def summarize(
     lag_samples: Sequence[LagSample],
     minutes: float,
     rate: float,
+    measured_rate: float | None,
     errors: Mapping[str, int],
 ) -> SoakSummary:
     """Growth compares the median of the first and of the last tenth (at least three samples)
@@ -96,6 +99,7 @@ def summarize(
     return SoakSummary(
         minutes=minutes,
         commands_per_second=rate,
+        measured_rate=measured_rate,
         commands=samples[-1].commands,
         queries=samples[-1].queries,
         errors=dict(errors),
@@ -112,17 +116,22 @@ def _ms(seconds: float) -> str:
     return "none measured" if math.isnan(seconds) else f"{seconds * 1000:.0f} ms"
 
 
-def markdown(summary: SoakSummary) -> str:
+def markdown(summary: SoakSummary, command: str) -> str:
     verdict = "PASSED" if summary.passed else "FAILED"
     lines = [
         f"# Soak: {verdict}",
         "",
-        f"Machine: {_machine()}.",
+        f"`{command}` on {_machine()}.",
         "",
-        f"{summary.minutes:g} minutes at {summary.commands_per_second:.1f} commands/s (half the "
-        f"measured sustainable rate unless given) with as many queries alongside: "
-        f"{summary.commands} "
-        f"commands, {summary.queries} queries, errors: {dict(summary.errors) or 'none'}.",
+        f"{summary.minutes:g} minutes at {summary.commands_per_second:.1f} commands/s ("
+        + (
+            "as given"
+            if summary.measured_rate is None
+            else f"half the {summary.measured_rate:.1f}/s measured as sustainable"
+        )
+        + f") with as many queries alongside: {summary.commands} commands, "
+        f"{summary.queries} queries, "
+        f"errors: {dict(summary.errors) or 'none'}.",
         "",
         f"Read-after-write lag (a command, then a query waiting for its token), sampled every "
         f"few seconds: median {_ms(summary.lag_p50)} over the soak; in the second half "
