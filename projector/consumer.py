@@ -29,6 +29,7 @@ from typing import TypeVar
 
 import structlog
 from kurrentdbclient import AsyncKurrentDBClient, RecordedEvent
+from kurrentdbclient.exceptions import ProgrammingError
 from kurrentdbclient.persistent import AsyncPersistentSubscription
 
 from projector.batch_plan import BatchChanges
@@ -263,10 +264,16 @@ class Consumer:
                 return  # stopping while a store is down: nothing acked, all redelivered
             raise
         counts: Counter[str] = sum((c.counts for c in outcome.changes), Counter())
-        for recorded, _ in outcome.written:
-            await subscription.ack(recorded.ack_id)
-        for recorded, failure in [*failed, *outcome.failed]:
-            counts["parked"] += await self._reject(subscription, recorded, failure)
+        try:
+            for recorded, _ in outcome.written:
+                await subscription.ack(recorded.ack_id)
+            for recorded, failure in [*failed, *outcome.failed]:
+                counts["parked"] += await self._reject(subscription, recorded, failure)
+        except ProgrammingError as error:
+            # The client refuses acks once its subscription has stopped (the event store went
+            # away mid-batch): a lost subscription like any other. What was written but not
+            # acked is redelivered and is a no-op; what was to be parked fails again.
+            raise SubscriptionEndedError(self._group.name) from error
         last = max((e for _, e in outcome.written), key=lambda e: e.commit_position, default=None)
         self._handled += len(batch)
         positions = [r.commit_position or 0 for r in batch]
