@@ -144,3 +144,25 @@ async def interleaved(
                 cpu += before_cpu
             merged[name] = (load, cpu)
     return merged
+
+
+async def interleaved_open_loops(
+    calls: Mapping[str, Call], rate: float, seconds: float, slices: int
+) -> dict[str, LoadResult]:
+    """Open loops of several systems at `rate`, alternating in slices as `interleaved` does, so
+    that latencies compared across systems were measured under the same background load."""
+    merged: dict[str, LoadResult] = {}
+    for _ in range(slices):
+        for name, call in calls.items():
+            load = await open_loop(call, rate, seconds / slices)
+            before = merged.get(name)
+            if before is not None:
+                shifted = [moment + before.seconds for moment in load.completed_at]
+                load = LoadResult(
+                    before.operations + load.operations,
+                    before.seconds + load.seconds,
+                    before.latencies_ms + load.latencies_ms,
+                    before.completed_at + shifted,
+                )
+            merged[name] = load
+    return merged

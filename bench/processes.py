@@ -84,7 +84,9 @@ def eventstore(data: Path) -> Iterator[Running]:
 def secantus(data: Path) -> Iterator[Running]:
     executable = shutil.which("secantusd-py") or str(Path(sys.executable).parent / "secantusd-py")
     port = free_port()
-    argv = [executable, "--host", "127.0.0.1", "--port", str(port), "--storage-path", str(data)]
+    address = ["--host", "127.0.0.1", "--port", str(port)]
+    # Measured as we run it: durable commits (a kill -9 loses nothing it acknowledged).
+    argv = [executable, *address, "--storage-path", str(data), "--sync-on-commit"]
     with running(argv, first_line_is_address=False) as server:
         wait_for_port(port)
         yield Running(server.process, f"mongodb://127.0.0.1:{port}/?directConnection=true")
@@ -96,9 +98,13 @@ def _service_env(variables: dict[str, str]) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def write_service(eventstore_uri: str) -> Iterator[Running]:
+def write_service(eventstore_uri: str, append_mode: str | None = None) -> Iterator[Running]:
+    """`append_mode` sets WRITE_SERVICE_APPEND_MODE (else the service's default)."""
     port = free_port()
-    env = _service_env({"WRITE_SERVICE_PORT": str(port), "EVENTSTORE_URI": eventstore_uri})
+    variables = {"WRITE_SERVICE_PORT": str(port), "EVENTSTORE_URI": eventstore_uri}
+    if append_mode is not None:
+        variables["WRITE_SERVICE_APPEND_MODE"] = append_mode
+    env = _service_env(variables)
     with running([sys.executable, "-m", "write_service"], env, False) as server:
         wait_for_port(port)
         yield Running(server.process, f"127.0.0.1:{port}")

@@ -6,7 +6,7 @@ rebuild: runs `projector.rebuild.rebuild` (what `python -m projector rebuild` ru
 its stages without changing them: the catch-up read folded into memory (`replay_into_memory`,
 during which the bulk loader already writes finished orders in the background), the Mongo
 write stage (the time spent inside every `bulk_write` call, which the loader makes one after
-the other) and the index build after the load (`ensure_collections`). Then, as the baseline
+the other) and creating the indexes (`ensure_collections`). Then, as the baseline
 of the write stage, the documents the rebuild produced are read back and written once more,
 raw, into scratch collections of the same database: one unordered `bulk_write` per
 collection, all collections at once, only the writes timed (the scratch collections have no

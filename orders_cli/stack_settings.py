@@ -18,6 +18,7 @@ EVENTSTORE_PORT_VAR: Final = "ORDERS_DEV_EVENTSTORE_PORT"
 MONGO_PORT_VAR: Final = "ORDERS_DEV_MONGO_PORT"
 WRITE_PORT_VAR: Final = "WRITE_SERVICE_PORT"
 READ_PORT_VAR: Final = "READ_SERVICE_PORT"
+PROJECTOR_HEALTH_PORT_VAR: Final = "PROJECTOR_HEALTH_PORT"
 DATA_DIR_VAR: Final = "ORDERS_DEV_DATA_DIR"
 START_TIMEOUT_VAR: Final = "ORDERS_DEV_START_TIMEOUT"
 MONGO_DATABASE_VAR: Final = "MONGO_DATABASE"
@@ -31,6 +32,7 @@ class StackSettings:
     mongo_port: Annotated[FixedPort, Variable(MONGO_PORT_VAR)] = 27017
     write_port: Annotated[FixedPort, Variable(WRITE_PORT_VAR)] = 50051
     read_port: Annotated[FixedPort, Variable(READ_PORT_VAR)] = 50052
+    projector_health_port: Annotated[FixedPort, Variable(PROJECTOR_HEALTH_PORT_VAR)] = 50053
     mongo_database: Annotated[MongoDatabase, Variable(MONGO_DATABASE_VAR)] = "orders"
     # How long each process may take to become healthy before the stack gives up.
     start_timeout_seconds: Annotated[PositiveSeconds, Variable(START_TIMEOUT_VAR)] = 30.0

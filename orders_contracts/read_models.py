@@ -349,6 +349,23 @@ class ProjectionStatusDoc(TypedDict):
     couple of seconds and capped at 1000 (read it as "at least 1000")."""
     lag_seconds: float
     updated_at: datetime
+    replicas: NotRequired[dict[str, ProjectorReplicaDoc]]
+    """Each projector replica's state, keyed by replica id (host and process id); a replica
+    removes its entry when it stops cleanly, and ``seen_at`` dates one left by a crash."""
+
+
+ProjectorState: TypeAlias = Literal["starting", "running", "retrying", "stalled"]
+
+
+class ProjectorReplicaDoc(TypedDict):
+    """``running``: consuming; ``retrying``: a store fails (``reason``), nothing is skipped or
+    acknowledged meanwhile; ``stalled``: events wait but none arrive (``reason``), and the
+    subscription is being reconnected; ``starting``: not subscribed yet."""
+
+    state: ProjectorState
+    reason: str | None
+    since: datetime
+    seen_at: datetime
 
 
 class ReadModelVersionDoc(TypedDict):

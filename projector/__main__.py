@@ -1,4 +1,5 @@
-"""Composition root: ``python -m projector [run|rebuild|status|rollback|drop-version N]``."""
+"""Composition root:
+``python -m projector [run|rebuild|status|rollback|drop-version N|verify [--repair]]``."""
 
 from __future__ import annotations
 
@@ -20,10 +21,15 @@ from orders_runtime.settings import load_settings
 from projector import admin
 from projector.batch_writer import BatchWriter
 from projector.consumer import Consumer
-from projector.event_source import read_revisions
+from projector.durable import durable
+from projector.event_source import eventstore_client, read_revisions
+from projector.health_server import serve_health
+from projector.projector_state import StateBoard
 from projector.rebuild import rebuild
 from projector.settings import Settings
-from projector.versions import ensure_collections, ensure_pointer, read_pointer
+from projector.verify import DEFAULT_MAX_BEHIND
+from projector.verify_report import run_verify_command
+from projector.versions import Database, ensure_collections, ensure_pointer, read_pointer
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,13 +41,30 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("rollback", help="switch back to the kept previous version")
     drop = commands.add_parser("drop-version", help="drop a version's collections")
     drop.add_argument("version", type=int)
+    verify = commands.add_parser(
+        "verify",
+        help="compare the read models with a fresh fold of the events",
+        description="Compare every read-model document of the active version with a fresh fold "
+        "of its events; one JSON object per finding on stdout, then a summary. Exit 0: clean, "
+        "1: divergent, 3: only documents behind by more than --max-behind seconds.",
+    )
+    verify.add_argument(
+        "--repair", action="store_true", help="re-project what differs, then verify again"
+    )
+    verify.add_argument(
+        "--max-behind",
+        type=float,
+        default=DEFAULT_MAX_BEHIND,
+        metavar="SECONDS",
+        help="report documents missing an event older than this (default %(default)g)",
+    )
     return parser
 
 
 async def _main(settings: Settings, args: argparse.Namespace) -> int:
-    eventstore = AsyncKurrentDBClient(settings.eventstore_uri)
+    eventstore = eventstore_client(settings.eventstore_uri)
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongo_uri, tz_aware=True)
-    db = mongo[settings.mongo_database]
+    db = durable(mongo[settings.mongo_database])
     writer_for: Callable[[int | None], BatchWriter] = lambda version: BatchWriter(  # noqa: E731
         mongo,
         settings.mongo_database,
@@ -57,11 +80,7 @@ async def _main(settings: Settings, args: argparse.Namespace) -> int:
             pointer = await read_pointer(db)
             assert pointer is not None
             await ensure_collections(db, pointer["version"])
-            consumer = Consumer(eventstore, db, writer_for(None), settings.group, settings.batch)
-            loop = asyncio.get_running_loop()
-            for signum in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(signum, consumer.stop)
-            await consumer.run()
+            await _run(settings, eventstore, db, writer_for(None))
         elif command == "rebuild":
             version = await rebuild(eventstore, writer_for, db, show_progress=True)
             print(json.dumps({"active_version": version}))
@@ -73,6 +92,14 @@ async def _main(settings: Settings, args: argparse.Namespace) -> int:
         elif command == "drop-version":
             await admin.drop(db, args.version)
             print(json.dumps({"dropped_version": args.version}))
+        elif command == "verify":
+            return await run_verify_command(
+                eventstore,
+                mongo,
+                settings.mongo_database,
+                repair=args.repair,
+                max_behind=args.max_behind,
+            )
     except admin.VersionError as error:
         print(str(error), file=sys.stderr)
         return 2
@@ -80,6 +107,37 @@ async def _main(settings: Settings, args: argparse.Namespace) -> int:
         await eventstore.close()
         await mongo.close()
     return 0
+
+
+async def _run(
+    settings: Settings, eventstore: AsyncKurrentDBClient, db: Database, writer: BatchWriter
+) -> None:
+    board = StateBoard()
+    health = None
+    if settings.health_port:
+        health, _ = await serve_health(board, settings.health_host, settings.health_port)
+    # The stall watch reads the head of $all on a connection of its own.
+    watch = eventstore_client(settings.eventstore_uri)
+    consumer = Consumer(
+        eventstore,
+        db,
+        writer,
+        settings.group,
+        settings.batch,
+        board=board,
+        stall_seconds=settings.stall_seconds,
+        watch_eventstore=watch,
+    )
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, consumer.stop)
+    try:
+        await watch.connect()
+        await consumer.run()
+    finally:
+        await watch.close()
+        if health is not None:
+            await health.stop(grace=1)
 
 
 def main() -> None:

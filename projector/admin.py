@@ -25,7 +25,9 @@ async def status_report(db: Database) -> dict[str, Any]:
     pointer = await read_pointer(db)
     version = 1 if pointer is None else pointer["version"]
     statuses = await db[collection_name(PROJECTION_STATUS, version)].find({}).to_list(None)
-    return {"pointer": pointer, "status": statuses}
+    # Every status document carries the replicas' states; the order summaries' one says it all.
+    main = next((s for s in statuses if s["_id"] == ORDER_SUMMARIES), {})
+    return {"pointer": pointer, "replicas": main.get("replicas", {}), "status": statuses}
 
 
 async def rollback(

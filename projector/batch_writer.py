@@ -34,7 +34,15 @@ from projector.batch_plan import (
     plan_batch,
 )
 from projector.document_cache import DocumentCache
+from projector.durable import DURABLE, durable
 from projector.envelope import Envelope
+from projector.failures import (
+    ContentionError,
+    UnprojectableError,
+    describe,
+    is_infrastructure,
+    span,
+)
 from projector.store import StaleSnapshotError, load_customers, load_orders, write_changes
 from projector.versions import Database, active_version, ensure_collections
 
@@ -42,6 +50,9 @@ StreamReader = Callable[[str, range], Awaitable[list[Envelope]]]
 """Reads the given revisions of a stream from the event store (gap repair)."""
 
 MAX_REPLANS = 200
+# Plans that failed their conditions against the very same documents: nobody else is moving
+# them, so the batch itself contradicts what is stored (an event that does not fit its stream).
+MAX_SAME_STALE_PLANS = 3
 DUPLICATE_KEY, WRITE_CONFLICT, NO_SUCH_TRANSACTION = 11000, 112, 251
 MAX_WRITE_RETRIES = 10
 DOCUMENT_CACHE_SIZE = 10_000
@@ -75,10 +86,6 @@ def is_write_conflict(error: BaseException) -> bool:
     return bool(_write_error_codes(error) & {WRITE_CONFLICT, NO_SUCH_TRANSACTION})
 
 
-class ContentionError(Exception):
-    """Other projectors kept winning every conflict; the caller retries the batch later."""
-
-
 async def _backoff(attempt: int) -> None:
     # Jittered and growing, so that two replicas that collided drift apart.
     await asyncio.sleep(random.uniform(0, min(0.1, 0.002 * 2**attempt)))
@@ -105,7 +112,7 @@ class BatchWriter:
         cache_size: int = DOCUMENT_CACHE_SIZE,
     ) -> None:
         self._client = client
-        self._db: Database = client[database]
+        self._db: Database = durable(client[database])
         self._read_stream = read_stream
         self._fixed_version = version
         self._known_version: int | None = None
@@ -121,33 +128,71 @@ class BatchWriter:
         return await active_version(self._db, session)
 
     async def write(self, envelopes: Sequence[Envelope]) -> BatchChanges:
-        """Apply a batch exactly once; conflicts with other projectors are retried."""
+        """Apply a batch exactly once; conflicts with other projectors are retried.
+
+        Raises the stores' errors as they are (see ``failures``), ContentionError when other
+        projectors kept winning, and UnprojectableError when the batch cannot be written for a
+        reason of its own.
+        """
         by_stream: dict[str, list[Envelope]] = defaultdict(list)
         for envelope in envelopes:
             by_stream[envelope.stream_name].append(envelope)
+        read_back: dict[str, range] = {}
+        snapshot: Snapshot | None = None
+        stale_from: Snapshot | None = None
+        same_stale = 0
         for attempt in range(MAX_REPLANS):
-            # The version seen last is a hint: the write transaction checks it again.
-            version = self._known_version or await self._version(None)
-            self._known_version = version
-            if version not in self._ensured:
-                await ensure_collections(self._db, version)
-                self._ensured.add(version)
             try:
+                # The version seen last is a hint: the write transaction checks it again.
+                version = self._known_version or await self._version(None)
+                self._known_version = version
+                if version not in self._ensured:
+                    await ensure_collections(self._db, version)
+                    self._ensured.add(version)
+                snapshot = None
+                read_back.clear()
                 # After a failed attempt the cached documents may be what went stale.
-                snapshot, streams = await self._read(by_stream, version, trusted=attempt == 0)
-                changes = plan_batch(snapshot, streams)
-                count_deliveries(changes, snapshot, by_stream, streams)
-                if await self._commit(changes, snapshot, version):
+                read, streams = await self._read(
+                    by_stream, version, trusted=attempt == 0, read_back=read_back
+                )
+                snapshot = read
+                if attempt > 0 and read == stale_from:
+                    same_stale += 1
+                    if same_stale >= MAX_SAME_STALE_PLANS:
+                        raise UnprojectableError(
+                            "the batch's conditional writes keep failing against documents that"
+                            " nobody else changes: an event contradicts what is stored",
+                            dict(read_back),
+                        )
+                else:
+                    same_stale = 0
+                changes = plan_batch(read, streams)
+                count_deliveries(changes, read, by_stream, streams)
+                if await self._commit(changes, read, version):
                     self._remember(changes, version)
                     return changes
+                stale_from = read
             except Exception as error:
                 if not (is_stale(error) or is_write_conflict(error)):
                     self._cache.forget()
-                    raise
+                    if isinstance(error, UnprojectableError) or is_infrastructure(error):
+                        raise
+                    raise UnprojectableError(describe(error), dict(read_back)) from error
+                stale_from = snapshot if is_stale(error) else None
             # Planned from stale documents, or lost to another projector: read afresh.
             self._cache.forget()
             await _backoff(attempt)
         raise ContentionError(f"batch not written after {MAX_REPLANS} plans")
+
+    async def write_revisions(self, stream_name: str, revisions: range) -> BatchChanges:
+        """Apply revisions of a stream read from the stream itself (those a delivery waits for)."""
+        try:
+            envelopes = await self._read_stream(stream_name, revisions)
+        except Exception as error:
+            if is_infrastructure(error):
+                raise
+            raise UnprojectableError(describe(error)) from error
+        return await self.write(envelopes)
 
     async def _commit(self, changes: BatchChanges, snapshot: Snapshot, version: int) -> bool:
         """Write the plan in one transaction; False when it must be planned again."""
@@ -155,7 +200,7 @@ class BatchWriter:
             try:
                 async with (
                     self._client.start_session() as session,
-                    await session.start_transaction(),
+                    await session.start_transaction(write_concern=DURABLE),
                 ):
                     if await self._version(session) != version:
                         self._known_version = None
@@ -190,14 +235,19 @@ class BatchWriter:
         self._cache.written(version, orders, changes.customers)
 
     async def _read(
-        self, by_stream: dict[str, list[Envelope]], version: int, *, trusted: bool
+        self,
+        by_stream: dict[str, list[Envelope]],
+        version: int,
+        *,
+        trusted: bool,
+        read_back: dict[str, range],
     ) -> tuple[Snapshot, dict[str, list[Envelope]]]:
         """The batch's documents, and each stream's events made contiguous after them.
 
         ``trusted``: take documents from the cache of this writer's own writes, and assume an
         order whose delivered events start at revision 0 has no documents yet. Either guess,
         if wrong, fails the transaction's conditions (or its inserts), and the batch is planned
-        again untrusted.
+        again untrusted. ``read_back`` receives the revisions read from each stream itself.
         """
         order_ids = [id_from_stream(s) for s in by_stream if s.startswith(ORDER_STREAM_PREFIX)]
         # The customers the events name are loaded beside the orders; only those known from
@@ -225,7 +275,7 @@ class BatchWriter:
                 raise StaleSnapshotError(order_id)
         snapshot = Snapshot(summaries, details, customers)
         streams: dict[str, list[Envelope]] = {
-            name: await self._contiguous(name, snapshot.revision(name), envelopes)
+            name: await self._contiguous(name, snapshot.revision(name), envelopes, read_back)
             for name, envelopes in by_stream.items()
             if name.startswith(ORDER_STREAM_PREFIX)
         }
@@ -237,21 +287,44 @@ class BatchWriter:
             snapshot = Snapshot(summaries, details, customers)
         for name, envelopes in by_stream.items():
             if not name.startswith(ORDER_STREAM_PREFIX):
-                streams[name] = await self._contiguous(name, snapshot.revision(name), envelopes)
+                streams[name] = await self._contiguous(
+                    name, snapshot.revision(name), envelopes, read_back
+                )
         return snapshot, streams
 
     async def _contiguous(
-        self, stream_name: str, current: int, delivered: list[Envelope]
+        self,
+        stream_name: str,
+        current: int,
+        delivered: list[Envelope],
+        read_back: dict[str, range],
     ) -> list[Envelope]:
         fresh = fresh_events(current, delivered)
         missing = missing_revisions(current, fresh)
         if missing is None:
             return fresh
-        repaired = fresh_events(current, [*await self._read_stream(stream_name, missing), *fresh])
+        read_back[stream_name] = missing
+        try:
+            earlier = await self._read_stream(stream_name, missing)
+        except Exception as error:
+            if is_infrastructure(error):
+                raise
+            # An event before the delivered ones cannot be read (the consumer parked it): none
+            # of the later ones can be applied without it.
+            raise UnprojectableError(
+                f"{stream_name}@{fresh[0].revision} waits for {span(stream_name, missing)},"
+                f" which cannot be read back: {describe(error)}",
+                {stream_name: missing},
+            ) from error
+        repaired = fresh_events(current, [*earlier, *fresh])
         if missing_revisions(current, repaired) is not None:
-            # The store does not have them yet either: apply what is contiguous.
-            contiguous = [e for i, e in enumerate(repaired) if e.revision == current + 1 + i]
-            return contiguous
+            # The stream no longer has them (truncated, or deleted and written again): the later
+            # events cannot be applied, and acknowledging them unapplied would lose them quietly.
+            raise UnprojectableError(
+                f"{stream_name}@{fresh[0].revision} waits for {span(stream_name, missing)},"
+                " which the stream does not return",
+                {stream_name: missing},
+            )
         return repaired
 
 

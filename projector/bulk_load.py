@@ -23,6 +23,7 @@ from orders_contracts.read_models import (
     collection_name,
 )
 from orders_contracts.stored_sums import to_store
+from projector.durable import durable
 from projector.memory_model import MemoryModel
 from projector.versions import Database
 
@@ -36,7 +37,7 @@ class BulkLoader:
     """Streams finished orders into the collections from a background task during a replay."""
 
     def __init__(self, db: Database, version: int, now: datetime) -> None:
-        self._db = db
+        self._db = durable(db)
         self._version = version
         self._now = now
         self._queue: asyncio.Queue[tuple[str, list[Write]] | None] = asyncio.Queue(maxsize=4)
@@ -98,6 +99,7 @@ def _unstored(docs: dict[str, Any], stored: dict[str, int], now: datetime) -> li
 
 async def write_unstored(db: Database, version: int, model: MemoryModel) -> None:
     """Every document of a replay not already stored as it is, in unordered bulk writes."""
+    db = durable(db)
     now = datetime.now(UTC)
     for base, ops in (
         (ORDER_SUMMARIES, _unstored(model.summaries, model.stored, now)),

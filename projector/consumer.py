@@ -1,38 +1,58 @@
-"""The live projector: persistent subscription in, batches into the read models, acks out."""
+"""The live projector: persistent subscription in, batches into the read models, acks out.
+
+Nothing stops it for good (see ``failures`` for whose fault a failure is):
+
+- A store failure is retried with backoff (``store_retry``); the replica says ``retrying`` and
+  its health NOT_SERVING, and acknowledges and parks nothing meanwhile. A batch still failing
+  after half the group's message timeout is let go, unacknowledged: the subscription is dropped
+  until both stores answer again, so the event store does not count timeouts against events.
+- An event's own failure is found by bisecting its batch (``isolation``); the rest is written
+  and acknowledged, and the culprit is nacked with its reason logged: parked at once when no
+  retry can help (it does not decode, or contradicts its stream), else retried by the group
+  and parked once its retries are spent. Parked events are counted (``events_parked``).
+- A later event of a stream with a parked revision finds a gap, and the writer reads the
+  parked revision back: it fails the same way, so the later event is parked too, with a reason
+  naming the revision it waits for. That stream stops there until an operator repairs it
+  (replaying the parked events once fixed); every other stream flows.
+- Events waiting while none arrive for ``stall_seconds`` (``stall_watch``): the replica says
+  ``stalled`` and reconnects to the event store on a new connection.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import structlog
 from kurrentdbclient import AsyncKurrentDBClient, RecordedEvent
-from kurrentdbclient.exceptions import KurrentDBClientError
+from kurrentdbclient.exceptions import ProgrammingError
 from kurrentdbclient.persistent import AsyncPersistentSubscription
-from pymongo.errors import PyMongoError
 
-from orders_contracts.codec import MalformedEventError
 from projector.batch_plan import BatchChanges
-from projector.batch_writer import BatchWriter, ContentionError
+from projector.batch_writer import BatchWriter
 from projector.envelope import Envelope
-from projector.event_source import HeadTracker, Lag, from_recorded
-from projector.progress import record_progress
+from projector.event_source import from_recorded
+from projector.failures import Failure, classify, describe, is_infrastructure
+from projector.isolation import AfterWrite, write_isolating
+from projector.progress_recorder import ProgressRecorder
+from projector.projector_state import StateBoard
+from projector.stall_watch import StallWatch
+from projector.store_retry import Backoff, retry_while_down
 from projector.subscription_group import GroupSettings, ensure_group
-from projector.versions import Database, active_version
+from projector.versions import Database
 
 log = structlog.get_logger("projector")
 
-AfterWrite = Callable[[BatchChanges], Awaitable[None]]
-"""Called between the durable write and the acks; tests use it to crash right there."""
+__all__ = ["AfterWrite", "BatchSettings", "Consumer", "next_batch"]
 
 T = TypeVar("T")
 
-INFRASTRUCTURE_ERRORS = (PyMongoError, KurrentDBClientError, OSError, ContentionError)
+# A call that hangs on a connection that went silent must not hold a reconnect up.
+CALL_TIMEOUT = 10.0
 
 
 class SubscriptionEndedError(Exception):
@@ -64,6 +84,10 @@ async def next_batch(queue: asyncio.Queue[T], max_size: int, max_wait: float) ->
     return batch
 
 
+def _is_lost(error: BaseException) -> bool:
+    return isinstance(error, SubscriptionEndedError) or is_infrastructure(error)
+
+
 class Consumer:
     def __init__(
         self,
@@ -74,7 +98,10 @@ class Consumer:
         batch: BatchSettings,
         *,
         after_write: AfterWrite | None = None,
-        retry_backoff: float = 0.5,
+        board: StateBoard | None = None,
+        stall_seconds: float = 30.0,
+        watch_eventstore: AsyncKurrentDBClient | None = None,
+        backoff: Backoff | None = None,
     ) -> None:
         self._eventstore = eventstore
         self._db = db
@@ -82,27 +109,95 @@ class Consumer:
         self._group = group
         self._batch = batch
         self._after_write = after_write
-        self._retry_backoff = retry_backoff
-        self._head = HeadTracker(eventstore)
+        self._board = board or StateBoard()
+        self._watch = StallWatch(
+            watch_eventstore or eventstore,
+            db,
+            self._board,
+            stall_seconds,
+            lambda: (self._handled, self._handled_position),
+        )
+        self._backoff = backoff or Backoff()
         self._stopping = asyncio.Event()
-        self._lag = Lag(0, 0, 0.0)
-        self._unrecorded: Counter[str] = Counter()
-        self._unrecorded_last: Envelope | None = None
-        self._recorder: asyncio.Task[None] | None = None
+        self._progress = ProgressRecorder(
+            eventstore,
+            db,
+            self._board,
+            interval=batch.progress_interval,
+            stopping=self._stopping,
+        )
+        self._handled = 0
+        self._handled_position = 0
+
+    @property
+    def board(self) -> StateBoard:
+        return self._board
 
     def stop(self) -> None:
         """Finish the batch in hand, ack it, and return from run()."""
         self._stopping.set()
 
     async def run(self) -> None:
-        """Consume until stop(); a lost subscription or store is reconnected after a pause."""
-        while not self._stopping.is_set():
-            try:
-                await self._consume()
-            except (*INFRASTRUCTURE_ERRORS, SubscriptionEndedError) as error:
-                log.warning("subscription lost, reconnecting", error=repr(error))
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), self._retry_backoff)
+        """Consume until stop(); store outages are waited out, a stall is reconnected."""
+        try:
+            while not self._stopping.is_set():
+                try:
+                    async for attempt in retry_while_down(
+                        is_down=_is_lost,
+                        on_retry=self._subscription_lost,
+                        stopping=self._stopping,
+                        backoff=self._backoff,
+                    ):
+                        with attempt:
+                            await self._consume_watched()
+                except Exception as error:
+                    if not (self._stopping.is_set() and _is_lost(error)):
+                        raise
+        finally:
+            await self._progress.leave()
+
+    async def _subscription_lost(self, error: BaseException, delay: float) -> None:
+        log.warning("subscription lost, reconnecting", error=describe(error), retry_in=delay)
+        await self._board.set("retrying", f"subscription lost: {describe(error)}")
+        await self._wait_for_stores()
+
+    async def _wait_for_stores(self) -> None:
+        """Subscribe again only once both stores answer: events taken now would only wait."""
+        async for attempt in retry_while_down(
+            is_down=is_infrastructure,
+            on_retry=self._store_down,
+            stopping=self._stopping,
+            backoff=self._backoff,
+        ):
+            with attempt:
+                async with asyncio.timeout(CALL_TIMEOUT):
+                    await self._db.command("ping")
+                    await self._eventstore.get_commit_position()
+
+    async def _store_down(self, error: BaseException, delay: float) -> None:
+        log.warning("store unavailable, retrying", error=describe(error), retry_in=delay)
+        await self._board.set("retrying", describe(error))
+
+    async def _consume_watched(self) -> None:
+        consume = asyncio.create_task(self._consume())
+        watch = asyncio.create_task(self._watch.until_stalled())
+        try:
+            await asyncio.wait({consume, watch}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stalled = watch.done() and not consume.done()
+            if stalled:
+                # A new connection fails whatever still hangs on the old one.
+                with contextlib.suppress(Exception):
+                    async with asyncio.timeout(CALL_TIMEOUT):
+                        await self._eventstore.reconnect()
+            for task in (consume, watch):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        if stalled:
+            watch.result()  # the watch's own failure, if it failed rather than found a stall
+            return
+        consume.result()
 
     async def _consume(self) -> None:
         await ensure_group(self._eventstore, self._group)
@@ -113,6 +208,8 @@ class Consumer:
         queue: asyncio.Queue[RecordedEvent] = asyncio.Queue(maxsize=self._batch.max_size * 2)
         reader = asyncio.create_task(self._read(subscription, queue))
         log.info("projector started", group=self._group.name)
+        if self._board.state in ("starting", "retrying"):
+            await self._board.set("running")
         try:
             while not self._stopping.is_set():
                 batch_task = asyncio.create_task(
@@ -134,9 +231,7 @@ class Consumer:
                     reader.result()
                     raise SubscriptionEndedError(self._group.name)
         finally:
-            if self._recorder is not None:
-                with contextlib.suppress(Exception):
-                    await self._recorder
+            await self._progress.settle()
             reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await reader
@@ -154,109 +249,75 @@ class Consumer:
         self, subscription: AsyncPersistentSubscription, batch: Sequence[RecordedEvent]
     ) -> None:
         decoded: list[tuple[RecordedEvent, Envelope]] = []
-        failed: list[tuple[RecordedEvent, Exception]] = []
+        failed: list[tuple[RecordedEvent, Failure]] = []
         for recorded in batch:
             try:
                 decoded.append((recorded, from_recorded(recorded)))
-            except MalformedEventError as error:
-                failed.append((recorded, error))
-        counts: Counter[str] = Counter()
-        last: Envelope | None = None
-        done: list[RecordedEvent] = []
-        groups = [decoded]
-        while groups:
-            group = groups.pop()
-            if not group:
-                continue
-            try:
-                changes = await self._write([envelope for _, envelope in group])
             except Exception as error:
-                if len({e.stream_name for _, e in group}) > 1:
-                    # Isolate the poison: every stream on its own, so other orders still flow.
-                    by_stream: dict[str, list[tuple[RecordedEvent, Envelope]]] = defaultdict(list)
-                    for item in group:
-                        by_stream[item[1].stream_name].append(item)
-                    groups.extend(by_stream.values())
-                else:
-                    failed.extend((recorded, error) for recorded, _ in group)
-                continue
-            if changes is None:
-                return  # stopping while the stores are down: nothing acked, all redelivered
-            if self._after_write is not None:
-                await self._after_write(changes)
-            counts += changes.counts
-            done.extend(recorded for recorded, _ in group)
-            newest = max((e for _, e in group), key=lambda e: e.commit_position)
-            if last is None or newest.commit_position > last.commit_position:
-                last = newest
-        for recorded in done:
-            await subscription.ack(recorded.ack_id)
-        for recorded, reason in failed:
-            counts["parked"] += await self._reject(subscription, recorded, reason)
-        self._schedule_record(counts, last)
+                failed.append((recorded, classify(error)))
+        try:
+            outcome = await write_isolating(
+                decoded, self._write, self._write_revisions, self._after_write
+            )
+        except Exception as error:
+            if is_infrastructure(error) and self._stopping.is_set():
+                return  # stopping while a store is down: nothing acked, all redelivered
+            raise
+        counts: Counter[str] = sum((c.counts for c in outcome.changes), Counter())
+        try:
+            for recorded, _ in outcome.written:
+                await subscription.ack(recorded.ack_id)
+            for recorded, failure in [*failed, *outcome.failed]:
+                counts["parked"] += await self._reject(subscription, recorded, failure)
+        except ProgrammingError as error:
+            # The client refuses acks once its subscription has stopped (the event store went
+            # away mid-batch): a lost subscription like any other. What was written but not
+            # acked is redelivered and is a no-op; what was to be parked fails again.
+            raise SubscriptionEndedError(self._group.name) from error
+        last = max((e for _, e in outcome.written), key=lambda e: e.commit_position, default=None)
+        self._handled += len(batch)
+        positions = [r.commit_position or 0 for r in batch]
+        self._handled_position = max(self._handled_position, *positions)
+        if self._board.state != "running":
+            await self._board.set("running")
+        self._progress.add(counts, last)
 
-    def _schedule_record(self, counts: Counter[str], last: Envelope | None) -> None:
-        """Progress is written beside the pipeline, coalescing batches while a write is slow,
-        so the next batch never waits for it."""
-        self._unrecorded += counts
-        if last is not None and (
-            self._unrecorded_last is None
-            or last.commit_position > self._unrecorded_last.commit_position
+    async def _write(self, envelopes: list[Envelope]) -> BatchChanges:
+        """Retry through outages of either store, for half the group's message timeout."""
+        return await self._retrying_stores(lambda: self._writer.write(envelopes))
+
+    async def _write_revisions(self, stream_name: str, revisions: range) -> BatchChanges:
+        return await self._retrying_stores(
+            lambda: self._writer.write_revisions(stream_name, revisions)
+        )
+
+    async def _retrying_stores(self, call: Callable[[], Awaitable[BatchChanges]]) -> BatchChanges:
+        # Events held longer than the message timeout would be redelivered and counted as
+        # retries: past half of it, the batch is let go and the subscription with it.
+        async for attempt in retry_while_down(
+            is_down=is_infrastructure,
+            on_retry=self._store_down,
+            stopping=self._stopping,
+            backoff=self._backoff,
+            give_up_after=self._group.message_timeout / 2,
         ):
-            self._unrecorded_last = last
-        if self._recorder is None or self._recorder.done():
-            self._recorder = asyncio.create_task(self._record_pending())
-
-    async def _record_pending(self) -> None:
-        while self._unrecorded or self._unrecorded_last is not None:
-            counts, last = self._unrecorded, self._unrecorded_last
-            self._unrecorded, self._unrecorded_last = Counter(), None
-            await self._record(counts, last)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self._batch.progress_interval)
-
-    async def _write(self, envelopes: list[Envelope]) -> BatchChanges | None:
-        """Retry through outages of either store; other errors are the events' fault."""
-        while True:
-            try:
-                return await self._writer.write(envelopes)
-            except INFRASTRUCTURE_ERRORS as error:
-                log.warning("store unavailable, retrying batch", error=repr(error))
-                if self._stopping.is_set():
-                    return None
-                await asyncio.sleep(self._retry_backoff)
+            with attempt:
+                changes: BatchChanges = await call()
+                return changes
+        raise AssertionError("retry_while_down returns or raises")
 
     async def _reject(
-        self, subscription: AsyncPersistentSubscription, recorded: RecordedEvent, error: Exception
+        self, subscription: AsyncPersistentSubscription, recorded: RecordedEvent, failure: Failure
     ) -> int:
         retries = recorded.retry_count or 0
-        parked = retries >= self._group.max_retry_count
+        parked = failure.hopeless or retries >= self._group.max_retry_count
         log.error(
             "event parked" if parked else "event failed, will be retried",
             stream=recorded.stream_name,
             revision=recorded.stream_position,
             event_type=recorded.type,
             retry_count=retries,
-            error=repr(error),
+            reason=failure.reason,
         )
         await subscription.nack(recorded.ack_id, "park" if parked else "retry")
         return int(parked)
-
-    async def _record(self, counts: Counter[str], last: Envelope | None) -> None:
-        try:
-            position = last.commit_position if last is not None else 0
-            if last is not None:
-                self._lag = await self._head.lag(position, last.recorded_at)
-            lag = self._lag
-            version = await active_version(self._db)
-            await record_progress(self._db, version, counts, position, lag, datetime.now(UTC))
-        except INFRASTRUCTURE_ERRORS as error:
-            log.warning("progress not recorded", error=repr(error))
-        skipped = {k: counts[k] for k in ("unknown_type", "newer_schema") if counts[k]}
-        if skipped:
-            log.warning("events skipped: not understood by this projector version", **skipped)
-        log.debug("batch done", **{k: v for k, v in counts.items() if v}, **_position(last))
-
-
-def _position(last: Envelope | None) -> dict[str, Any]:
-    return {} if last is None else {"commit_position": last.commit_position}

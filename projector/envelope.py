@@ -8,14 +8,21 @@ from typing import Literal, TypeAlias
 from uuid import UUID
 
 from orders_contracts.codec import (
+    MalformedEventError,
     UnknownEventTypeError,
     UnsupportedSchemaVersionError,
     decode_event,
     decode_metadata,
 )
-from orders_contracts.events import CURRENT_SCHEMA_VERSION, Event
+from orders_contracts.events import CURRENT_SCHEMA_VERSION, CustomerRegistered, Event
+from orders_contracts.streams import CUSTOMER_STREAM_PREFIX, ORDER_STREAM_PREFIX, id_from_stream
 
 SkipReason: TypeAlias = Literal["unknown_type", "newer_schema"]
+
+
+class InconsistentEventError(MalformedEventError):
+    """The event decodes, but belongs to another aggregate than the stream it is stored in
+    (another writer appended it there): no read model can take it, so it is poison."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +63,9 @@ def open_envelope(
 ) -> Envelope:
     """Decode a stored event; unknown types and newer schemas become skips.
 
-    A payload of a known type that does not validate raises MalformedEventError: that is a
-    poison event, retried and then parked by the consumer.
+    A payload of a known type that does not validate, or that names another order or customer
+    than its stream's, raises MalformedEventError: that is a poison event, which the consumer
+    parks at once (its bytes never change, so no retry can help).
     """
     event: Event | None = None
     skip_reason: SkipReason | None = None
@@ -67,6 +75,8 @@ def open_envelope(
         skip_reason = "unknown_type"
     except UnsupportedSchemaVersionError:
         skip_reason = "newer_schema"
+    if event is not None:
+        _check_stream(stream_name, revision, event_type, event)
     return Envelope(
         stream_name=stream_name,
         revision=revision,
@@ -77,3 +87,23 @@ def open_envelope(
         skip_reason=skip_reason,
         recorded_at=recorded_at,
     )
+
+
+def _check_stream(stream_name: str, revision: int, event_type: str, event: Event) -> None:
+    """An order event must name its stream's order, a customer event its stream's customer."""
+    expected = id_from_stream(stream_name)
+    if isinstance(event, CustomerRegistered):
+        kind, named = "customer", event.customer_id
+        fits = stream_name.startswith(CUSTOMER_STREAM_PREFIX)
+    else:
+        kind, named = "order", event.order_id
+        fits = stream_name.startswith(ORDER_STREAM_PREFIX)
+    if not fits:
+        raise InconsistentEventError(
+            f"{stream_name}@{revision}: {event_type} is a {kind} event in another kind of stream"
+        )
+    if named != expected:
+        raise InconsistentEventError(
+            f"{stream_name}@{revision}: {event_type} names {kind} {named}, "
+            f"not this stream's {kind} {expected}"
+        )

@@ -17,6 +17,18 @@ OUR_STREAMS_FILTER = (OUR_STREAMS_REGEX,)
 LAG_EVENTS_CAP = 1000
 
 
+def eventstore_client(uri: str) -> AsyncKurrentDBClient:
+    """A client whose TCP connections are its own.
+
+    gRPC shares one connection between all channels to the same address, so without this a
+    reconnect after a connection went silent would take the same dead connection again, as
+    long as another client (the stall watch's) still holds it.
+    """
+    client = AsyncKurrentDBClient(uri)
+    client.grpc_options += (("grpc.use_local_subchannel_pool", 1),)
+    return client
+
+
 def from_recorded(recorded: RecordedEvent) -> Envelope:
     """Decode a delivered event; MalformedEventError (poison) propagates."""
     return open_envelope(
@@ -82,6 +94,16 @@ async def position_before(client: AsyncKurrentDBClient, position: int, events: i
     # A real event position, as a real server wants; it is itself excluded, and one event of
     # margin more or less does not matter.
     return 0 if count <= events else earliest
+
+
+async def head_of_our_streams(client: AsyncKurrentDBClient) -> int:
+    """Commit position of the last event of our streams in $all (0: none yet)."""
+    response = await client.read_all(
+        backwards=True, limit=1, filter_include=OUR_STREAMS_FILTER, filter_by_stream_name=True
+    )
+    async for recorded in response:
+        return recorded.commit_position or 0
+    return 0
 
 
 @dataclass(frozen=True)

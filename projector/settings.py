@@ -11,10 +11,13 @@ from msgspec import Meta
 from orders_runtime.setting_types import (
     Count,
     EventStoreUri,
+    Host,
     LogLevel,
     MongoDatabase,
     MongoUri,
+    Port,
     PositiveCount,
+    PositiveSeconds,
     Text,
 )
 from orders_runtime.settings import Variable
@@ -47,6 +50,11 @@ class Settings:
         DOCUMENT_CACHE_SIZE
     )
     log_level: Annotated[LogLevel, Variable("LOG_LEVEL")] = "INFO"
+    # Events waiting and none arriving this long: the subscription is stalled and reconnected.
+    stall_seconds: Annotated[PositiveSeconds, Variable("PROJECTOR_STALL_SECONDS")] = 30.0
+    health_host: Annotated[Host, Variable("PROJECTOR_HEALTH_HOST")] = "127.0.0.1"
+    # The standard gRPC health service; 0 leaves it off.
+    health_port: Annotated[Port, Variable("PROJECTOR_HEALTH_PORT")] = 0
 
     @property
     def group(self) -> GroupSettings:

@@ -65,8 +65,9 @@ async def ensure_collections(db: Database, version: int, *, indexes: bool = True
     """Create a version's collections and the indexes the read service queries by; idempotent.
 
     Collections are created up front because creating one inside a transaction is not
-    something every server supports. A rebuild asks for the indexes only after its bulk load,
-    which is faster than maintaining them document by document.
+    something every server supports. ``indexes=False`` leaves the indexes for later: building
+    them after a bulk load was faster, until SecantusDB ran with durable commits, where it
+    commits (and syncs) every index entry of a build on its own.
     """
     existing = set(await db.list_collection_names())
     for base in VERSIONED_COLLECTIONS:

@@ -14,7 +14,7 @@ from orders_contracts import read_models as rm
 from read_service import messages
 from read_service.answer_cache import AnswerCache, CachedOrder, CachedPage
 from read_service.queries import listing, orders
-from read_service.queries.context import Freshness, QueryContext, freshness
+from read_service.queries.context import NO_TOKEN, Freshness, QueryContext, freshness
 from read_service.read_store import Progress
 from read_service.validation import effective_page_size, id_violation, raise_if_any
 
@@ -77,7 +77,7 @@ class CachedAnswers:
                 return pb.ListCustomerOrdersResponse(
                     orders=hit.messages,
                     next_page_token=hit.next_page_token,
-                    read_metadata=messages.read_metadata(freshness(False, progress)),
+                    read_metadata=messages.read_metadata(freshness(NO_TOKEN, progress)),
                 )
             epoch = self._fill_epoch()
         answer = await listing.list_customer_orders(

@@ -27,8 +27,11 @@ class MongoProcess:
         if executable is None:
             raise RuntimeError("secantusd-py is not installed: run `make venv`")
         address = ["--host", "127.0.0.1", "--port", str(self.port)]
+        # Durable commits, as everywhere we run it: without them a kill -9 loses transactions
+        # SecantusDB had acknowledged, and the crash tests would test nothing.
+        storage = ["--storage-path", str(self.data_dir), "--sync-on-commit"]
         self._process = subprocess.Popen(
-            [executable, *address, "--storage-path", str(self.data_dir)],
+            [executable, *address, *storage],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

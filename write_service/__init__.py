@@ -2,6 +2,6 @@
 
 Reading order: ``domain/`` (pure decide/evolve, no I/O), ``validation`` (request checks),
 ``command_handler`` (the one read-fold-decide-append loop, with ``snapshots``, ``idempotency``,
-``stream_records`` and ``append_stream``), ``grpc_api`` with ``messages`` and ``rpc_errors`` (the
+``stream_records`` and ``event_appender``), ``grpc_api`` with ``messages`` and ``rpc_errors`` (the
 edge), and ``server`` with ``settings`` and ``__main__`` (composition).
 """

@@ -23,7 +23,6 @@ from kurrentdbclient.exceptions import (
 
 from orders_contracts.events import Event
 from orders_runtime.deadlines import within_deadline
-from write_service.append_stream import AppendStream
 from write_service.domain.commands import Command
 from write_service.domain.customer import UNKNOWN_CUSTOMER, CustomerState
 from write_service.domain.decider import (
@@ -36,6 +35,7 @@ from write_service.domain.decider import (
     target,
 )
 from write_service.domain.refusal import DomainError
+from write_service.event_appender import EventAppender
 from write_service.idempotency import command_id, fingerprint
 from write_service.snapshots import (
     NO_REVISION,
@@ -92,6 +92,7 @@ class CommandHandler:
     def __init__(
         self,
         client: AsyncKurrentDBClient,
+        appender: EventAppender,
         *,
         retry: RetryPolicy,
         cache_capacity: int,
@@ -99,7 +100,7 @@ class CommandHandler:
         rng: random.Random | None = None,
     ) -> None:
         self._client = client
-        self._appends = AppendStream(client)
+        self._appends = appender
         self._retry = retry
         self._cache = SnapshotCache(cache_capacity)
         self._store_timeout = store_timeout
@@ -165,7 +166,7 @@ class CommandHandler:
                         if snapshot.revision == NO_REVISION
                         else snapshot.revision
                     ),
-                    self._timeout,
+                    time_limit=self._timeout,
                 )
             except WrongCurrentVersionError:
                 self._cache.drop(stream)

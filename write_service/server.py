@@ -22,6 +22,7 @@ from orders_runtime.grpc_server import (
 )
 from orders_runtime.interceptors import service_interceptors
 from write_service.command_handler import CommandHandler, RetryPolicy
+from write_service.event_appender import appender_for
 from write_service.grpc_api import CommandApi
 from write_service.rpc_errors import error_reply
 from write_service.settings import Settings
@@ -85,6 +86,7 @@ async def build_server(
     )
     handler = CommandHandler(
         client,
+        appender_for(settings.append_mode, client),
         retry=RetryPolicy(conflict_retries=settings.conflict_retries),
         cache_capacity=settings.cache_size,
         store_timeout=settings.store_timeout,

@@ -9,7 +9,8 @@ from typing import Annotated
 from msgspec import Meta
 
 from orders_runtime.setting_types import EventStoreUri, Host, LogLevel, Port
-from orders_runtime.settings import Variable
+from orders_runtime.settings import Before, Variable
+from write_service.event_appender import AppendMode
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,3 +39,8 @@ class Settings:
     shutdown_grace: Annotated[
         float, Meta(ge=0, le=3600), Variable("WRITE_SERVICE_SHUTDOWN_GRACE_SECONDS")
     ] = 10.0
+    # "batch" shares one BatchAppend call among all appends, "plain" makes one call per append
+    # through the client's public API; the same results and errors either way (bench/ measures).
+    append_mode: Annotated[AppendMode, Before(str.lower), Variable("WRITE_SERVICE_APPEND_MODE")] = (
+        "batch"
+    )

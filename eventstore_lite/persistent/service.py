@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any, NoReturn
+from urllib.parse import quote
 
 import grpc
 import structlog
@@ -33,9 +34,18 @@ _pb = persistent_pb2
 Context = grpc.aio.ServicerContext
 
 
+def _header_value(text: str) -> str:
+    """Text as gRPC metadata may carry it: printable ASCII as it is, anything else
+    percent-encoded (UTF-8). A raw control or non-ASCII character makes grpc drop the whole
+    answer and the caller sees INTERNAL instead of the refusal."""
+    if all(" " <= char <= "~" for char in text):
+        return text
+    return quote(text, safe="".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%"))
+
+
 async def _refuse(context: Context[Any, Any], error: Exception, key: GroupKey) -> NoReturn:
     """Abort the call with the real server's answer to `error`."""
-    names = (("stream-name", key.stream), ("group-name", key.group))
+    names = (("stream-name", _header_value(key.stream)), ("group-name", _header_value(key.group)))
     where = f"Subscription group {key.group} on stream {key.stream}"
     if isinstance(error, MalformedRequest):
         await context.abort(grpc.StatusCode.INVALID_ARGUMENT, str(error))
@@ -60,7 +70,7 @@ async def _refuse(context: Context[Any, Any], error: Exception, key: GroupKey) -
         await context.abort(
             grpc.StatusCode.INTERNAL,
             f"{where} failed: '{error}'",
-            (exception, *names, ("reason", str(error))),
+            (exception, *names, ("reason", _header_value(str(error)))),
         )
     raise error
 

@@ -51,7 +51,7 @@ async def get_sales_analytics(
     wait_seconds: float,
 ) -> Answer[list[CurrencySales]]:
     start, end = day_of("start_date", start_date), day_of("end_date", end_date)
-    stale = await prepare(
+    reached = await prepare(
         ctx,
         [*day_range_violations(start, end), currency_violation(currency)],
         consistency,
@@ -64,7 +64,7 @@ async def get_sales_analytics(
     if currency:
         query["currency"] = currency
     documents, progress = await with_progress(ctx, rm.SALES_BY_DAY, _days(ctx, query))
-    return Answer(summarise_sales(documents, start, end), freshness(stale, progress))
+    return Answer(summarise_sales(documents, start, end), freshness(reached, progress))
 
 
 async def _days(ctx: QueryContext, query: dict[str, object]) -> list[Document]:

@@ -36,6 +36,20 @@ class Answer(Generic[T]):
 
 
 @dataclass(frozen=True, slots=True)
+class Reached:
+    """Where a query stands against its consistency token once it may read."""
+
+    stale: bool
+    floor: int = 0
+    """A commit position the read models are known to include: the token's, once reached. The
+    shared progress copy may be older than the document that showed the token was reached (the
+    status is written after the batch commits), and an answer never claims less than it shows."""
+
+
+NO_TOKEN = Reached(stale=False)
+
+
+@dataclass(frozen=True, slots=True)
 class QueryContext:
     store: ReadStore
     watcher: ProjectionWatcher
@@ -49,13 +63,16 @@ async def prepare(
     *,
     wait_seconds: float,
     order_model: str = rm.ORDER_SUMMARIES,
-) -> bool:
-    """Refuse a bad request (every bad field at once), then reach the token; return staleness."""
+) -> Reached:
+    """Refuse a bad request (every bad field at once), then reach the token."""
     found = [v for v in violations if v is not None] + consistency_violations(consistency)
     raise_if_any(found)
-    return await reach(
+    stale = await reach(
         ctx.store, ctx.watcher, consistency, within_seconds=wait_seconds, order_model=order_model
     )
+    if stale or consistency.token is None:
+        return Reached(stale)
+    return Reached(stale, consistency.token.commit_position)
 
 
 async def with_progress(ctx: QueryContext, model: str, query: Awaitable[T]) -> tuple[T, Progress]:
@@ -73,12 +90,13 @@ async def with_progress(ctx: QueryContext, model: str, query: Awaitable[T]) -> t
     return result, progress
 
 
-def freshness(stale: bool, progress: Progress, document: Document | None = None) -> Freshness:
+def freshness(reached: Reached, progress: Progress, document: Document | None = None) -> Freshness:
+    position = max(progress.commit_position, reached.floor)
     if document is None:
-        return Freshness(stale, progress.commit_position, progress.updated_at)
+        return Freshness(reached.stale, position, progress.updated_at)
     return Freshness(
-        stale,
-        progress.commit_position,
+        reached.stale,
+        position,
         document.get("projected_at", progress.updated_at),
         stream_revision=int(document["revision"]),
     )

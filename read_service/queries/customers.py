@@ -14,11 +14,11 @@ from read_service.validation import id_violation
 async def get_customer(
     ctx: QueryContext, customer_id: str, consistency: ReadConsistency, *, wait_seconds: float
 ) -> Answer[Document]:
-    stale = await prepare(
+    reached = await prepare(
         ctx, [id_violation("customer_id", customer_id)], consistency, wait_seconds=wait_seconds
     )
     customer, progress = await with_progress(ctx, rm.CUSTOMERS, find_customer(ctx, customer_id))
-    return Answer(customer, freshness(stale, progress, customer))
+    return Answer(customer, freshness(reached, progress, customer))
 
 
 async def find_customer(ctx: QueryContext, customer_id: str) -> Document:

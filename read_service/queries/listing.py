@@ -51,7 +51,7 @@ async def list_customer_orders(
 ) -> Answer[Page]:
     digest = filter_digest("ListCustomerOrders", customer_id)
     cursor = _cursor_or_violation(page_token, digest)
-    stale = await prepare(
+    reached = await prepare(
         ctx,
         _customer_orders_violations(customer_id, page_size, cursor),
         consistency,
@@ -62,7 +62,7 @@ async def list_customer_orders(
         rm.ORDER_SUMMARIES,
         _page(ctx, {"customer_id": customer_id}, page_size, _good(cursor), digest),
     )
-    return Answer(page, freshness(stale, progress))
+    return Answer(page, freshness(reached, progress))
 
 
 def customer_orders_violations(
@@ -94,7 +94,7 @@ async def list_orders(
     wanted = frozenset(statuses)
     digest = filter_digest("ListOrders", wanted, created_after, created_before)
     cursor = _cursor_or_violation(page_token, digest)
-    stale = await prepare(
+    reached = await prepare(
         ctx,
         [
             *status_violations(statuses),
@@ -109,7 +109,7 @@ async def list_orders(
     page, progress = await with_progress(
         ctx, rm.ORDER_SUMMARIES, _page(ctx, query, page_size, _good(cursor), digest)
     )
-    return Answer(page, freshness(stale, progress))
+    return Answer(page, freshness(reached, progress))
 
 
 def order_filter(

@@ -22,19 +22,19 @@ class OrderDetailsView:
 async def get_order_summary(
     ctx: QueryContext, order_id: str, consistency: ReadConsistency, *, wait_seconds: float
 ) -> Answer[Document]:
-    stale = await prepare(
+    reached = await prepare(
         ctx, [id_violation("order_id", order_id)], consistency, wait_seconds=wait_seconds
     )
     summary, progress = await with_progress(
         ctx, rm.ORDER_SUMMARIES, _find_order(ctx, rm.ORDER_SUMMARIES, order_id)
     )
-    return Answer(summary, freshness(stale, progress, summary))
+    return Answer(summary, freshness(reached, progress, summary))
 
 
 async def get_order_details(
     ctx: QueryContext, order_id: str, consistency: ReadConsistency, *, wait_seconds: float
 ) -> Answer[OrderDetailsView]:
-    stale = await prepare(
+    reached = await prepare(
         ctx,
         [id_violation("order_id", order_id)],
         consistency,
@@ -49,7 +49,7 @@ async def get_order_details(
     customer = await ctx.store.find_by_id(rm.CUSTOMERS, details["customer"]["customer_id"])
     email = None if customer is None else customer.get("email")
     view = OrderDetailsView(details=details, summary=summary, customer_email=email)
-    return Answer(view, freshness(stale, progress, details))
+    return Answer(view, freshness(reached, progress, details))
 
 
 async def _find_order(ctx: QueryContext, model: str, order_id: str) -> Document:

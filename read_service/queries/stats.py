@@ -44,7 +44,7 @@ async def get_order_stats(
     *,
     wait_seconds: float,
 ) -> Answer[OrderStats]:
-    stale = await prepare(
+    reached = await prepare(
         ctx,
         [
             optional_id_violation("customer_id", customer_id),
@@ -84,7 +84,7 @@ async def get_order_stats(
         key=lambda row: (_STATUS_RANK.get(row.status, len(_STATUS_RANK)), row.currency),
     )
     stats = OrderStats(rows=rows, customer=customer)
-    return Answer(stats, freshness(stale, progress))
+    return Answer(stats, freshness(reached, progress))
 
 
 async def _grouped(ctx: QueryContext, pipeline: list[dict[str, Any]]) -> list[Document]:

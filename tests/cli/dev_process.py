@@ -29,10 +29,11 @@ class DevPorts:
     mongo: int
     write: int
     read: int
+    projector_health: int
 
     @classmethod
     def pick(cls) -> DevPorts:
-        return cls(free_port(), free_port(), free_port(), free_port())
+        return cls(free_port(), free_port(), free_port(), free_port(), free_port())
 
     def environment(self, data_dir: Path) -> dict[str, str]:
         return {
@@ -42,6 +43,7 @@ class DevPorts:
             "ORDERS_DEV_MONGO_PORT": str(self.mongo),
             "WRITE_SERVICE_PORT": str(self.write),
             "READ_SERVICE_PORT": str(self.read),
+            "PROJECTOR_HEALTH_PORT": str(self.projector_health),
             # A busy CI machine can lag the projection past the 5 s default of a --wait.
             "READ_CONSISTENCY_MAX_WAIT_SECONDS": "30",
         }

@@ -4,6 +4,7 @@ client turns into its exceptions."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import pytest
 from kurrentdbclient import AsyncKurrentDBClient, NewEvent, StreamState
@@ -169,3 +170,14 @@ async def test_deleting_a_group_ends_its_consumers_with_not_found(
     await client.delete_subscription(group)
     with pytest.raises(NotFoundError):
         await asyncio.wait_for(reading, 5)
+
+
+async def test_a_group_on_a_stream_named_with_control_and_non_ascii_characters_is_refused_cleanly(
+    client: AsyncKurrentDBClient,
+) -> None:
+    # The refusal names the stream in its metadata; raw, such a name is no legal header value.
+    stream = f"odd\nstream-é-{uuid.uuid4().hex}"
+    await client.create_subscription_to_stream("group", stream)
+
+    with pytest.raises(AlreadyExistsError):
+        await client.create_subscription_to_stream("group", stream)

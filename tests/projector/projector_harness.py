@@ -16,8 +16,11 @@ from pymongo import AsyncMongoClient
 from orders_contracts.read_models import PROJECTION_STATUS, VERSIONED_COLLECTIONS, collection_name
 from projector.batch_writer import BatchWriter
 from projector.consumer import AfterWrite, BatchSettings, Consumer
-from projector.event_source import read_revisions
+from projector.event_source import eventstore_client, read_revisions
+from projector.health_server import serve_health
+from projector.projector_state import StateBoard
 from projector.rebuild import replay_into_memory, write_model
+from projector.store_retry import Backoff
 from projector.subscription_group import GroupSettings
 from projector.versions import Database, ensure_collections, ensure_pointer
 
@@ -77,6 +80,60 @@ async def connect(eventstore_uri: str, mongo_uri: str, database: str) -> AsyncIt
         await mongo.close()
 
 
+@dataclass
+class Replica:
+    task: asyncio.Task[None]
+    consumer: Consumer
+    health_port: int
+
+
+@contextlib.asynccontextmanager
+async def running_replica(
+    stores: Stores,
+    group: GroupSettings,
+    batch: BatchSettings | None = None,
+    *,
+    after_write: AfterWrite | None = None,
+    eventstore_uri: str | None = None,
+    watch_uri: str | None = None,
+    mongo: AsyncMongoClient[Doc] | None = None,
+    stall_seconds: float = 30.0,
+) -> AsyncIterator[Replica]:
+    """A projector replica on its own event-store connections (``eventstore_uri``, e.g. through
+    a proxy, else the stores'; ``watch_uri`` for the stall watch's), with its health service
+    on a free port; stopped on exit."""
+    uri = eventstore_uri or stores.eventstore_uri
+    eventstore, watch = eventstore_client(uri), eventstore_client(watch_uri or uri)
+    await eventstore.connect()
+    await watch.connect()
+    mongo = mongo or stores.mongo
+    writer = BatchWriter(mongo, stores.database, partial(read_revisions, eventstore))
+    board = StateBoard()
+    health, port = await serve_health(board, "127.0.0.1", 0)
+    consumer = Consumer(
+        eventstore,
+        mongo[stores.database],
+        writer,
+        group,
+        batch or BatchSettings(),
+        after_write=after_write,
+        board=board,
+        stall_seconds=stall_seconds,
+        watch_eventstore=watch,
+        backoff=Backoff(initial=0.05, maximum=0.5),
+    )
+    task = asyncio.create_task(consumer.run())
+    try:
+        yield Replica(task, consumer, port)
+    finally:
+        consumer.stop()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, 15)
+        await health.stop(grace=None)
+        await watch.close()
+        await eventstore.close()
+
+
 @contextlib.asynccontextmanager
 async def running_projector(
     stores: Stores,
@@ -86,20 +143,8 @@ async def running_projector(
     after_write: AfterWrite | None = None,
 ) -> AsyncIterator[asyncio.Task[None]]:
     """A projector replica on its own event-store connection; stopped gracefully on exit."""
-    eventstore = AsyncKurrentDBClient(stores.eventstore_uri)
-    await eventstore.connect()
-    writer = BatchWriter(stores.mongo, stores.database, partial(read_revisions, eventstore))
-    consumer = Consumer(
-        eventstore, stores.db, writer, group, batch or BatchSettings(), after_write=after_write
-    )
-    task = asyncio.create_task(consumer.run())
-    try:
-        yield task
-    finally:
-        consumer.stop()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(task, 15)
-        await eventstore.close()
+    async with running_replica(stores, group, batch, after_write=after_write) as replica:
+        yield replica.task
 
 
 async def clean_replay(

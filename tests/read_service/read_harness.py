@@ -28,6 +28,7 @@ class ReadService:
     projector_client: AsyncMongoClient[Doc]
     database: str
     history: History
+    port: int
 
     async def project_pending(self) -> None:
         """Project every event appended to the history since the last call, as one batch."""
@@ -66,6 +67,7 @@ async def running_read_service(
             projector_client=projector_client,
             database=settings.mongo_database,
             history=History(),
+            port=port,
         )
     finally:
         await channel.close()

@@ -9,7 +9,7 @@ from grpc_health.v1 import health_pb2
 from orders.v1 import query_service_pb2
 from tests.read_service.read_harness import ReadService
 from tests.rich_errors import rich_error
-from tests.undecodable_bytes import raw_method, undecodable_bodies
+from tests.undecodable_bytes import answers_to_undecodable_bodies, raw_method
 
 SERVICE = query_service_pb2.DESCRIPTOR.services_by_name["QueryService"]
 
@@ -17,17 +17,7 @@ SERVICE = query_service_pb2.DESCRIPTOR.services_by_name["QueryService"]
 async def test_every_query_refuses_undecodable_bytes_as_an_invalid_request(
     read_service: ReadService,
 ) -> None:
-    answers = {}
-    for method in SERVICE.methods:
-        call = raw_method(read_service.channel, f"/{SERVICE.full_name}/{method.name}")
-        for kind, body in undecodable_bodies(method).items():
-            try:
-                await call(body, timeout=10)
-            except grpc.aio.AioRpcError as error:
-                found = rich_error(error)
-                answers[method.name, kind] = (found.code, found.reason, found.domain)
-            else:
-                answers[method.name, kind] = (grpc.StatusCode.OK, "", "")
+    answers = await answers_to_undecodable_bodies(read_service.channel, SERVICE)
     assert len(answers) >= 2 * len(SERVICE.methods)
     expected = (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_REQUEST", "orders.v1")
     assert {key: answer for key, answer in answers.items() if answer != expected} == {}

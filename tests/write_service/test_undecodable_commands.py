@@ -6,8 +6,7 @@ import grpc
 import pytest
 
 from orders.v1 import command_service_pb2
-from tests.rich_errors import rich_error
-from tests.undecodable_bytes import raw_method, undecodable_bodies
+from tests.undecodable_bytes import answers_to_undecodable_bodies, raw_method
 from tests.write_service.harness import WriteService
 
 SERVICE = command_service_pb2.DESCRIPTOR.services_by_name["CommandService"]
@@ -16,17 +15,7 @@ SERVICE = command_service_pb2.DESCRIPTOR.services_by_name["CommandService"]
 async def test_every_command_refuses_undecodable_bytes_as_an_invalid_request(
     write_service: WriteService,
 ) -> None:
-    answers = {}
-    for method in SERVICE.methods:
-        call = raw_method(write_service.channel, f"/{SERVICE.full_name}/{method.name}")
-        for kind, body in undecodable_bodies(method).items():
-            try:
-                await call(body, timeout=10)
-            except grpc.aio.AioRpcError as error:
-                found = rich_error(error)
-                answers[method.name, kind] = (found.code, found.reason, found.domain)
-            else:
-                answers[method.name, kind] = (grpc.StatusCode.OK, "", "")
+    answers = await answers_to_undecodable_bodies(write_service.channel, SERVICE)
     assert len(answers) == 3 * len(SERVICE.methods)
     expected = (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_REQUEST", "orders.v1")
     assert {key: answer for key, answer in answers.items() if answer != expected} == {}
