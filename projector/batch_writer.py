@@ -7,6 +7,7 @@ import random
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from enum import Enum, auto
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -84,6 +85,17 @@ def is_write_conflict(error: BaseException) -> bool:
     if isinstance(error, PyMongoError) and error.has_error_label("TransientTransactionError"):
         return True
     return bool(_write_error_codes(error) & {WRITE_CONFLICT, NO_SUCH_TRANSACTION})
+
+
+class Commit(Enum):
+    DONE = auto()
+    # A condition failed: the documents moved since they were read, or the plan contradicts them.
+    STALE = auto()
+    # Other transactions kept holding the documents, or the active version moved: this says
+    # nothing about the plan. A transaction a killed replica left open holds its documents until
+    # the store aborts it (60 seconds in MongoDB and SecantusDB); blaming the batch for that
+    # parked healthy events after every crash of a replica.
+    AGAIN = auto()
 
 
 async def _backoff(attempt: int) -> None:
@@ -168,10 +180,11 @@ class BatchWriter:
                     same_stale = 0
                 changes = plan_batch(read, streams)
                 count_deliveries(changes, read, by_stream, streams)
-                if await self._commit(changes, read, version):
+                committed = await self._commit(changes, read, version)
+                if committed is Commit.DONE:
                     self._remember(changes, version)
                     return changes
-                stale_from = read
+                stale_from = read if committed is Commit.STALE else None
             except Exception as error:
                 if not (is_stale(error) or is_write_conflict(error)):
                     self._cache.forget()
@@ -194,8 +207,8 @@ class BatchWriter:
             raise UnprojectableError(describe(error)) from error
         return await self.write(envelopes)
 
-    async def _commit(self, changes: BatchChanges, snapshot: Snapshot, version: int) -> bool:
-        """Write the plan in one transaction; False when it must be planned again."""
+    async def _commit(self, changes: BatchChanges, snapshot: Snapshot, version: int) -> Commit:
+        """Write the plan in one transaction, or say why it must be planned again."""
         for attempt in range(MAX_WRITE_RETRIES):
             try:
                 async with (
@@ -204,7 +217,7 @@ class BatchWriter:
                 ):
                     if await self._version(session) != version:
                         self._known_version = None
-                        return False
+                        return Commit.AGAIN
                     await write_changes(
                         self._db,
                         version,
@@ -218,14 +231,14 @@ class BatchWriter:
                     [(SALES_BY_STATUS, i) for i in changes.analytics.by_status]
                     + [(SALES_BY_DAY, i) for i in changes.analytics.by_day]
                 )
-                return True
+                return Commit.DONE
             except Exception as error:
                 if is_stale(error):
-                    return False
+                    return Commit.STALE
                 if not is_write_conflict(error):
                     raise
             await _backoff(attempt)
-        return False
+        return Commit.AGAIN
 
     def _remember(self, changes: BatchChanges, version: int) -> None:
         orders = {

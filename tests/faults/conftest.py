@@ -4,29 +4,12 @@ and the recovery time of every fault is printed at the end of the run."""
 from __future__ import annotations
 
 import asyncio
-import os
 
 import pytest
 
 from tests.faults.scenario import FaultOptions, FaultRun, run_faults
 
 RUN = pytest.StashKey[FaultRun]()
-
-# Out of `make test` until a known projector defect is fixed: after a kill, some replica's
-# conditional writes fail against unchanged documents, the events are parked and their orders
-# are never projected, so the run times out in about one run of two. `make faults` runs it.
-KNOWN_DEFECT = (
-    "fault suite runs only with FAULTS=1 (make faults): open projector defect, conditional "
-    "writes failing against unchanged documents after a kill leave orders unprojected"
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    if os.environ.get("FAULTS") == "1":
-        return
-    for item in items:
-        if item.path.parent.name == "faults":
-            item.add_marker(pytest.mark.skip(reason=KNOWN_DEFECT))
 
 
 @pytest.fixture(scope="session")
