@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -23,6 +24,7 @@ from projector.batch_writer import BatchWriter
 from projector.bulk_load import BulkLoader, write_unstored
 from projector.envelope import Envelope
 from projector.event_source import HeadTracker, from_recorded, read_all_events
+from projector.isolation import write_isolating
 from projector.memory_model import MemoryModel
 from projector.progress import record_progress
 from projector.versions import (
@@ -108,18 +110,41 @@ async def catch_up(
     while True:
         batch: list[Envelope] = []
         newest = after
+        unreadable = 0
         async for recorded in read_all_events(eventstore, after=after, limit=batch_size):
             newest = max(newest, recorded.commit_position or 0)
             try:
                 batch.append(from_recorded(recorded))
             except MalformedEventError as error:
+                unreadable += 1
                 log.error("event not projected", stream=recorded.stream_name, error=repr(error))
         if newest == after:
             return after
-        changes = await writer.write(batch)
+        counts = await _write_parking(writer, batch)
+        counts["parked"] += unreadable
         after = newest
         lag = await head.lag(after, batch[-1].recorded_at if batch else None)
-        await record_progress(db, version, changes.counts, after, lag, datetime.now(UTC))
+        await record_progress(db, version, counts, after, lag, datetime.now(UTC))
+
+
+async def _write_parking(writer: BatchWriter, batch: list[Envelope]) -> Counter[str]:
+    """Write a batch as the live projector does: an event that cannot be written is found by
+    bisecting and left out with its reason, so one bad event cannot stop a rebuild."""
+    outcome = await write_isolating(
+        [(envelope, envelope) for envelope in batch], writer.write, writer.write_revisions
+    )
+    counts: Counter[str] = Counter()
+    for changes in outcome.changes:
+        counts += changes.counts
+    for envelope, failure in outcome.failed:
+        counts["parked"] += 1
+        log.error(
+            "event not projected",
+            stream=envelope.stream_name,
+            revision=envelope.revision,
+            reason=failure.reason,
+        )
+    return counts
 
 
 async def rebuild(

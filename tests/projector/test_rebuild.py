@@ -12,9 +12,14 @@ from orders_contracts.events import OrderLine, OrderPlaced
 from orders_contracts.read_models import ORDER_SUMMARIES, collection_name
 from orders_contracts.streams import order_stream
 from projector import admin
-from projector.rebuild import rebuild
+from projector.rebuild import catch_up, rebuild
 from projector.subscription_group import GroupSettings
-from projector.versions import active_version, existing_versions, read_pointer
+from projector.versions import (
+    active_version,
+    ensure_collections,
+    existing_versions,
+    read_pointer,
+)
 from tests.projector.projector_harness import (
     Stores,
     clean_replay,
@@ -108,3 +113,36 @@ async def test_rebuild_switches_readers_to_identical_read_models_without_a_faile
                 await admin.drop(stores.db, 1)
             await admin.drop(stores.db, 2)
             assert await existing_versions(stores.db) == [1]
+
+
+@pytest.mark.timeout(120)
+async def test_events_the_rebuild_cannot_read_or_write_are_left_out_and_the_rebuild_goes_on(
+    fresh_eventstore_uri: str, mongo_uri: str, mongo_db_name: str
+) -> None:
+    async with connect(fresh_eventstore_uri, mongo_uri, mongo_db_name) as stores:
+        await ensure_collections(stores.db, 1)
+        # Another writer put order B's placement into order A's stream.
+        wrong = OrderPlaced(
+            "B", "c005", "Late", (OrderLine("sku-9", 1, 100),), "EUR", 100, START_LATE
+        )
+        await stores.eventstore.append_to_stream(
+            order_stream("A"), current_version=StreamState.ANY, events=[new_event(wrong)]
+        )
+        for n in range(5):
+            await place(stores, n)
+        # It decodes, but its total fits no BSON integer: every write of its summary fails.
+        huge = OrderPlaced(
+            "C", "c6", "Huge", (OrderLine("s", 1, 2**63 + 4),), "GBP", 2**63 + 4, START_LATE
+        )
+        await stores.eventstore.append_to_stream(
+            order_stream("C"), current_version=StreamState.ANY, events=[new_event(huge)]
+        )
+        await place(stores, 5)
+        head = await stores.eventstore.get_commit_position()
+        position = await catch_up(stores.eventstore, stores.writer(1), stores.db, 1, after=0)
+        placed = await stores.db[collection_name(ORDER_SUMMARIES, 1)].distinct("_id")
+        progress = await status(stores.db)
+
+    assert position == head
+    assert sorted(placed) == [f"late{n}" for n in range(6)]
+    assert progress["events_parked"] == 2
