@@ -55,7 +55,6 @@ MAX_REPLANS = 200
 # them, so the batch itself contradicts what is stored (an event that does not fit its stream).
 MAX_SAME_STALE_PLANS = 3
 DUPLICATE_KEY, WRITE_CONFLICT, NO_SUCH_TRANSACTION = 11000, 112, 251
-MAX_WRITE_RETRIES = 10
 DOCUMENT_CACHE_SIZE = 10_000
 
 
@@ -208,37 +207,50 @@ class BatchWriter:
         return await self.write(envelopes)
 
     async def _commit(self, changes: BatchChanges, snapshot: Snapshot, version: int) -> Commit:
-        """Write the plan in one transaction, or say why it must be planned again."""
-        for attempt in range(MAX_WRITE_RETRIES):
+        """Write the plan in one transaction, or say why it must be planned again.
+
+        The driver's transaction helper retries write conflicts (hot analytics documents, or a
+        transaction a killed replica left open) with jittered backoff for up to two minutes,
+        and retries a commit whose outcome was lost.
+        """
+
+        async def attempt(session: AsyncClientSession) -> Commit:
+            if await self._version(session) != version:
+                self._known_version = None
+                return Commit.AGAIN
             try:
-                async with (
-                    self._client.start_session() as session,
-                    await session.start_transaction(write_concern=DURABLE),
-                ):
-                    if await self._version(session) != version:
-                        self._known_version = None
-                        return Commit.AGAIN
-                    await write_changes(
-                        self._db,
-                        version,
-                        changes,
-                        snapshot,
-                        datetime.now(UTC),
-                        session,
-                        self._counters[version],
-                    )
-                self._counters[version].update(
-                    [(SALES_BY_STATUS, i) for i in changes.analytics.by_status]
-                    + [(SALES_BY_DAY, i) for i in changes.analytics.by_day]
+                await write_changes(
+                    self._db,
+                    version,
+                    changes,
+                    snapshot,
+                    datetime.now(UTC),
+                    session,
+                    self._counters[version],
                 )
-                return Commit.DONE
-            except Exception as error:
-                if is_stale(error):
-                    return Commit.STALE
-                if not is_write_conflict(error):
-                    raise
-            await _backoff(attempt)
-        return Commit.AGAIN
+            except ClientBulkWriteException as error:
+                # The helper retries on the labels of the error it sees; the client-level bulk
+                # write carries the failed command's labels on its inner error.
+                if is_write_conflict(error) and isinstance(error.error, PyMongoError):
+                    raise error.error from error
+                raise
+            return Commit.DONE
+
+        try:
+            async with self._client.start_session() as session:
+                committed = await session.with_transaction(attempt, write_concern=DURABLE)
+        except Exception as error:
+            if is_stale(error):
+                return Commit.STALE
+            if is_write_conflict(error):
+                return Commit.AGAIN
+            raise
+        if committed is Commit.DONE:
+            self._counters[version].update(
+                [(SALES_BY_STATUS, i) for i in changes.analytics.by_status]
+                + [(SALES_BY_DAY, i) for i in changes.analytics.by_day]
+            )
+        return committed
 
     def _remember(self, changes: BatchChanges, version: int) -> None:
         orders = {
