@@ -13,6 +13,14 @@ from projector.event_source import OUR_STREAMS_FILTER
 
 log = structlog.get_logger("projector")
 
+# The event store's own retry limit for the group. It counts every redelivery, timeouts and
+# lost consumers included, and parks what reaches it without telling anyone: under load,
+# batches that outlast the message timeout made it park thousands of healthy events, which no
+# read model ever received. The projector parks the events that fail by its own count
+# (``max_retry_count``); the store's limit is only a backstop for an event that kills every
+# replica taking it (10,000 deliveries: days at the usual message timeouts).
+EVENT_STORE_RETRY_LIMIT = 10_000
+
 
 @dataclass(frozen=True)
 class GroupSettings:
@@ -22,6 +30,7 @@ class GroupSettings:
     consumer_strategy: ConsumerStrategy = "Pinned"
     message_timeout: float = 30.0
     max_retry_count: int = 5
+    """Deliveries of an event that fails before the projector parks it (its own decision)."""
     checkpoint_after: float = 1.0
     min_checkpoint_count: int = 10
     max_checkpoint_count: int = 1000
@@ -38,7 +47,7 @@ async def ensure_group(client: AsyncKurrentDBClient, settings: GroupSettings) ->
             filter_by_stream_name=True,
             consumer_strategy=settings.consumer_strategy,
             message_timeout=settings.message_timeout,
-            max_retry_count=settings.max_retry_count,
+            max_retry_count=EVENT_STORE_RETRY_LIMIT,
             checkpoint_after=settings.checkpoint_after,
             min_checkpoint_count=settings.min_checkpoint_count,
             max_checkpoint_count=settings.max_checkpoint_count,
@@ -56,7 +65,7 @@ async def _warn_if_different(client: AsyncKurrentDBClient, settings: GroupSettin
     info = await client.get_subscription_info(settings.name)
     wanted = {
         "consumer_strategy": settings.consumer_strategy,
-        "max_retry_count": settings.max_retry_count,
+        "max_retry_count": EVENT_STORE_RETRY_LIMIT,
         "message_timeout": settings.message_timeout,
     }
     actual = {
