@@ -35,7 +35,7 @@ from projector.batch_plan import (
     plan_batch,
 )
 from projector.document_cache import DocumentCache
-from projector.durable import DURABLE, durable
+from projector.durable import DURABLE, durable, in_transaction
 from projector.envelope import Envelope
 from projector.failures import (
     ContentionError,
@@ -207,38 +207,26 @@ class BatchWriter:
         return await self.write(envelopes)
 
     async def _commit(self, changes: BatchChanges, snapshot: Snapshot, version: int) -> Commit:
-        """Write the plan in one transaction, or say why it must be planned again.
-
-        The driver's transaction helper retries write conflicts (hot analytics documents, or a
-        transaction a killed replica left open) with jittered backoff for up to two minutes,
-        and retries a commit whose outcome was lost.
-        """
+        """Write the plan in one transaction, or say why it must be planned again (write
+        conflicts, from hot analytics documents, are retried inside ``in_transaction``)."""
 
         async def attempt(session: AsyncClientSession) -> Commit:
             if await self._version(session) != version:
                 self._known_version = None
                 return Commit.AGAIN
-            try:
-                await write_changes(
-                    self._db,
-                    version,
-                    changes,
-                    snapshot,
-                    datetime.now(UTC),
-                    session,
-                    self._counters[version],
-                )
-            except ClientBulkWriteException as error:
-                # The helper retries on the labels of the error it sees; the client-level bulk
-                # write carries the failed command's labels on its inner error.
-                if is_write_conflict(error) and isinstance(error.error, PyMongoError):
-                    raise error.error from error
-                raise
+            await write_changes(
+                self._db,
+                version,
+                changes,
+                snapshot,
+                datetime.now(UTC),
+                session,
+                self._counters[version],
+            )
             return Commit.DONE
 
         try:
-            async with self._client.start_session() as session:
-                committed = await session.with_transaction(attempt, write_concern=DURABLE)
+            committed = await in_transaction(self._client, attempt, write_concern=DURABLE)
         except Exception as error:
             if is_stale(error):
                 return Commit.STALE

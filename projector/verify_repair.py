@@ -15,30 +15,26 @@ The transaction commits with majority/journaled write concern.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
 from pymongo import AsyncMongoClient, DeleteOne, InsertOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import PyMongoError
 from pymongo.read_concern import ReadConcern
-from pymongo.write_concern import WriteConcern
 
 from orders_contracts.read_models import SALES_BY_STATUS, collection_name
 from orders_contracts.stored_sums import to_store
 from projector.analytics import AnalyticsDeltas
 from projector.batch_plan import BatchChanges, Snapshot
 from projector.batch_writer import is_write_conflict
+from projector.durable import DURABLE, in_transaction
 from projector.store import StaleSnapshotError, write_changes
 from projector.verify_compare import Divergence, numeric_leaves, plain
 from projector.verify_snapshot import COUNTERS, Doc, StoredModel, without_wall_clock
 from projector.versions import Database, active_version
-
-TRANSACTION_ATTEMPTS: Final = 10
-DURABLE: Final = WriteConcern("majority", j=True)
 
 Outcome = Literal["committed", "moved", "unknown", "contended"]
 
@@ -175,23 +171,19 @@ async def _write(db: Database, plan: RepairPlan, session: AsyncClientSession) ->
 async def repair(client: AsyncMongoClient[Doc], database: str, plan: RepairPlan) -> RepairResult:
     """Write the expected documents where the plan's divergences say the stored ones differ."""
     db = client[database]
-    for attempt in range(TRANSACTION_ATTEMPTS):
-        try:
-            async with (
-                client.start_session() as session,
-                await session.start_transaction(
-                    read_concern=ReadConcern("snapshot"), write_concern=DURABLE
-                ),
-            ):
-                result = await _write(db, plan, session)
-            return result
-        except (MovedError, StaleSnapshotError):
-            return RepairResult("moved")
-        except PyMongoError as error:
-            if error.has_error_label("UnknownTransactionCommitResult"):
-                # Maybe committed: trying again could apply the counter corrections twice.
-                return RepairResult("unknown")
-            if not is_write_conflict(error):
-                raise
-        await asyncio.sleep(min(1.0, 0.01 * 2**attempt))
-    return RepairResult("contended")
+    try:
+        return await in_transaction(
+            client,
+            lambda session: _write(db, plan, session),
+            read_concern=ReadConcern("snapshot"),
+            write_concern=DURABLE,
+        )
+    except (MovedError, StaleSnapshotError):
+        return RepairResult("moved")
+    except PyMongoError as error:
+        if error.has_error_label("UnknownTransactionCommitResult"):
+            # Maybe committed: running the repair again could apply its corrections twice.
+            return RepairResult("unknown")
+        if is_write_conflict(error):
+            return RepairResult("contended")
+        raise

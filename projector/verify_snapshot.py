@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,7 +9,6 @@ from typing import Any, Final
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
-from pymongo.errors import PyMongoError
 from pymongo.read_concern import ReadConcern
 
 from orders_contracts.read_models import (
@@ -21,6 +19,7 @@ from orders_contracts.read_models import (
     SALES_BY_STATUS,
     collection_name,
 )
+from projector.durable import in_transaction
 from projector.versions import Database, active_version
 
 Doc = dict[str, Any]
@@ -28,7 +27,6 @@ Doc = dict[str, Any]
 VERIFIED: Final = (ORDER_SUMMARIES, ORDER_DETAILS, CUSTOMERS, SALES_BY_STATUS, SALES_BY_DAY)
 COUNTERS: Final = (SALES_BY_STATUS, SALES_BY_DAY)
 WALL_CLOCK_FIELDS: Final = ("projected_at",)
-SNAPSHOT_ATTEMPTS: Final = 5
 
 
 @dataclass(frozen=True)
@@ -69,23 +67,13 @@ async def read_stored(client: AsyncMongoClient[Doc], database: str) -> StoredMod
     too large to read in that time need the limit raised.
     """
     db = client[database]
-    for attempt in range(SNAPSHOT_ATTEMPTS):
-        try:
-            async with (
-                client.start_session() as session,
-                await session.start_transaction(read_concern=ReadConcern("snapshot")),
-            ):
-                taken_at = datetime.now(UTC)
-                version = await active_version(db, session)
-                collections = {
-                    base: await _load(db, collection_name(base, version), session)
-                    for base in VERIFIED
-                }
-            return StoredModel(version, taken_at, collections)
-        except PyMongoError as error:
-            if attempt + 1 == SNAPSHOT_ATTEMPTS or not error.has_error_label(
-                "TransientTransactionError"
-            ):
-                raise
-            await asyncio.sleep(0.1 * 2**attempt)
-    raise AssertionError("unreachable")
+
+    async def read(session: AsyncClientSession) -> StoredModel:
+        taken_at = datetime.now(UTC)
+        version = await active_version(db, session)
+        collections = {
+            base: await _load(db, collection_name(base, version), session) for base in VERIFIED
+        }
+        return StoredModel(version, taken_at, collections)
+
+    return await in_transaction(client, read, read_concern=ReadConcern("snapshot"))
