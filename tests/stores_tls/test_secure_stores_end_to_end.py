@@ -9,6 +9,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import grpc
 import pytest
@@ -16,6 +17,7 @@ import pytest
 from orders.v1 import command_service_pb2 as commands
 from orders.v1 import command_service_pb2_grpc, consistency_pb2, query_service_pb2_grpc, types_pb2
 from orders.v1 import query_service_pb2 as queries
+from tests.certificate_authority import create_authority
 from tests.stores_tls.conftest import (
     EVENTSTORE_PASSWORD,
     EVENTSTORE_USER,
@@ -186,3 +188,17 @@ def test_a_wrong_mongodb_password_stops_the_process_with_one_clear_line(
     assert "MongoDB refused the user and password (AuthenticationFailed)" in line["reason"]
     assert "Traceback" not in logs.text
     assert wrong not in logs.text
+
+
+def test_an_event_store_certificate_from_another_ca_stops_the_write_service_with_one_clear_line(
+    secure_stores: SecureStores, processes: Processes, tmp_path: Path
+) -> None:
+    stranger = create_authority(tmp_path / "another-ca").ca_certificate
+    ours = str(secure_stores.authority.ca_certificate)
+    eventstore = _eventstore(secure_stores, EVENTSTORE_PASSWORD)
+    eventstore["EVENTSTORE_URI"] = eventstore["EVENTSTORE_URI"].replace(ours, str(stranger))
+    logs = processes.start("write_service", eventstore)
+    line = _refused(logs)
+
+    assert "the TLS handshake with the event store failed" in line["reason"]
+    assert "Traceback" not in logs.text

@@ -65,6 +65,14 @@ def test_the_event_store_password_is_read_from_its_secret_file(tmp_path: Path) -
         ),
         ({"EVENTSTORE_USERNAME": "orders", "EVENTSTORE_PASSWORD": "a/b@c"}, "EVENTSTORE_PASSWORD"),
         ({"MONGO_PASSWORD": "lonely-secret"}, "MONGO_USERNAME and MONGO_PASSWORD go together"),
+        (
+            {"EVENTSTORE_URI": "kurrentdb://store:2113"},
+            "EVENTSTORE_URI asks for TLS (tls=true, also the client's default",
+        ),
+        (
+            {"EVENTSTORE_URI": "kurrentdb://u:secret-pw@store:2113?tls=false&tlss=true"},
+            "Unknown field in connection query string: TLSS",
+        ),
     ],
 )
 def test_credentials_the_clients_cannot_carry_are_refused_without_showing_them(
