@@ -3,6 +3,7 @@ official client raises its own exceptions for a wrong password or a missing one.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import subprocess
 import sys
@@ -179,3 +180,26 @@ def test_a_users_file_line_without_a_password_is_refused_without_showing_the_lin
     with pytest.raises(ValueError, match="line 2 is not name:password") as refused:
         parse_users("a:secret-one\nb-secret-two\n")
     assert "secret" not in str(refused.value)
+
+
+async def test_the_command_line_flags_name_the_certificate_key_and_users_files(
+    tmp_path: Path, authority: CertificateAuthority
+) -> None:
+    node = authority.issue("flagged", server=True)
+    users = tmp_path / "users"
+    users.write_text("flagged:flag-pw\n")
+    command = [sys.executable, "-m", "eventstore_lite", "--port", "0", "--data", str(tmp_path)]
+    command += ["--certificate-file", str(node.certificate)]
+    command += ["--certificate-private-key-file", str(node.private_key), "--users-file", str(users)]
+    server = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE)
+    try:
+        assert server.stdout is not None
+        announced = (await server.stdout.readline()).decode().strip()
+        port = int(announced.split("?")[0].rsplit(":", 1)[1])
+        uri = f"kurrentdb://flagged:flag-pw@localhost:{port}?tls=true"
+        position = await _append_one(f"{uri}&tlsCaFile={authority.ca_certificate}")
+    finally:
+        server.terminate()
+        await server.wait()
+    assert announced.endswith("?tls=true")
+    assert position > 0
