@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PROTOS := $(shell find protos -name '*.proto' | sort)
 
-.PHONY: venv clients client-ts dev test fuzz faults soak check lint fmt typecheck gen gen-check buf-lint buf-breaking bench clean
+.PHONY: venv clients client-ts dev compose-secrets test fuzz faults soak check lint fmt typecheck gen gen-check buf-lint buf-breaking bench clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,18 @@ client-ts: clients
 
 dev: venv
 	$(PY) -m orders_cli dev
+
+# The password files docker-compose.yml gives as secrets, made once and kept (git ignores
+# secrets/). Hex, because the KurrentDB client cannot carry "/", "@", "?" or "#" in a password.
+# Readable by the containers' users (the mounted file keeps its mode); the folder is yours only.
+COMPOSE_SECRETS := kurrentdb_admin_password mongo_root_password
+compose-secrets:
+	@mkdir -p secrets && chmod 700 secrets
+	@for name in $(COMPOSE_SECRETS); do \
+		test -s secrets/$$name || $(PYTHON) -c 'import secrets; print(secrets.token_hex(24))' > secrets/$$name; \
+		chmod 644 secrets/$$name; \
+	done
+	@echo "secrets/: $(COMPOSE_SECRETS)"
 
 test: venv clients
 	$(PY) -m pytest

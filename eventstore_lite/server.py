@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -12,16 +12,25 @@ from typing import Any, NoReturn
 import grpc
 from kurrentdbclient.protos.v1 import gossip_pb2_grpc, streams_pb2_grpc
 
+from eventstore_lite.access import BasicAuthentication
 from eventstore_lite.gossip import Gossip
 from eventstore_lite.storage import DEFAULT_MAX_APPEND_SIZE, EventStorage
 from eventstore_lite.streams_service import Streams
 from eventstore_lite.wire import MalformedRequest
-from orders_runtime.grpc_server import build_grpc_server, listen_address
+from orders_runtime.grpc_server import SERVER_OPTIONS, build_grpc_server, listen_address
 from orders_runtime.undecodable_requests import UndecodableRequestError, UndecodableRequests
 
 CloseHook = Callable[[], Awaitable[None]]
 # The real server accepts messages up to its max append size plus framing overhead.
 _MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ServerTls:
+    """PEM bytes of the server's certificate chain and private key."""
+
+    certificate: bytes
+    private_key: bytes = field(repr=False)
 
 
 @dataclass
@@ -63,18 +72,27 @@ async def create_server(
     host: str = "127.0.0.1",
     port: int = 0,
     max_append_size: int = DEFAULT_MAX_APPEND_SIZE,
+    tls: ServerTls | None = None,
+    users: Mapping[str, str] | None = None,
 ) -> EventStoreServer:
-    """Build and start the server; `port=0` picks a free port (see `.port`)."""
+    """Build and start the server; `port=0` picks a free port (see `.port`). With `tls` it
+    serves TLS only; with `users` every call needs one of them (name -> password)."""
     storage = EventStorage(storage_dir, max_append_size=max_append_size)
+    interceptors: list[grpc.aio.ServerInterceptor] = []
+    if users:
+        interceptors.append(BasicAuthentication(users))
+    interceptors.append(UndecodableRequests(_refuse_undecodable, _malformed))
+    options = [
+        ("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES),
+        ("grpc.max_send_message_length", _MAX_MESSAGE_BYTES),
+    ]
     try:
-        server, bound = build_grpc_server(
-            listen_address(host, port),
-            interceptors=[UndecodableRequests(_refuse_undecodable, _malformed)],
-            options=[
-                ("grpc.max_receive_message_length", _MAX_MESSAGE_BYTES),
-                ("grpc.max_send_message_length", _MAX_MESSAGE_BYTES),
-            ],
-        )
+        if tls is None:
+            server, bound = build_grpc_server(
+                listen_address(host, port), interceptors=interceptors, options=options
+            )
+        else:
+            server, bound = _secure_server(listen_address(host, port), tls, interceptors, options)
     except OSError:
         storage.close()
         raise
@@ -87,6 +105,21 @@ async def create_server(
     gossip_pb2_grpc.add_GossipServicer_to_server(gossip, server)  # type: ignore[no-untyped-call]
     await server.start()
     return EventStoreServer(server, bound, storage, hooks)
+
+
+def _secure_server(
+    address: str,
+    tls: ServerTls,
+    interceptors: list[grpc.aio.ServerInterceptor],
+    options: list[tuple[str, int]],
+) -> tuple[grpc.aio.Server, int]:
+    server = grpc.aio.server(interceptors=interceptors, options=[*SERVER_OPTIONS, *options])
+    credentials = grpc.ssl_server_credentials([(tls.private_key, tls.certificate)])
+    try:
+        port = server.add_secure_port(address, credentials)
+    except RuntimeError as error:
+        raise OSError(f"cannot listen on {address}: is another server using it?") from error
+    return server, port
 
 
 async def _refuse_undecodable(

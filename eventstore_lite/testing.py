@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import select
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 
 START_TIMEOUT_SECONDS = 20.0
@@ -24,12 +25,20 @@ STOP_TIMEOUT_SECONDS = 10.0
 
 class EventStoreProcess:
     """One server process on `data_dir`. `start()` may be called again after `kill()` or
-    `terminate()`; it reuses the previous port so clients can reconnect to the same URI."""
+    `terminate()`; it reuses the previous port so clients can reconnect to the same URI.
+    `environment` adds variables (e.g. EVENTSTORE_LITE_CERTIFICATE_FILE) to the process's."""
 
-    def __init__(self, data_dir: Path, port: int = 0, max_append_size: int | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int = 0,
+        max_append_size: int | None = None,
+        environment: Mapping[str, str] | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.port = port
         self.max_append_size = max_append_size
+        self.environment = dict(environment or {})
         self.uri = ""
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -51,7 +60,9 @@ class EventStoreProcess:
         ]
         if self.max_append_size is not None:
             command += ["--max-append-size", str(self.max_append_size)]
-        process = subprocess.Popen(command, stdout=subprocess.PIPE)
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, env={**os.environ, **self.environment}
+        )
         self._process = process
         try:
             line = _read_line(process, timeout)

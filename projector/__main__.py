@@ -13,11 +13,13 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+import structlog
 from kurrentdbclient import AsyncKurrentDBClient
 from pymongo import AsyncMongoClient
 
 from orders_runtime.logs import configure_logging
 from orders_runtime.settings import load_settings
+from orders_runtime.store_refusals import eventstore_refusal, mongo_refusal
 from projector import admin
 from projector.batch_writer import BatchWriter
 from projector.consumer import Consumer
@@ -30,6 +32,10 @@ from projector.settings import Settings
 from projector.verify import DEFAULT_MAX_BEHIND
 from projector.verify_report import run_verify_command
 from projector.versions import Database, ensure_collections, ensure_pointer, read_pointer
+
+# How long the start waits to learn whether the stores accept our credentials; a store that
+# does not answer in time is retried as usual instead.
+_STORE_CHECK_SECONDS = 5.0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,8 +68,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _main(settings: Settings, args: argparse.Namespace) -> int:
-    eventstore = eventstore_client(settings.eventstore_uri)
-    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongo_uri, tz_aware=True)
+    eventstore = eventstore_client(settings.eventstore_connection)
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        settings.mongo_uri, tz_aware=True, **settings.mongo_credentials
+    )
     db = durable(mongo[settings.mongo_database])
     writer_for: Callable[[int | None], BatchWriter] = lambda version: BatchWriter(  # noqa: E731
         mongo,
@@ -74,6 +82,12 @@ async def _main(settings: Settings, args: argparse.Namespace) -> int:
     )
     try:
         await eventstore.connect()
+        refusal = await eventstore_refusal(eventstore, _STORE_CHECK_SECONDS) or await mongo_refusal(
+            mongo, settings.mongo_database, _STORE_CHECK_SECONDS
+        )
+        if refusal is not None:
+            structlog.get_logger("projector").error("cannot start", reason=refusal)
+            return 1
         command = args.command or "run"
         if command == "run":
             await ensure_pointer(db)
@@ -117,7 +131,7 @@ async def _run(
     if settings.health_port:
         health, _ = await serve_health(board, settings.health_host, settings.health_port)
     # The stall watch reads the head of $all on a connection of its own.
-    watch = eventstore_client(settings.eventstore_uri)
+    watch = eventstore_client(settings.eventstore_connection)
     consumer = Consumer(
         eventstore,
         db,

@@ -4,7 +4,7 @@ root through `orders_runtime.settings.load_settings`."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from msgspec import Meta
 
@@ -21,6 +21,12 @@ from orders_runtime.setting_types import (
     Text,
 )
 from orders_runtime.settings import Variable
+from orders_runtime.store_credentials import (
+    StorePassword,
+    StoreUser,
+    eventstore_uri_with,
+    mongo_credentials,
+)
 from projector.batch_writer import DOCUMENT_CACHE_SIZE
 from projector.consumer import BatchSettings
 from projector.subscription_group import GroupSettings
@@ -55,6 +61,32 @@ class Settings:
     health_host: Annotated[Host, Variable("PROJECTOR_HEALTH_HOST")] = "127.0.0.1"
     # The standard gRPC health service; 0 leaves it off.
     health_port: Annotated[Port, Variable("PROJECTOR_HEALTH_PORT")] = 0
+    # Apart from the URIs so that the passwords can come from secret files (_FILE).
+    eventstore_username: Annotated[StoreUser, Variable("EVENTSTORE_USERNAME")] = ""
+    eventstore_password: Annotated[StorePassword, Variable("EVENTSTORE_PASSWORD", secret=True)] = (
+        field(default="", repr=False)
+    )
+    mongo_username: Annotated[str, Variable("MONGO_USERNAME")] = ""
+    mongo_password: Annotated[str, Variable("MONGO_PASSWORD", secret=True)] = field(
+        default="", repr=False
+    )
+
+    def __post_init__(self) -> None:
+        # Clashing credentials are refused when the settings are read, not at first use.
+        self.eventstore_connection  # noqa: B018
+        self.mongo_credentials  # noqa: B018
+
+    @property
+    def eventstore_connection(self) -> str:
+        """EVENTSTORE_URI with the user and password in it, for the client only: never log it."""
+        return eventstore_uri_with(
+            self.eventstore_uri, self.eventstore_username, self.eventstore_password
+        )
+
+    @property
+    def mongo_credentials(self) -> dict[str, Any]:
+        """Keyword arguments of the MongoDB client beside MONGO_URI: never log them."""
+        return mongo_credentials(self.mongo_uri, self.mongo_username, self.mongo_password)
 
     @property
     def group(self) -> GroupSettings:

@@ -12,6 +12,7 @@ from orders_runtime.credentials import without_credentials
 from orders_runtime.logs import configure_logging
 from orders_runtime.settings import load_settings
 from orders_runtime.stop_signals import stop_requested
+from orders_runtime.store_refusals import mongo_refusal
 from read_service.server import build_server, mongo_client_for
 from read_service.settings import Settings
 
@@ -19,6 +20,11 @@ from read_service.settings import Settings
 async def serve(settings: Settings) -> None:
     log = structlog.get_logger("read_service")
     client = mongo_client_for(settings)
+    refusal = await mongo_refusal(client, settings.mongo_database, settings.mongo_timeout_seconds)
+    if refusal is not None:
+        log.error("cannot start", reason=refusal)
+        await client.close()
+        raise SystemExit(1)
     # Authentication (issue 13) and metrics (issue 14) plug in here, as build_server's guards
     # and observers.
     try:

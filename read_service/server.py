@@ -146,5 +146,6 @@ def mongo_client_for(settings: Settings) -> AsyncMongoClient[Document]:
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
         appname="orders-read-service",
+        **settings.mongo_credentials,
     )
     return client

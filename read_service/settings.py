@@ -4,7 +4,7 @@ composition root through `orders_runtime.settings.load_settings`."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, TypeAlias
+from typing import Annotated, Any, TypeAlias
 
 from msgspec import Meta
 
@@ -20,6 +20,7 @@ from orders_runtime.setting_types import (
     Seconds,
 )
 from orders_runtime.settings import Variable
+from orders_runtime.store_credentials import mongo_credentials
 
 # HMAC-SHA256 wants at least as many key bytes as its output; shorter keys are guessable.
 PageTokenKey: TypeAlias = Annotated[
@@ -67,3 +68,18 @@ class Settings:
     page_token_key: Annotated[PageTokenKey, Variable("READ_PAGE_TOKEN_KEY", secret=True)] = field(
         default="", repr=False
     )
+
+    # Apart from the URI so that the password can come from a secret file (MONGO_PASSWORD_FILE).
+    mongo_username: Annotated[str, Variable("MONGO_USERNAME")] = ""
+    mongo_password: Annotated[str, Variable("MONGO_PASSWORD", secret=True)] = field(
+        default="", repr=False
+    )
+
+    def __post_init__(self) -> None:
+        # Clashing credentials are refused when the settings are read, not at first use.
+        self.mongo_credentials  # noqa: B018
+
+    @property
+    def mongo_credentials(self) -> dict[str, Any]:
+        """Keyword arguments of the MongoDB client beside MONGO_URI: never log them."""
+        return mongo_credentials(self.mongo_uri, self.mongo_username, self.mongo_password)

@@ -8,12 +8,16 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 
 class MongoProcess:
-    def __init__(self, data_dir: Path) -> None:
+    """`options` are more flags of secantusd-py (TLS, --auth)."""
+
+    def __init__(self, data_dir: Path, options: Sequence[str] = ()) -> None:
         self.data_dir = data_dir
+        self.options = list(options)
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port: int = sock.getsockname()[1]
@@ -31,7 +35,7 @@ class MongoProcess:
         # SecantusDB had acknowledged, and the crash tests would test nothing.
         storage = ["--storage-path", str(self.data_dir), "--sync-on-commit"]
         self._process = subprocess.Popen(
-            [executable, *address, *storage],
+            [executable, *address, *storage, *self.options],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

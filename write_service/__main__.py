@@ -15,6 +15,7 @@ from orders_runtime.credentials import without_credentials
 from orders_runtime.logs import configure_logging
 from orders_runtime.settings import load_settings
 from orders_runtime.stop_signals import stop_requested
+from orders_runtime.store_refusals import eventstore_refusal
 from write_service.server import build_server
 from write_service.settings import Settings
 
@@ -22,7 +23,11 @@ from write_service.settings import Settings
 async def serve(settings: Settings) -> None:
     log = structlog.get_logger("write_service")
     # The client connects lazily, so the service starts (NOT_SERVING) while the store is down.
-    client = AsyncKurrentDBClient(settings.eventstore_uri)
+    client = AsyncKurrentDBClient(settings.eventstore_connection)
+    refusal = await eventstore_refusal(client, settings.store_timeout)
+    if refusal is not None:
+        log.error("cannot start", reason=refusal)
+        raise SystemExit(1)
     # Authentication (issue 13) and metrics (issue 14) plug in here, as build_server's guards
     # and observers.
     try:

@@ -10,6 +10,7 @@ from msgspec import Meta
 
 from orders_runtime.setting_types import EventStoreUri, Host, LogLevel, Port
 from orders_runtime.settings import Before, Variable
+from orders_runtime.store_credentials import StorePassword, StoreUser, eventstore_uri_with
 from write_service.event_appender import AppendMode
 
 
@@ -44,3 +45,19 @@ class Settings:
     append_mode: Annotated[AppendMode, Before(str.lower), Variable("WRITE_SERVICE_APPEND_MODE")] = (
         "batch"
     )
+    # Apart from the URI so that the password can come from a secret file (_FILE).
+    eventstore_username: Annotated[StoreUser, Variable("EVENTSTORE_USERNAME")] = ""
+    eventstore_password: Annotated[StorePassword, Variable("EVENTSTORE_PASSWORD", secret=True)] = (
+        field(default="", repr=False)
+    )
+
+    def __post_init__(self) -> None:
+        # Clashing credentials are refused when the settings are read, not at first use.
+        self.eventstore_connection  # noqa: B018
+
+    @property
+    def eventstore_connection(self) -> str:
+        """EVENTSTORE_URI with the user and password in it, for the client only: never log it."""
+        return eventstore_uri_with(
+            self.eventstore_uri, self.eventstore_username, self.eventstore_password
+        )
