@@ -19,6 +19,28 @@ import pytest
 from eventstore_lite.testing import run_eventstore
 from tests.mongo_process import MongoProcess
 
+UNIT = "unit"
+SERVERS = "servers"
+SLOW = "slow"
+# Fixtures that start a server process, directly or through the fixtures they take.
+SERVER_FIXTURES = frozenset(
+    {
+        "eventstore_uri",
+        "fresh_eventstore_uri",
+        "mongo_uri",
+        "history_uri",
+        "eventstore",
+        "fresh_eventstore",
+        "own_mongo",
+        "own_store",
+        "dev_stack",
+        "command_target",
+        "query_target",
+        "eventstore_target",
+        "fault_run",
+    }
+)
+
 
 def _dump_tasks(signum: int, frame: FrameType | None) -> None:
     """`kill -USR1 <pytest pid>` prints what every task of the running event loop awaits: a
@@ -33,6 +55,19 @@ def _dump_tasks(signum: int, frame: FrameType | None) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     signal.signal(signal.SIGUSR1, _dump_tasks)
+    config.addinivalue_line("markers", f"{UNIT}: needs no server process (`make test-unit`)")
+    config.addinivalue_line("markers", f"{SERVERS}: starts server processes in its own body")
+    config.addinivalue_line("markers", f"{SLOW}: takes seconds without any server")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the unit tests: those that take no fixture starting a server, start none themselves
+    (marked `servers`) and are not `slow`. `make test-unit` runs them alone, in seconds."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        opted_out = any(item.get_closest_marker(name) for name in (SERVERS, SLOW))
+        if fixtures.isdisjoint(SERVER_FIXTURES) and not opted_out:
+            item.add_marker(UNIT)
 
 
 @pytest.fixture(scope="session")

@@ -6,11 +6,15 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from kurrentdbclient import AsyncKurrentDBClient, NewEvent, RecordedEvent, StreamState
 from kurrentdbclient.common import AbstractAsyncPersistentSubscription
 
 from eventstore_lite.testing import EventStoreProcess
 from tests.waiting import wait_until
+
+# Each test starts server processes of its own (not `make test-unit`).
+pytestmark = pytest.mark.servers
 
 
 async def _take(

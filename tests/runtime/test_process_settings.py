@@ -23,6 +23,9 @@ from tests.runtime.json_log_reader import LogReader
 from tests.waiting import wait_until_blocking
 from write_service.settings import Settings as WriteSettings
 
+# Each test starts server processes of its own (not `make test-unit`).
+pytestmark = pytest.mark.servers
+
 SECRET = "hunter2-never-print-me"
 SETTINGS_CLASSES = (WriteSettings, ReadSettings, ProjectorSettings, ServerSettings, StackSettings)
 

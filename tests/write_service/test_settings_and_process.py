@@ -68,6 +68,7 @@ def test_every_bad_value_is_named_in_one_error() -> None:
         assert variable in message
 
 
+@pytest.mark.servers
 def test_a_bad_setting_stops_the_process_with_a_clear_message() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "write_service"],

@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 import grpc
+import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
@@ -30,6 +31,7 @@ async def _health_becomes(service: WriteService, expected: int) -> None:
     await wait_until(reported, f"health {expected} for the server and the service")
 
 
+@pytest.mark.servers
 async def test_commands_are_unavailable_and_health_not_serving_while_the_store_is_down(
     tmp_path: Path,
 ) -> None:
