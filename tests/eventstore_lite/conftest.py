@@ -45,13 +45,6 @@ async def client(eventstore: EventStoreProcess) -> AsyncIterator[AsyncKurrentDBC
     await connected.close()
 
 
-@pytest.fixture
-async def fresh_client(fresh_eventstore: EventStoreProcess) -> AsyncIterator[AsyncKurrentDBClient]:
-    connected = await connect(fresh_eventstore.uri)
-    yield connected
-    await connected.close()
-
-
 # Tests on a shared server name their own groups and streams.
 @pytest.fixture
 def group() -> str:
