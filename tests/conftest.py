@@ -16,7 +16,7 @@ from types import FrameType
 
 import pytest
 
-from eventstore_lite.testing import run_eventstore
+from eventstore_lite.testing import EventStoreProcess, run_eventstore
 from tests.mongo_process import MongoProcess
 
 UNIT = "unit"
@@ -32,7 +32,6 @@ SERVER_FIXTURES = frozenset(
         "eventstore",
         "fresh_eventstore",
         "own_mongo",
-        "own_store",
         "dev_stack",
         "command_target",
         "query_target",
@@ -80,6 +79,15 @@ def eventstore_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def fresh_eventstore_uri(tmp_path: Path) -> Iterator[str]:
     with run_eventstore(tmp_path / "eventstore") as uri:
         yield uri
+
+
+@pytest.fixture
+def fresh_eventstore(tmp_path: Path) -> Iterator[EventStoreProcess]:
+    """An event store of the test's own, which it may kill, stop and start again."""
+    process = EventStoreProcess(tmp_path / "eventstore")
+    process.start()
+    yield process
+    process.terminate()
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 from kurrentdbclient import AsyncKurrentDBClient
@@ -19,14 +18,6 @@ from eventstore_lite.testing import EventStoreProcess
 @pytest.fixture(scope="module")
 def eventstore(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EventStoreProcess]:
     process = EventStoreProcess(tmp_path_factory.mktemp("eventstore"))
-    process.start()
-    yield process
-    process.terminate()
-
-
-@pytest.fixture
-def fresh_eventstore(tmp_path: Path) -> Iterator[EventStoreProcess]:
-    process = EventStoreProcess(tmp_path / "eventstore")
     process.start()
     yield process
     process.terminate()
