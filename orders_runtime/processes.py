@@ -61,7 +61,7 @@ def wait_until_ready(
     *,
     timeout: float,
     what: str,
-    poll_seconds: float = 0.1,
+    poll_seconds: float = 0.05,
 ) -> None:
     """Return once `probe()` is true; NotReadyError if the process exits or the time is up."""
     deadline = time.monotonic() + timeout
