@@ -15,6 +15,7 @@ from pathlib import Path
 from types import FrameType
 
 import pytest
+import structlog
 
 from eventstore_lite.testing import EventStoreProcess, run_eventstore
 from tests.mongo_process import MongoProcess
@@ -52,8 +53,25 @@ def _dump_tasks(signum: int, frame: FrameType | None) -> None:
         task.print_stack(file=sys.stderr)
 
 
+def _plain_tracebacks() -> None:
+    """structlog's defaults for the test process, but tracebacks rendered plainly: rich's, with
+    every frame's locals, took seconds each on a loaded machine, and the few hundred refused calls
+    of one read-service test then took 13 minutes to log (the rare hang of the suite)."""
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.StackInfoRenderer(),
+            structlog.dev.set_exc_info,
+            structlog.processors.TimeStamper(fmt="%Y-%m-%d %H:%M:%S", utc=False),
+            structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback),
+        ]
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     signal.signal(signal.SIGUSR1, _dump_tasks)
+    _plain_tracebacks()
     config.addinivalue_line("markers", f"{UNIT}: needs no server process (`make test-unit`)")
     config.addinivalue_line("markers", f"{SERVERS}: starts server processes in its own body")
     config.addinivalue_line("markers", f"{SLOW}: takes seconds without any server")
