@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PROTOS := $(shell find protos -name '*.proto' | sort)
 
-.PHONY: venv clients client-ts dev compose-secrets test fuzz faults soak check lint fmt typecheck gen gen-check buf-lint buf-breaking bench clean
+.PHONY: venv clients client-ts dev compose-secrets test test-unit fuzz faults soak check lint fmt typecheck gen gen-check buf-lint buf-breaking bench clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,8 +46,13 @@ compose-secrets:
 	done
 	@echo "secrets/: $(COMPOSE_SECRETS)"
 
+# Ends with the ten slowest tests and the suite's total time.
 test: venv clients
-	$(PY) -m pytest
+	$(PY) -m pytest --durations=10
+
+# The unit tests alone: no server process started (tests/conftest.py marks them), seconds.
+test-unit: venv
+	$(PY) -m pytest -m unit -q -p no:cacheprovider
 
 # The fuzzing of tests/fuzz with ten times the examples `make test` runs: about 100,000 calls.
 FUZZ_MAX_EXAMPLES ?= 2000

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from orders_runtime import processes
+from orders_runtime.ports import LOCALHOST, free_port
+from orders_runtime.probes import tcp_open
+
+START_TIMEOUT_SECONDS = 30.0
+
 
 @dataclass(frozen=True)
 class Running:
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[bytes]
     address: str
 
     @property
@@ -25,46 +28,33 @@ class Running:
         return self.process.pid
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_for_port(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on {port} after {timeout}s")
+@contextlib.contextmanager
+def running(argv: Sequence[str], env: dict[str, str] | None = None) -> Iterator[Running]:
+    """Run one of our servers, whose first stdout line is its address."""
+    process = processes.start(argv, env=env, pipe_stdout=True)
+    try:
+        address = processes.first_line(process, timeout=START_TIMEOUT_SECONDS, what=argv[-1])
+        # Keep draining, so a chatty server never blocks on a full pipe mid-benchmark.
+        assert process.stdout is not None
+        threading.Thread(target=process.stdout.read, daemon=True).start()
+        yield Running(process, address)
+    finally:
+        processes.stop(process)
 
 
 @contextlib.contextmanager
-def running(
-    argv: Sequence[str], env: dict[str, str] | None = None, first_line_is_address: bool = True
+def serving_on(
+    argv: Sequence[str], port: int, env: dict[str, str] | None = None
 ) -> Iterator[Running]:
-    """Run a command; its first stdout line is its address (as our servers print it)."""
-    stdout = subprocess.PIPE if first_line_is_address else subprocess.DEVNULL
-    process = subprocess.Popen(
-        list(argv), stdout=stdout, stderr=subprocess.DEVNULL, text=True, env=env
-    )
+    """Run a server told its port, ready once the port accepts connections."""
+    process = processes.start(argv, env=env)
     try:
-        address = ""
-        if process.stdout is not None:
-            address = process.stdout.readline().strip()
-            # Keep draining, so a chatty server never blocks on a full pipe mid-benchmark.
-            threading.Thread(target=process.stdout.read, daemon=True).start()
-        if first_line_is_address and not address:
-            raise RuntimeError(f"{argv[0]} exited before printing its address")
-        yield Running(process, address)
+        processes.wait_until_ready(
+            process, lambda: tcp_open(port), timeout=START_TIMEOUT_SECONDS, what=argv[-1]
+        )
+        yield Running(process, f"{LOCALHOST}:{port}")
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        processes.stop(process)
 
 
 @contextlib.contextmanager
@@ -82,14 +72,13 @@ def eventstore(data: Path) -> Iterator[Running]:
 
 @contextlib.contextmanager
 def secantus(data: Path) -> Iterator[Running]:
-    executable = shutil.which("secantusd-py") or str(Path(sys.executable).parent / "secantusd-py")
+    executable = processes.find_executable("secantusd-py") or "secantusd-py"
     port = free_port()
-    address = ["--host", "127.0.0.1", "--port", str(port)]
+    address = ["--host", LOCALHOST, "--port", str(port)]
     # Measured as we run it: durable commits (a kill -9 loses nothing it acknowledged).
     argv = [executable, *address, "--storage-path", str(data), "--sync-on-commit"]
-    with running(argv, first_line_is_address=False) as server:
-        wait_for_port(port)
-        yield Running(server.process, f"mongodb://127.0.0.1:{port}/?directConnection=true")
+    with serving_on(argv, port) as server:
+        yield Running(server.process, f"mongodb://{LOCALHOST}:{port}/?directConnection=true")
 
 
 def _service_env(variables: dict[str, str]) -> dict[str, str]:
@@ -104,10 +93,10 @@ def write_service(eventstore_uri: str, append_mode: str | None = None) -> Iterat
     variables = {"WRITE_SERVICE_PORT": str(port), "EVENTSTORE_URI": eventstore_uri}
     if append_mode is not None:
         variables["WRITE_SERVICE_APPEND_MODE"] = append_mode
-    env = _service_env(variables)
-    with running([sys.executable, "-m", "write_service"], env, False) as server:
-        wait_for_port(port)
-        yield Running(server.process, f"127.0.0.1:{port}")
+    with serving_on(
+        [sys.executable, "-m", "write_service"], port, _service_env(variables)
+    ) as server:
+        yield server
 
 
 @contextlib.contextmanager
@@ -117,10 +106,10 @@ def read_service(mongo_uri: str, database: str, *, cache: bool = True) -> Iterat
     variables = {"READ_SERVICE_PORT": str(port), "MONGO_URI": mongo_uri, "MONGO_DATABASE": database}
     if not cache:
         variables["READ_CACHE_MAX_ENTRIES"] = "0"
-    env = _service_env(variables)
-    with running([sys.executable, "-m", "read_service"], env, False) as server:
-        wait_for_port(port)
-        yield Running(server.process, f"127.0.0.1:{port}")
+    with serving_on(
+        [sys.executable, "-m", "read_service"], port, _service_env(variables)
+    ) as server:
+        yield server
 
 
 def projector_env(eventstore_uri: str, mongo_uri: str, database: str) -> dict[str, str]:
@@ -133,8 +122,11 @@ def projector_env(eventstore_uri: str, mongo_uri: str, database: str) -> dict[st
 def projector(eventstore_uri: str, mongo_uri: str, database: str) -> Iterator[Running]:
     """The live projector (persistent subscription); it serves no port, so no address."""
     env = projector_env(eventstore_uri, mongo_uri, database)
-    with running([sys.executable, "-m", "projector", "run"], env, False) as process:
-        yield process
+    process = processes.start([sys.executable, "-m", "projector", "run"], env=env)
+    try:
+        yield Running(process, "")
+    finally:
+        processes.stop(process)
 
 
 def rebuild_read_models(eventstore_uri: str, mongo_uri: str, database: str) -> None:

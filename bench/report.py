@@ -19,7 +19,7 @@ from bench.scenarios import projector
 from bench.targets import target_lines
 
 
-def _machine() -> str:
+def machine() -> str:
     cpu = platform.processor() or platform.machine()
     with contextlib.suppress(OSError):
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -43,7 +43,7 @@ def write_markdown(results: list[ScenarioResult], repetitions: int, path: Path) 
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
     ).stdout.strip()
     lines = [
-        f"Machine: {_machine()}. Code: commit {commit or 'unknown'}. Every figure is the median "
+        f"Machine: {machine()}. Code: commit {commit or 'unknown'}. Every figure is the median "
         f"of {repetitions} repetitions (the projector's rebuilds: at most "
         f"{projector.MAX_REPETITIONS}); the baseline ran in the same repetition.",
         "",

@@ -15,7 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from bench.report import _machine
+from bench.report import machine
 from bench.soak_samples import LagSample, Sample
 
 MAX_GROWTH: Final = 0.10
@@ -121,7 +121,7 @@ def markdown(summary: SoakSummary, command: str) -> str:
     lines = [
         f"# Soak: {verdict}",
         "",
-        f"`{command}` on {_machine()}.",
+        f"`{command}` on {machine()}.",
         "",
         f"{summary.minutes:g} minutes at {summary.commands_per_second:.1f} commands/s ("
         + (

@@ -10,23 +10,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import select
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 
+from orders_runtime import processes
+
 START_TIMEOUT_SECONDS = 20.0
-STOP_TIMEOUT_SECONDS = 10.0
+STOP_TIMEOUT_SECONDS = processes.STOP_GRACE_SECONDS
 
 
 class EventStoreProcess:
-    """One server process on `data_dir`. `start()` may be called again after `kill()` or
-    `terminate()`; it reuses the previous port so clients can reconnect to the same URI.
-    `environment` adds variables (e.g. EVENTSTORE_LITE_CERTIFICATE_FILE) to the process's."""
+    """One server process on `data_dir`, its stderr in `<data_dir>.log`. `start()` may be called
+    again after `kill()` or `terminate()`; it reuses the previous port so clients can reconnect
+    to the same URI. `environment` adds variables (e.g. EVENTSTORE_LITE_CERTIFICATE_FILE) to
+    the process's."""
 
     def __init__(
         self,
@@ -36,6 +36,7 @@ class EventStoreProcess:
         environment: Mapping[str, str] | None = None,
     ) -> None:
         self.data_dir = data_dir
+        self.log_file = data_dir.with_name(f"{data_dir.name}.log")
         self.port = port
         self.max_append_size = max_append_size
         self.environment = dict(environment or {})
@@ -60,12 +61,19 @@ class EventStoreProcess:
         ]
         if self.max_append_size is not None:
             command += ["--max-append-size", str(self.max_append_size)]
-        process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, env={**os.environ, **self.environment}
+        # The server prints its connection string on stdout once it listens: that is the probe.
+        process = processes.start(
+            command,
+            env={**os.environ, **self.environment},
+            log_file=self.log_file,
+            pipe_stdout=True,
         )
         self._process = process
         try:
-            line = _read_line(process, timeout)
+            line = processes.first_line(process, timeout=timeout, what="the event store")
+        except processes.NotReadyError as error:
+            self.kill()
+            raise processes.NotReadyError(processes.with_log_tail(error, self.log_file)) from None
         except BaseException:
             self.kill()
             raise
@@ -75,45 +83,14 @@ class EventStoreProcess:
 
     def kill(self) -> None:
         """SIGKILL, as a crash would: nothing gets to clean up."""
-        if self._process is None:
-            return
-        if self._process.poll() is None:
-            self._process.send_signal(signal.SIGKILL)
-        self._process.wait()
-        self._close_pipe()
+        if self._process is not None:
+            processes.kill(self._process)
 
     def terminate(self, timeout: float = STOP_TIMEOUT_SECONDS) -> int | None:
         """SIGTERM (graceful stop), then SIGKILL if it does not exit in time."""
         if self._process is None:
             return None
-        if self._process.poll() is None:
-            self._process.send_signal(signal.SIGTERM)
-            try:
-                self._process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-        self._close_pipe()
-        return self._process.returncode
-
-    def _close_pipe(self) -> None:
-        if self._process is not None and self._process.stdout is not None:
-            self._process.stdout.close()
-
-
-def _read_line(process: subprocess.Popen[bytes], timeout: float) -> str:
-    assert process.stdout is not None
-    deadline = time.monotonic() + timeout
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError("the event store did not print its connection string in time")
-        ready, _, _ = select.select([process.stdout], [], [], remaining)
-        if ready:
-            line = process.stdout.readline().decode().strip()
-            if not line:
-                raise RuntimeError(f"the event store exited with code {process.wait()}")
-            return line
+        return processes.stop(self._process, timeout)
 
 
 @contextlib.contextmanager
@@ -121,7 +98,8 @@ def run_eventstore(data_dir: Path | None = None) -> Iterator[str]:
     """A server on a free port; yields its connection string; stops it on exit."""
     with contextlib.ExitStack() as stack:
         if data_dir is None:
-            data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="esl-")))
+            temporary = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="esl-")))
+            data_dir = temporary / "eventstore"
         process = EventStoreProcess(data_dir)
         process.start()
         stack.callback(process.terminate)
@@ -132,7 +110,8 @@ def run_eventstore(data_dir: Path | None = None) -> Iterator[str]:
 async def async_run_eventstore(data_dir: Path | None = None) -> AsyncIterator[str]:
     with contextlib.ExitStack() as stack:
         if data_dir is None:
-            data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="esl-")))
+            temporary = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="esl-")))
+            data_dir = temporary / "eventstore"
         process = EventStoreProcess(data_dir)
         await asyncio.to_thread(process.start)
         try:

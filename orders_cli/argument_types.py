@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from orders.v1 import consistency_pb2, types_pb2
 
@@ -60,11 +59,6 @@ def status_names() -> list[str]:
         for name in types_pb2.OrderStatus.DESCRIPTOR.values_by_name
         if name != "ORDER_STATUS_UNSPECIFIED"
     ]
-
-
-def parse_date(raw: str) -> types_pb2.Date:
-    day = date.fromisoformat(raw.strip())
-    return types_pb2.Date(year=day.year, month=day.month, day=day.day)
 
 
 def parse_currency(raw: str) -> str:

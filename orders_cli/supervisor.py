@@ -7,9 +7,9 @@ import subprocess
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from orders_cli.stack_plan import ProcessSpec
+from orders_runtime import processes
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,22 +19,13 @@ class Running:
 
 
 def launch(spec: ProcessSpec) -> Running:
-    """Start one process with its output appended to its log file."""
-    spec.log_file.parent.mkdir(parents=True, exist_ok=True)
-    with spec.log_file.open("ab") as log:
-        log.write(f"--- started by orders dev at {datetime.now(UTC).isoformat()}\n".encode())
-        log.flush()
-        process = subprocess.Popen(
-            spec.argv,
-            env=child_environment(os.environ, spec.env),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            # Its own session: a Ctrl-C in the terminal reaches only us, and we stop the
-            # children in reverse order instead of all at once.
-            start_new_session=True,
-        )
-    return Running(spec, process)
+    """Start one process with its output appended to its log file. Its own session: a Ctrl-C
+    in the terminal reaches only us, and we stop the children in reverse order instead of all
+    at once."""
+    env = child_environment(os.environ, spec.env)
+    return Running(
+        spec, processes.start(spec.argv, env=env, log_file=spec.log_file, own_session=True)
+    )
 
 
 def child_environment(inherited: Mapping[str, str], own: Mapping[str, str]) -> dict[str, str]:
@@ -53,15 +44,7 @@ def first_exited(running: list[Running]) -> Running | None:
 
 def stop(item: Running, grace_seconds: float) -> int:
     """Terminate, then kill after the grace period; the exit code."""
-    process = item.process
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=grace_seconds)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    return process.returncode
+    return processes.stop(item.process, grace_seconds)
 
 
 def stop_all(running: list[Running], grace_seconds: float) -> list[tuple[Running, int]]:

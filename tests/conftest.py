@@ -15,9 +15,31 @@ from pathlib import Path
 from types import FrameType
 
 import pytest
+import structlog
 
-from eventstore_lite.testing import run_eventstore
+from eventstore_lite.testing import EventStoreProcess, run_eventstore
 from tests.mongo_process import MongoProcess
+
+UNIT = "unit"
+SERVERS = "servers"
+SLOW = "slow"
+# Fixtures that start a server process, directly or through the fixtures they take.
+SERVER_FIXTURES = frozenset(
+    {
+        "eventstore_uri",
+        "fresh_eventstore_uri",
+        "mongo_uri",
+        "history_uri",
+        "eventstore",
+        "fresh_eventstore",
+        "own_mongo",
+        "dev_stack",
+        "command_target",
+        "query_target",
+        "eventstore_target",
+        "fault_run",
+    }
+)
 
 
 def _dump_tasks(signum: int, frame: FrameType | None) -> None:
@@ -31,8 +53,38 @@ def _dump_tasks(signum: int, frame: FrameType | None) -> None:
         task.print_stack(file=sys.stderr)
 
 
+def _plain_tracebacks() -> None:
+    """structlog's defaults for the test process, but tracebacks rendered plainly: rich's, with
+    every frame's locals, took seconds each on a loaded machine, and the few hundred refused calls
+    of one read-service test then took 13 minutes to log (the rare hang of the suite)."""
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.StackInfoRenderer(),
+            structlog.dev.set_exc_info,
+            structlog.processors.TimeStamper(fmt="%Y-%m-%d %H:%M:%S", utc=False),
+            structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback),
+        ]
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     signal.signal(signal.SIGUSR1, _dump_tasks)
+    _plain_tracebacks()
+    config.addinivalue_line("markers", f"{UNIT}: needs no server process (`make test-unit`)")
+    config.addinivalue_line("markers", f"{SERVERS}: starts server processes in its own body")
+    config.addinivalue_line("markers", f"{SLOW}: takes seconds without any server")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the unit tests: those that take no fixture starting a server, start none themselves
+    (marked `servers`) and are not `slow`. `make test-unit` runs them alone, in seconds."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        opted_out = any(item.get_closest_marker(name) for name in (SERVERS, SLOW))
+        if fixtures.isdisjoint(SERVER_FIXTURES) and not opted_out:
+            item.add_marker(UNIT)
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +97,15 @@ def eventstore_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def fresh_eventstore_uri(tmp_path: Path) -> Iterator[str]:
     with run_eventstore(tmp_path / "eventstore") as uri:
         yield uri
+
+
+@pytest.fixture
+def fresh_eventstore(tmp_path: Path) -> Iterator[EventStoreProcess]:
+    """An event store of the test's own, which it may kill, stop and start again."""
+    process = EventStoreProcess(tmp_path / "eventstore")
+    process.start()
+    yield process
+    process.terminate()
 
 
 @pytest.fixture(scope="session")

@@ -34,10 +34,6 @@ class CheckpointTracker:
     def written(self) -> int | None:
         return self._written_position
 
-    @property
-    def last_read(self) -> int | None:
-        return self._last_position
-
     def read(self, position: int) -> int:
         """Register a record that will be delivered; returns its sequence number."""
         seq = self._last_seq + 1

@@ -32,11 +32,6 @@ class GroupKey:
     def subscription_id(self) -> str:
         return f"{self.stream}::{self.group}"
 
-    @property
-    def parked_stream(self) -> str:
-        """The stream the real server parks messages in; named in logs and info only."""
-        return f"$persistentsubscription-{self.subscription_id}-parked"
-
 
 @dataclass(frozen=True, slots=True)
 class GroupSettings:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -13,14 +12,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orders_runtime.ports import free_port
+
+__all__ = ["READY_LINE", "DevPorts", "DevStack", "free_port", "start_dev", "stop_quietly"]
+
 READY_LINE = "stack is up"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True, slots=True)

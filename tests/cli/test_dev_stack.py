@@ -9,8 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from orders_cli.exit_codes import ExitCode
 from tests.cli.dev_process import READY_LINE, DevPorts, DevStack, start_dev, stop_quietly
+
+# Each test starts server processes of its own (not `make test-unit`).
+pytestmark = pytest.mark.servers
 
 PROCESSES = ("event store", "SecantusDB", "write service", "projector", "read service")
 

@@ -167,6 +167,7 @@ def _final_status(path: LifecyclePath) -> str:
     return f"ORDER_STATUS_{name}"
 
 
+@pytest.mark.servers
 def test_the_orders_console_script_is_installed_with_the_project() -> None:
     script = Path(sys.executable).parent / "orders"
     result = subprocess.run(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 from kurrentdbclient import AsyncKurrentDBClient
@@ -24,14 +23,6 @@ def eventstore(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EventStoreP
     process.terminate()
 
 
-@pytest.fixture
-def fresh_eventstore(tmp_path: Path) -> Iterator[EventStoreProcess]:
-    process = EventStoreProcess(tmp_path / "eventstore")
-    process.start()
-    yield process
-    process.terminate()
-
-
 async def connect(uri: str) -> AsyncKurrentDBClient:
     connected = AsyncKurrentDBClient(uri)
     await connected.connect()
@@ -41,13 +32,6 @@ async def connect(uri: str) -> AsyncKurrentDBClient:
 @pytest.fixture
 async def client(eventstore: EventStoreProcess) -> AsyncIterator[AsyncKurrentDBClient]:
     connected = await connect(eventstore.uri)
-    yield connected
-    await connected.close()
-
-
-@pytest.fixture
-async def fresh_client(fresh_eventstore: EventStoreProcess) -> AsyncIterator[AsyncKurrentDBClient]:
-    connected = await connect(fresh_eventstore.uri)
     yield connected
     await connected.close()
 

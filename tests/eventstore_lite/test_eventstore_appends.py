@@ -211,6 +211,7 @@ async def test_an_event_without_a_type_is_a_bad_request(client: AsyncKurrentDBCl
         await client.get_stream(stream)
 
 
+@pytest.mark.servers
 def test_the_maximum_append_size_is_configurable(tmp_path: Path) -> None:
     process = EventStoreProcess(tmp_path / "store", max_append_size=100)
     process.start()

@@ -12,6 +12,9 @@ from kurrentdbclient.protos.v1 import shared_pb2, streams_pb2, streams_pb2_grpc
 
 from eventstore_lite.testing import EventStoreProcess, async_run_eventstore
 
+# Each test starts server processes of its own (not `make test-unit`).
+pytestmark = pytest.mark.servers
+
 
 async def test_the_async_helper_yields_a_connection_string_the_client_can_use(
     tmp_path: Path,

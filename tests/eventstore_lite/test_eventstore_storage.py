@@ -13,6 +13,7 @@ from eventstore_lite.errors import StreamDeleted, StreamNotFound, WrongExpectedR
 from eventstore_lite.filters import EventFilter, FilterTarget
 from eventstore_lite.records import ProposedEvent, StreamState
 from eventstore_lite.storage import EventStorage
+from tests.waiting import PATIENCE_SECONDS
 
 
 def proposed(event_type: str = "Happened") -> ProposedEvent:
@@ -77,7 +78,7 @@ async def test_wait_for_append_returns_once_an_event_lands_after_the_position(
 
     storage.append("s", StreamState.ANY, [proposed()])
 
-    await asyncio.wait_for(waiter, timeout=1)
+    await asyncio.wait_for(waiter, PATIENCE_SECONDS)
 
 
 def test_tombstones_and_soft_deletes_survive_reopening_the_database(tmp_path: Path) -> None:

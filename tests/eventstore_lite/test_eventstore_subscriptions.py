@@ -10,6 +10,8 @@ from kurrentdbclient import AsyncKurrentDBClient, NewEvent, StreamState
 from kurrentdbclient.events import CaughtUp
 from kurrentdbclient.exceptions import StreamIsDeletedError
 
+from tests.waiting import PATIENCE_SECONDS
+
 
 def a_stream() -> str:
     return f"sub-{uuid.uuid4()}"
@@ -62,7 +64,7 @@ async def test_a_subscription_to_a_stream_that_does_not_exist_yet_gets_its_first
         await client.append_to_stream(
             stream, current_version=StreamState.NO_STREAM, events=[NewEvent(type="Born", data=b"")]
         )
-        first = await asyncio.wait_for(anext(aiter(subscription)), timeout=5)
+        first = await asyncio.wait_for(anext(aiter(subscription)), PATIENCE_SECONDS)
 
     assert (first.type, first.stream_position) == ("Born", 0)
 
@@ -79,7 +81,7 @@ async def test_an_all_subscription_starts_after_the_given_position_and_goes_live
         await client.append_to_stream(
             stream, current_version=0, events=[NewEvent(type="After", data=b"")]
         )
-        first = await asyncio.wait_for(anext(aiter(subscription)), timeout=5)
+        first = await asyncio.wait_for(anext(aiter(subscription)), PATIENCE_SECONDS)
 
     assert (first.type, first.stream_name) == ("After", stream)
     assert first.commit_position > start
@@ -98,5 +100,5 @@ async def test_a_stream_subscription_ends_with_stream_deleted_when_the_stream_is
     await client.tombstone_stream(stream, current_version=0)
 
     with pytest.raises(StreamIsDeletedError):
-        await asyncio.wait_for(anext(aiter(subscription)), timeout=5)
+        await asyncio.wait_for(anext(aiter(subscription)), PATIENCE_SECONDS)
     assert first.type == "Only"

@@ -11,6 +11,8 @@ from typing import Any, Literal
 from kurrentdbclient import AsyncKurrentDBClient, NewEvent, RecordedEvent, StreamState
 from kurrentdbclient.common import AbstractAsyncPersistentSubscription
 
+from tests.waiting import PATIENCE_SECONDS, wait_until
+
 Subscription = AbstractAsyncPersistentSubscription
 Action = Literal["unknown", "park", "retry", "skip", "stop"]
 
@@ -139,8 +141,11 @@ async def test_an_event_is_parked_after_max_retries_and_replayed_on_request(
     replayed = await subscription.next()
     assert (replayed.id, replayed.retry_count) == (poison, 0)
     await subscription.ack(replayed)
-    await asyncio.sleep(0.3)
-    assert (await client.get_subscription_info(group)).parked_message_count == 0
+
+    async def none_parked() -> bool:
+        return (await client.get_subscription_info(group)).parked_message_count == 0
+
+    await wait_until(none_parked, "the replayed event no longer parked")
     await subscription.stop()
 
 
@@ -208,7 +213,9 @@ async def test_two_consumers_in_one_group_share_the_load(
             received[name].append(event.id)
             await subscription.ack(event)
 
-    await asyncio.wait_for(asyncio.gather(consume(stream, one), consume("two", two)), 10)
+    await asyncio.wait_for(
+        asyncio.gather(consume(stream, one), consume("two", two)), PATIENCE_SECONDS
+    )
     assert len(received[stream]) == len(received["two"]) == 5
     assert sorted(received[stream] + received["two"]) == sorted(ids)
     await one.stop()

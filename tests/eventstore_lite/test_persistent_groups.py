@@ -15,6 +15,8 @@ from kurrentdbclient.exceptions import (
     NotFoundError,
 )
 
+from tests.waiting import PATIENCE_SECONDS, read_until, wait_until
+
 
 async def test_creating_an_existing_group_raises_already_exists(
     client: AsyncKurrentDBClient,
@@ -142,13 +144,11 @@ async def test_info_counts_connections_and_the_checkpoint(
         seen += 1
         if seen == 3:
             break
-    info = await client.get_subscription_info(group, stream_name=stream)
-    for _ in range(50):
-        if info.last_checkpointed_event_position == "2":
-            break
-        await asyncio.sleep(0.05)
-        info = await client.get_subscription_info(group, stream_name=stream)
-    assert info.last_checkpointed_event_position == "2"
+    info = await read_until(
+        lambda: client.get_subscription_info(group, stream_name=stream),
+        lambda info: info.last_checkpointed_event_position == "2",
+        "the checkpoint at the third event",
+    )
     assert info.last_known_event_position == "2"
     assert info.total_items == 3
     assert len(info.connections) == 1
@@ -166,10 +166,14 @@ async def test_deleting_a_group_ends_its_consumers_with_not_found(
             pass
 
     reading = asyncio.create_task(drain())
-    await asyncio.sleep(0.2)
+
+    async def consuming() -> bool:
+        return len((await client.get_subscription_info(group)).connections) == 1
+
+    await wait_until(consuming, "the consumer connected")
     await client.delete_subscription(group)
     with pytest.raises(NotFoundError):
-        await asyncio.wait_for(reading, 5)
+        await asyncio.wait_for(reading, PATIENCE_SECONDS)
 
 
 async def test_a_group_on_a_stream_named_with_control_and_non_ascii_characters_is_refused_cleanly(

@@ -6,10 +6,15 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
 from kurrentdbclient import AsyncKurrentDBClient, NewEvent, RecordedEvent, StreamState
 from kurrentdbclient.common import AbstractAsyncPersistentSubscription
 
 from eventstore_lite.testing import EventStoreProcess
+from tests.waiting import wait_until
+
+# Each test starts server processes of its own (not `make test-unit`).
+pytestmark = pytest.mark.servers
 
 
 async def _take(
@@ -24,13 +29,14 @@ async def _take(
     return events
 
 
-async def _checkpoint_reaches(client: AsyncKurrentDBClient, position: int) -> bool:
+async def _wait_for_checkpoint(client: AsyncKurrentDBClient, position: int) -> None:
     expected = f"C:{position}/P:{position}"
-    for _ in range(100):
-        if (await client.get_subscription_info("g")).last_checkpointed_event_position == expected:
-            return True
-        await asyncio.sleep(0.05)
-    return False
+
+    async def checkpointed() -> bool:
+        info = await client.get_subscription_info("g")
+        return info.last_checkpointed_event_position == expected
+
+    await wait_until(checkpointed, f"the checkpoint at {expected}")
 
 
 async def test_a_group_resumes_after_its_checkpoint_and_keeps_its_parked_events_across_a_crash(
@@ -51,7 +57,7 @@ async def test_a_group_resumes_after_its_checkpoint_and_keeps_its_parked_events_
         await subscription.ack(first)
         await subscription.ack(second)
         await subscription.nack(third, action="park")
-        assert await _checkpoint_reaches(client, third.commit_position)
+        await _wait_for_checkpoint(client, third.commit_position)
         await client.close()
 
         await asyncio.to_thread(process.kill)
@@ -95,7 +101,12 @@ async def test_a_clean_stop_writes_the_checkpoint_the_policy_had_not_written_yet
         subscription = await client.read_subscription_to_stream("g", "s", max_ack_delay=0.01)
         for event in await _take(subscription, 2):
             await subscription.ack(event)
-        await asyncio.sleep(0.3)
+
+        async def acks_received() -> bool:
+            info = await client.get_subscription_info("g", stream_name="s")
+            return info.total_in_flight_messages == 1
+
+        await wait_until(acks_received, "the two acks at the server")
         await subscription.stop()
         await client.close()
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 import uuid
 from pathlib import Path
 
 from eventstore_lite.records import ProposedEvent, StreamState
 from eventstore_lite.storage import DATABASE_FILE, EventStorage
-from eventstore_lite.wal_checkpoints import INTERVAL_SECONDS
+from tests.waiting import wait_until_blocking
 
 
 def append_many(storage: EventStorage, count: int) -> None:
@@ -47,9 +46,9 @@ def test_the_checkpoint_thread_copies_appended_events_into_the_database_file(
     storage = EventStorage(tmp_path)
     try:
         append_many(storage, 200)
-        deadline = time.monotonic() + 20 * INTERVAL_SECONDS
-        while events_in_database_file(tmp_path) < 201 and time.monotonic() < deadline:
-            time.sleep(INTERVAL_SECONDS / 5)
+        wait_until_blocking(
+            lambda: events_in_database_file(tmp_path) >= 201, "a checkpoint of every event"
+        )
         copied = events_in_database_file(tmp_path)
     finally:
         storage.close()

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from pymongo import AsyncMongoClient
 
-from tests.projector.projector_harness import wait_for
 from tests.projector.projector_history import Recorded
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,7 +62,7 @@ async def test_the_projector_process_projects_stops_on_sigterm_and_reports_statu
         async def all_orders() -> bool:
             return await summaries.count_documents({}) == orders
 
-        await wait_for(all_orders, 60, "every order projected by the process")
+        await wait_until(all_orders, "every order projected by the process")
     finally:
         await mongo.close()
         process.send_signal(signal.SIGTERM)

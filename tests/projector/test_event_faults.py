@@ -15,8 +15,9 @@ from structlog.testing import capture_logs
 from orders_contracts.events import OrderLine, OrderPlaced, PaymentProcessed
 from orders_contracts.streams import order_stream
 from projector.subscription_group import GroupSettings
-from tests.projector.projector_harness import Stores, connect, running_projector, status, wait_for
+from tests.projector.projector_harness import Stores, connect, running_projector, status
 from tests.projector.projector_history import new_event
+from tests.waiting import wait_until
 
 AT = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 INT64_MAX = 2**63 - 1
@@ -56,14 +57,14 @@ async def wait_until_paid(stores: Stores, prefix: str, orders: int = 50) -> None
         query = {"_id": {"$regex": f"^{prefix}"}, "status": "PAID"}
         return await summaries.count_documents(query) == orders
 
-    await wait_for(all_paid, 90, f"every {prefix} order paid")
+    await wait_until(all_paid, f"every {prefix} order paid")
 
 
 async def wait_until_parked(stores: Stores, count: int) -> None:
     async def parked() -> bool:
         return int((await status(stores.db)).get("events_parked", 0)) >= count
 
-    await wait_for(parked, 90, f"{count} events parked")
+    await wait_until(parked, f"{count} events parked")
 
 
 @contextmanager

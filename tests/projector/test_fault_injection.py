@@ -20,9 +20,9 @@ from tests.projector.projector_harness import (
     dump,
     running_projector,
     status,
-    wait_for,
 )
 from tests.projector.projector_history import Recorded
+from tests.waiting import wait_until
 
 
 class CrashError(Exception):
@@ -105,6 +105,10 @@ async def test_replicas_of_one_group_with_a_crash_between_write_and_ack_match_a_
             docs = await stores.db["order_summaries_v1"].find({}, {"revision": 1}).to_list(None)
             return {d["_id"]: d["revision"] for d in docs} == last_revisions
 
+        async def nothing_in_flight() -> bool:
+            info = await stores.eventstore.get_subscription_info(group.name)
+            return info.total_in_flight_messages == 0
+
         async with (
             running_projector(stores, group, batch, after_write=crash_on_third_batch) as doomed,
             running_projector(stores, group, batch),
@@ -112,8 +116,9 @@ async def test_replicas_of_one_group_with_a_crash_between_write_and_ack_match_a_
             with pytest.raises(CrashError):
                 await asyncio.wait_for(doomed, 30)
             async with running_projector(stores, group, batch):
-                await wait_for(summaries_complete, 60, "every order at its last revision")
-                await asyncio.sleep(0.5)  # redeliveries still in flight must stay no-ops
+                await wait_until(summaries_complete, "every order at its last revision")
+                # The crashed batch's redeliveries come after that, and must stay no-ops.
+                await wait_until(nothing_in_flight, "every delivery acknowledged")
         actual = await dump(stores.db)
         progress = await status(stores.db)
 

@@ -21,8 +21,9 @@ from orders_contracts.read_models import (
 from orders_contracts.stored_sums import from_store
 from projector.subscription_group import GroupSettings
 from projector.timestamps import day_of, to_millis
-from tests.projector.projector_harness import connect, dump, running_projector, status, wait_for
+from tests.projector.projector_harness import connect, dump, running_projector, status
 from tests.projector.projector_history import Recorded
+from tests.waiting import wait_until
 
 STATUS_OF = {
     "OrderPlaced": "PLACED",
@@ -92,7 +93,7 @@ async def test_the_projector_builds_every_read_model_from_a_realistic_history(
             async def caught_up() -> bool:
                 return int((await status(stores.db)).get("events_applied", 0)) >= len(history)
 
-            await wait_for(caught_up, 60, "every event applied")
+            await wait_until(caught_up, "every event applied")
         models = await dump(stores.db)
         progress = await status(stores.db)
         indexes = await stores.db[collection_name(ORDER_SUMMARIES, 1)].index_information()

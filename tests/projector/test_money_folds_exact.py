@@ -223,6 +223,8 @@ GROUPS = st.lists(
 )
 
 
+# Thousands of orders folded per example: seconds, so not in `make test-unit`.
+@pytest.mark.slow
 @SMALLER_EXAMPLES
 @given(groups=GROUPS, batch=st.integers(1, 3000), seed=st.integers(0, 2**32))
 def test_every_counter_equals_the_sum_of_the_orders_for_any_mix_within_the_limits(
@@ -246,6 +248,8 @@ LARGEST_GROUPS = st.lists(
 )
 
 
+# Thousands of orders folded per example: seconds, so not in `make test-unit`.
+@pytest.mark.slow
 @FEW_LARGE_EXAMPLES
 @given(groups=LARGEST_GROUPS, batch=st.sampled_from([500, 5000]), seed=st.integers(0, 2**32))
 def test_thousands_of_the_largest_orders_of_one_customer_and_day_sum_far_past_int64_exactly(

@@ -9,8 +9,9 @@ from typing import Any
 from pymongo import AsyncMongoClient, monitoring
 
 from orders_contracts.read_models import ORDER_SUMMARIES, collection_name
-from tests.projector.projector_harness import connect, wait_for
+from tests.projector.projector_harness import connect
 from tests.projector.test_document_cache import one_long_order, writer_on
+from tests.waiting import wait_until
 
 WRITE_CONFLICT = 112
 # The writer before the fix gave up after three plans of ten conflicting commits each, and
@@ -57,7 +58,7 @@ async def test_documents_held_by_an_abandoned_transaction_are_written_once_it_en
         async def conflicted_long_enough() -> bool:
             return writing.done() or counter.conflicts >= MORE_CONFLICTS_THAN_THE_OLD_LIMIT
 
-        await wait_for(conflicted_long_enough, 300, "the writer to meet the held documents")
+        await wait_until(conflicted_long_enough, "the writer meeting the held documents")
         # The store gives up on the abandoned transaction.
         await holder.abort_transaction()
         await holder.end_session()

@@ -9,8 +9,9 @@ from kurrentdbclient import NewEvent, StreamState
 from orders_contracts.events import OrderCancelled, OrderLine, OrderPlaced
 from orders_contracts.streams import order_stream
 from projector.subscription_group import GroupSettings
-from tests.projector.projector_harness import connect, running_projector, status, wait_for
+from tests.projector.projector_harness import connect, running_projector, status
 from tests.projector.projector_history import new_event
+from tests.waiting import wait_until
 
 AT = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
@@ -50,13 +51,13 @@ async def test_a_poison_event_is_parked_after_its_retries_while_other_orders_are
             async def parked() -> bool:
                 return int((await status(stores.db)).get("events_parked", 0)) >= 1
 
-            await wait_for(parked, 30, "the poison event parked")
+            await wait_until(parked, "the poison event parked")
             summaries = stores.db["order_summaries_v1"]
 
             async def others_applied() -> bool:
                 return await summaries.count_documents({"_id": {"$regex": "^good"}}) == 5
 
-            await wait_for(others_applied, 10, "the other orders")
+            await wait_until(others_applied, "the other orders")
             progress = await status(stores.db)
             docs = {d["_id"]: d async for d in summaries.find({})}
 

@@ -16,8 +16,9 @@ from orders_contracts.streams import order_stream
 from projector.subscription_group import GroupSettings
 from tests.mongo_process import MongoProcess
 from tests.projector.health_probe import NOT_SERVING, SERVING, health_of
-from tests.projector.projector_harness import connect, running_replica, status, wait_for
+from tests.projector.projector_harness import connect, running_replica, status
 from tests.projector.test_event_faults import placed
+from tests.waiting import wait_until
 
 ORDERS = 30
 
@@ -43,19 +44,19 @@ async def test_while_mongodb_is_down_nothing_is_acked_or_parked_and_all_is_proje
             async def health_is(expected: int) -> bool:
                 return await health_of(port) == expected
 
-            await wait_for(lambda: health_is(SERVING), 60, "SERVING once subscribed")
+            await wait_until(lambda: health_is(SERVING), "SERVING once subscribed")
             mongo_process.kill()
             for n in range(ORDERS):
                 await stores.eventstore.append_to_stream(
                     order_stream(f"o{n}"), current_version=StreamState.ANY, events=[placed(f"o{n}")]
                 )
-            await wait_for(lambda: health_is(NOT_SERVING), 60, "NOT_SERVING while MongoDB is down")
+            await wait_until(lambda: health_is(NOT_SERVING), "NOT_SERVING while MongoDB is down")
 
             async def all_in_flight() -> bool:
                 info = await stores.eventstore.get_subscription_info(group.name)
                 return info.total_in_flight_messages == ORDERS
 
-            await wait_for(all_in_flight, 60, "every event delivered and none acknowledged")
+            await wait_until(all_in_flight, "every event delivered and none acknowledged")
             during = await stores.eventstore.get_subscription_info(group.name)
             state_during = replica.consumer.board.report
 
@@ -65,14 +66,14 @@ async def test_while_mongodb_is_down_nothing_is_acked_or_parked_and_all_is_proje
             async def all_projected() -> bool:
                 return await summaries.count_documents({}) == ORDERS
 
-            await wait_for(all_projected, 90, "every order projected after the outage")
-            await wait_for(lambda: health_is(SERVING), 60, "SERVING again")
+            await wait_until(all_projected, "every order projected after the outage")
+            await wait_until(lambda: health_is(SERVING), "SERVING again")
 
             async def all_acked() -> bool:
                 info = await stores.eventstore.get_subscription_info(group.name)
                 return info.total_in_flight_messages == 0
 
-            await wait_for(all_acked, 60, "every event acknowledged")
+            await wait_until(all_acked, "every event acknowledged")
             after = await stores.eventstore.get_subscription_info(group.name)
 
             async def recorded() -> bool:
@@ -80,7 +81,7 @@ async def test_while_mongodb_is_down_nothing_is_acked_or_parked_and_all_is_proje
                 states = [r["state"] for r in progress.get("replicas", {}).values()]
                 return states == ["running"] and progress["events_applied"] == ORDERS
 
-            await wait_for(recorded, 60, "the replica's state and counts in the status documents")
+            await wait_until(recorded, "the replica's state and counts in the status documents")
             progress = await status(stores.db)
     finally:
         await mongo.close()
@@ -118,24 +119,24 @@ async def test_a_long_outage_lets_the_subscription_go_until_mongodb_is_back_and_
                     return not expected
                 return bool(info.connections) == expected
 
-            await wait_for(lambda: subscribed(True), 60, "the subscription")
+            await wait_until(lambda: subscribed(True), "the subscription")
             mongo_process.kill()
             for n in range(ORDERS):
                 await stores.eventstore.append_to_stream(
                     order_stream(f"o{n}"), current_version=StreamState.ANY, events=[placed(f"o{n}")]
                 )
-            await wait_for(lambda: subscribed(False), 60, "the subscription let go")
+            await wait_until(lambda: subscribed(False), "the subscription let go")
             state_during = replica.consumer.board.report
             # Longer than the message timeout times the retries: nothing may time out meanwhile.
             for _ in range(3):
-                await wait_for(lambda: subscribed(False), 60, "no subscription while down")
+                await wait_until(lambda: subscribed(False), "no subscription while down")
                 await asyncio.sleep(group.message_timeout)
             mongo_process.start()
 
             async def all_projected() -> bool:
                 return await stores.db["order_summaries_v1"].count_documents({}) == ORDERS
 
-            await wait_for(all_projected, 90, "every order projected after the outage")
+            await wait_until(all_projected, "every order projected after the outage")
             info = await stores.eventstore.get_subscription_info(group.name)
     finally:
         await mongo.close()

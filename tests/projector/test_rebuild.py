@@ -27,9 +27,9 @@ from tests.projector.projector_harness import (
     dump,
     running_projector,
     status,
-    wait_for,
 )
 from tests.projector.projector_history import Recorded, append_history, new_event
+from tests.waiting import wait_until
 
 START_LATE = datetime(2026, 4, 1, tzinfo=UTC)
 
@@ -78,7 +78,7 @@ async def test_rebuild_switches_readers_to_identical_read_models_without_a_faile
                 applied = (await status(stores.db)).get("events_applied", 0)
                 return int(applied) >= len(history)
 
-            await wait_for(v1_caught_up, 60, "version 1 caught up")
+            await wait_until(v1_caught_up, "version 1 caught up")
             stop, failures = asyncio.Event(), list[str]()
             queries = asyncio.create_task(serve_queries(stores, stop, failures))
             rebuilding = asyncio.create_task(
@@ -93,7 +93,7 @@ async def test_rebuild_switches_readers_to_identical_read_models_without_a_faile
                 late = {"_id": {"$regex": "^late"}}
                 return await stores.db["order_summaries_v2"].count_documents(late) == 4
 
-            await wait_for(late_orders_in_v2, 30, "orders placed during the rebuild in v2")
+            await wait_until(late_orders_in_v2, "orders placed during the rebuild in v2")
             stop.set()
             served = await queries
             pointer = await read_pointer(stores.db)

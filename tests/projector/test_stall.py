@@ -18,9 +18,10 @@ from orders_contracts.streams import order_stream
 from projector.projector_state import StateReport
 from projector.subscription_group import GroupSettings
 from tests.projector.health_probe import NOT_SERVING, SERVING, health_changes
-from tests.projector.projector_harness import connect, running_replica, status, wait_for
+from tests.projector.projector_harness import connect, running_replica, status
 from tests.projector.tcp_proxy import tcp_proxy
 from tests.projector.test_event_faults import placed
+from tests.waiting import wait_until
 
 
 @pytest.mark.timeout(240)
@@ -56,18 +57,18 @@ async def test_a_silently_dead_subscription_is_reported_stalled_and_reconnected(
             )
 
         await append("before")
-        await wait_for(lambda: projected(1), 60, "the first order")
+        await wait_until(lambda: projected(1), "the first order")
         with capture_logs() as logs:
             async with health_changes(replica.health_port) as health:
                 proxy.cut()
                 for n in range(20):
                     await append(f"after{n}")
-                await wait_for(lambda: projected(21), 90, "the orders appended after the cut")
+                await wait_until(lambda: projected(21), "the orders appended after the cut")
 
                 async def serving() -> bool:
                     return replica.consumer.board.state == "running" and health[-1:] == [SERVING]
 
-                await wait_for(serving, 60, "SERVING again")
+                await wait_until(serving, "SERVING again")
         stalled_logs: list[dict[str, Any]] = [
             dict(e) for e in logs if e["event"] == "subscription stalled, reconnecting"
         ]
@@ -76,7 +77,7 @@ async def test_a_silently_dead_subscription_is_reported_stalled_and_reconnected(
             replicas = (await status(stores.db)).get("replicas", {})
             return [r["state"] for r in replicas.values()] == ["running"]
 
-        await wait_for(running_recorded, 60, "the replica's state in the status documents")
+        await wait_until(running_recorded, "the replica's state in the status documents")
 
     stalled = [s for s in states if s.state == "stalled"]
     assert stalled, [s.state for s in states]

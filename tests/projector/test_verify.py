@@ -20,11 +20,11 @@ from tests.projector.projector_harness import (
     dump,
     running_projector,
     status,
-    wait_for,
 )
 from tests.projector.projector_history import Recorded
 from tests.projector.test_command_line import ROOT, environment
 from tests.projector.test_fault_injection import assert_same
+from tests.waiting import wait_until
 
 
 async def test_verify_is_clean_after_the_live_projector_caught_up(
@@ -36,7 +36,7 @@ async def test_verify_is_clean_after_the_live_projector_caught_up(
             async def caught_up() -> bool:
                 return int((await status(stores.db)).get("events_applied", 0)) >= len(history)
 
-            await wait_for(caught_up, 60, "every event applied")
+            await wait_until(caught_up, "every event applied")
         verification = await verify_read_models(
             stores.eventstore, stores.mongo, mongo_db_name, max_behind=0
         )

@@ -25,10 +25,10 @@ from tests.projector.projector_harness import (
     connect,
     dump,
     running_projector,
-    wait_for,
 )
 from tests.projector.projector_history import Recorded, append_history, generate
 from tests.projector.test_fault_injection import assert_same
+from tests.waiting import wait_until
 
 SEED = 4242
 
@@ -68,7 +68,7 @@ async def test_verify_beside_a_live_projector_reports_no_false_divergence(
                     await verify_read_models(stores.eventstore, stores.mongo, mongo_db_name)
                 )
             await appending
-            await wait_for(lambda: _at_head(stores, history), 120, "every stream projected")
+            await wait_until(lambda: _at_head(stores, history), "every stream projected")
         final = await verify_read_models(
             stores.eventstore, stores.mongo, mongo_db_name, max_behind=0
         )
@@ -109,7 +109,7 @@ async def test_repairs_beside_a_live_projector_never_undo_its_batches(
     async with connect(fresh_eventstore_uri, mongo_uri, mongo_db_name) as stores:
         async with running_projector(stores, group, BatchSettings(max_size=10)):
             await append_history(stores.eventstore, earlier)
-            await wait_for(lambda: _at_head(stores, earlier), 120, "the first half projected")
+            await wait_until(lambda: _at_head(stores, earlier), "the first half projected")
             corrupted = await _corrupt(stores, earlier, later)
             appending = asyncio.create_task(append_history(stores.eventstore, later, concurrency=2))
             reports: list[RepairReport] = []
@@ -118,7 +118,7 @@ async def test_repairs_beside_a_live_projector_never_undo_its_batches(
                     await repair_read_models(stores.eventstore, stores.mongo, mongo_db_name)
                 )
             await appending
-            await wait_for(lambda: _at_head(stores, history), 120, "every stream projected")
+            await wait_until(lambda: _at_head(stores, history), "every stream projected")
         final = await verify_read_models(
             stores.eventstore, stores.mongo, mongo_db_name, max_behind=0
         )
@@ -172,13 +172,13 @@ async def test_a_kill_9_of_secantusdb_right_after_a_projector_batch_loses_nothin
             await append_history(stores.eventstore, history)
             group = GroupSettings(name="verify-kill")
             async with running_projector(stores, group, after_write=kill_after_the_commit):
-                await wait_for(batch_written, 60, "a batch written")
+                await wait_until(batch_written, "a batch written")
             mongo.start()
             assert killed[0].summaries or killed[0].customers
             assert _lost(killed[0], await dump(stores.db)) == []
             verification = await verify_read_models(stores.eventstore, stores.mongo, mongo_db_name)
             async with running_projector(stores, group):
-                await wait_for(lambda: _at_head(stores, history), 120, "every stream projected")
+                await wait_until(lambda: _at_head(stores, history), "every stream projected")
             final = await verify_read_models(
                 stores.eventstore, stores.mongo, mongo_db_name, max_behind=0
             )

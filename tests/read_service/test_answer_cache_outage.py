@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -15,13 +14,14 @@ from read_service.answer_cache import AnswerCache
 from tests.mongo_process import MongoProcess
 from tests.read_service.order_history import START
 from tests.read_service.read_harness import ReadService
+from tests.waiting import read_until, wait_until
 
 
-async def becomes(cache: AnswerCache[Any], serving: bool, within: float = 15.0) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while cache.serving != serving:
-        assert asyncio.get_running_loop().time() < deadline, f"cache serving stayed {not serving}"
-        await asyncio.sleep(0.02)
+async def becomes(cache: AnswerCache[Any], serving: bool) -> None:
+    async def turned() -> bool:
+        return cache.serving == serving
+
+    await wait_until(turned, f"the cache serving={serving}")
 
 
 async def test_the_cache_stops_serving_when_mongodb_is_lost_and_resumes_once_it_is_back(
@@ -54,12 +54,11 @@ async def test_the_cache_stops_serving_when_mongodb_is_lost_and_resumes_once_it_
     hits_after = cache.counters.hits
     paid = history.pay("o-2", 2500, "EUR", START + timedelta(hours=2))
     await service.project_pending()
-    deadline = asyncio.get_running_loop().time() + 3
-    after = await service.stub.GetOrderSummary(again)
-    while after.order.status != types_pb2.ORDER_STATUS_PAID:
-        assert asyncio.get_running_loop().time() < deadline, "the change never showed"
-        await asyncio.sleep(0.02)
-        after = await service.stub.GetOrderSummary(again)
+    after = await read_until(
+        lambda: service.stub.GetOrderSummary(again),
+        lambda answer: answer.order.status == types_pb2.ORDER_STATUS_PAID,
+        "the payment in the cached summary",
+    )
 
     assert emptied == 0
     # While the stream is down every read goes to MongoDB, which is away.

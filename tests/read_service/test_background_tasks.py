@@ -51,7 +51,7 @@ async def test_a_task_that_never_stops_is_left_behind_after_the_bound() -> None:
     waited = loop.time() - started
 
     assert not task.done()
-    assert 0.5 <= waited < 2
+    assert waited >= 0.5
     stubborn.times = 0
     task.cancel()
     await asyncio.wait({task})

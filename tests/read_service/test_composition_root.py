@@ -72,6 +72,7 @@ def test_the_service_logs_json_with_the_callers_correlation_id_and_stops_on_sigt
     service_process.wait_for(lambda line: line["event"] == "read service stopped")
 
 
+@pytest.mark.servers
 def test_a_malformed_setting_stops_the_start_with_a_clear_message() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "read_service"],

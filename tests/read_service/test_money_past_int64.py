@@ -20,6 +20,7 @@ from orders.v1 import types_pb2
 from orders_contracts.read_models import CUSTOMERS, SALES_BY_DAY, SALES_BY_STATUS, collection_name
 from projector.versions import active_version
 from tests.read_service.full_stack import Stack, key, money, register, running_stack
+from tests.waiting import read_until
 from write_service.validation import MAX_LINES, MAX_QUANTITY, MAX_UNIT_PRICE_MINOR
 
 INT64_MAX = 2**63 - 1
@@ -63,14 +64,15 @@ async def _place_largest_orders(stack: Stack, order_ids: list[str], at_once: int
 async def _projected(stack: Stack) -> pb.GetOrderStatsResponse:
     """The customer's stats once every order is in the read models (polled; the deadline only
     keeps a stuck projector from hanging the run)."""
-    deadline = asyncio.get_running_loop().time() + 300
-    while True:
-        stats = await stack.reads.stub.GetOrderStats(pb.GetOrderStatsRequest(customer_id="c-big"))
-        counts = {row.status: row.order_count for row in stats.rows}
-        if counts == {types_pb2.ORDER_STATUS_PLACED: ORDERS}:
-            return stats
-        assert asyncio.get_running_loop().time() < deadline, f"not projected: {counts}"
-        await asyncio.sleep(0.2)
+    return await read_until(
+        lambda: stack.reads.stub.GetOrderStats(pb.GetOrderStatsRequest(customer_id="c-big")),
+        lambda stats: (
+            {row.status: row.order_count for row in stats.rows}
+            == {types_pb2.ORDER_STATUS_PLACED: ORDERS}
+        ),
+        f"all {ORDERS} orders projected",
+        patience=300,
+    )
 
 
 async def _stored(stack: Stack, base: str, doc_id: str) -> dict[str, Any]:

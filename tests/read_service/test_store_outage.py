@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import grpc
@@ -13,23 +12,18 @@ from orders.v1 import query_service_pb2 as pb
 from tests.mongo_process import MongoProcess
 from tests.read_service.read_harness import ReadService
 from tests.rich_errors import rich_error
+from tests.waiting import read_until
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 
-async def health_becomes(
-    health: health_pb2_grpc.HealthStub, status: Any, within: float = 10
-) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        response = await health.Check(
-            health_pb2.HealthCheckRequest(service="orders.v1.QueryService")
-        )
-        if response.status == status:
-            return
-        assert asyncio.get_running_loop().time() < deadline, f"health stayed {response.status}"
-        await asyncio.sleep(0.1)
+async def health_becomes(health: health_pb2_grpc.HealthStub, status: Any) -> None:
+    await read_until(
+        lambda: health.Check(health_pb2.HealthCheckRequest(service="orders.v1.QueryService")),
+        lambda response: response.status == status,
+        f"health {status}",
+    )
 
 
 async def test_a_lost_mongodb_makes_calls_unavailable_and_health_recovers_by_itself(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -16,6 +15,7 @@ from projector.envelope import Envelope
 from projector.rebuild import switch_to
 from tests.read_service.order_history import START
 from tests.read_service.read_harness import running_read_service, settings_for
+from tests.waiting import read_until
 
 
 async def test_queries_follow_the_pointer_to_a_rebuilt_version_without_a_restart(
@@ -39,8 +39,11 @@ async def test_queries_follow_the_pointer_to_a_rebuilt_version_without_a_restart
         request = pb.GetOrderSummaryRequest(order_id="o-1")
         before = await service.stub.GetOrderSummary(request)
         await switch_to(projector_client[mongo_db_name], 2, previous=1)
-        await asyncio.sleep(0.3)
-        after = await service.stub.GetOrderSummary(request)
+        after = await read_until(
+            lambda: service.stub.GetOrderSummary(request),
+            lambda answer: answer.order.status != types_pb2.ORDER_STATUS_PLACED,
+            "an answer from the new version",
+        )
 
         assert before.order.status == types_pb2.ORDER_STATUS_PLACED
         assert after.order.status == types_pb2.ORDER_STATUS_PAID

@@ -6,9 +6,10 @@ import json
 import queue
 import subprocess
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
+
+from tests.waiting import wait_until_blocking
 
 LogLine = dict[str, Any]
 
@@ -25,17 +26,17 @@ class LogReader:
         for raw in self.process.stderr:
             self.lines.put(json.loads(raw))
 
-    def wait_for(self, predicate: Callable[[LogLine], bool], timeout: float = 20) -> LogLine:
-        deadline = time.monotonic() + timeout
-        for line in self.seen:
-            if predicate(line):
-                return line
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.1)
-            except queue.Empty:
-                continue
-            self.seen.append(line)
-            if predicate(line):
-                return line
-        raise AssertionError(f"no such log line; saw {self.seen}")
+    def wait_for(self, predicate: Callable[[LogLine], bool]) -> LogLine:
+        found: list[LogLine] = []
+
+        def logged() -> bool:
+            while not self.lines.empty():
+                self.seen.append(self.lines.get_nowait())
+            found.extend(line for line in self.seen if predicate(line))
+            return bool(found)
+
+        try:
+            wait_until_blocking(logged, "such a log line")
+        except AssertionError:
+            raise AssertionError(f"no such log line; saw {self.seen}") from None
+        return found[0]

@@ -4,26 +4,27 @@ secret from the file that `NAME_FILE` names."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import grpc
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from eventstore_lite.settings import ServerSettings
 from orders_cli.stack_settings import StackSettings
+from orders_runtime.probes import grpc_serving
 from orders_runtime.settings import variable_names
 from projector.settings import Settings as ProjectorSettings
 from read_service.settings import Settings as ReadSettings
 from tests.runtime.json_log_reader import LogReader
+from tests.waiting import wait_until_blocking
 from write_service.settings import Settings as WriteSettings
+
+# Each test starts server processes of its own (not `make test-unit`).
+pytestmark = pytest.mark.servers
 
 SECRET = "hunter2-never-print-me"
 SETTINGS_CLASSES = (WriteSettings, ReadSettings, ProjectorSettings, ServerSettings, StackSettings)
@@ -161,21 +162,9 @@ def running() -> Iterator[list[subprocess.Popen[bytes]]]:
             process.wait()
 
 
-def wait_until_serving(port: int, service: str, within: float = 60) -> None:
+def wait_until_serving(port: int, service: str) -> None:
     """Health reports SERVING only once the service reached its store."""
-    deadline = time.monotonic() + within
-    request = health_pb2.HealthCheckRequest(service=service)
-    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-        health = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < deadline:
-            with contextlib.suppress(grpc.RpcError):
-                if (
-                    health.Check(request, timeout=5).status
-                    == health_pb2.HealthCheckResponse.SERVING
-                ):
-                    return
-            time.sleep(0.1)
-    raise AssertionError(f"{service} on port {port} did not report SERVING within {within}s")
+    wait_until_blocking(lambda: grpc_serving(port, service=service), f"{service} serving")
 
 
 def test_the_write_service_reads_its_event_store_secret_from_a_file_and_logs_no_password(
@@ -195,7 +184,7 @@ def test_the_write_service_reads_its_event_store_secret_from_a_file_and_logs_no_
     running.append(process)
     logs = LogReader(process)
 
-    started = logs.wait_for(lambda line: line["event"] == "started", timeout=60)
+    started = logs.wait_for(lambda line: line["event"] == "started")
     host_and_port = eventstore_uri.removeprefix("kurrentdb://")
     assert started["eventstore_uri"] == f"kurrentdb://***@{host_and_port}"
     wait_until_serving(started["port"], "orders.v1.CommandService")
@@ -218,7 +207,7 @@ def test_the_read_service_reads_its_mongo_secret_from_a_file(
     running.append(process)
     logs = LogReader(process)
 
-    listening = logs.wait_for(lambda line: line["event"] == "read service listening", 60)
+    listening = logs.wait_for(lambda line: line["event"] == "read service listening")
     assert listening["mongo_uri"] == mongo_uri
     wait_until_serving(listening["port"], "orders.v1.QueryService")
 

@@ -11,6 +11,9 @@ import sys
 
 import pytest
 
+# Each test starts server processes of its own (not `make test-unit`).
+pytestmark = pytest.mark.servers
+
 
 @pytest.mark.parametrize(
     ("module", "variable"),

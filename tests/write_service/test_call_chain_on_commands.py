@@ -10,6 +10,7 @@ import signal
 from pathlib import Path
 
 import grpc
+import pytest
 
 from eventstore_lite.testing import EventStoreProcess
 from orders_contracts.codec import decode_metadata
@@ -59,6 +60,7 @@ async def test_a_refused_command_answers_with_its_correlation_id_and_the_orders_
     assert dict(await call.trailing_metadata() or ())["x-correlation-id"] == "corr-refused-pay"
 
 
+@pytest.mark.servers
 async def test_a_command_whose_store_hangs_is_answered_unavailable_within_the_callers_deadline(
     tmp_path: Path,
 ) -> None:

@@ -5,17 +5,17 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 
 import grpc
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from orders.v1 import command_service_pb2_grpc
+from orders_runtime.ports import free_port
+from orders_runtime.probes import grpc_serving
 from orders_runtime.settings import SettingsError, settings_from
+from tests.waiting import wait_until_blocking
 from tests.write_service.rpc_calls import new_id, register
 from write_service.settings import Settings
 
@@ -68,6 +68,7 @@ def test_every_bad_value_is_named_in_one_error() -> None:
         assert variable in message
 
 
+@pytest.mark.servers
 def test_a_bad_setting_stops_the_process_with_a_clear_message() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "write_service"],
@@ -81,32 +82,10 @@ def test_a_bad_setting_stops_the_process_with_a_clear_message() -> None:
     assert "WRITE_SERVICE_PORT='99999'" in result.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_until_serving(port: int, within: float) -> None:
-    deadline = time.monotonic() + within
-    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < deadline:
-            try:
-                status = stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status
-                if status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.RpcError:
-                pass
-            time.sleep(0.1)
-    raise AssertionError(f"the write service did not serve on {port} within {within}s")
-
-
 def test_the_process_serves_logs_json_with_correlation_ids_and_stops_on_sigterm(
     eventstore_uri: str,
 ) -> None:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "write_service"],
         env={
@@ -119,7 +98,7 @@ def test_the_process_serves_logs_json_with_correlation_ids_and_stops_on_sigterm(
         text=True,
     )
     try:
-        _wait_until_serving(port, within=30)
+        wait_until_blocking(lambda: grpc_serving(port), "the write service serving")
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             stub = command_service_pb2_grpc.CommandServiceStub(channel)
             stub.RegisterCustomer(

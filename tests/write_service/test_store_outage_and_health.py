@@ -6,10 +6,12 @@ import asyncio
 from pathlib import Path
 
 import grpc
+import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from eventstore_lite.testing import EventStoreProcess
+from tests.waiting import wait_until
 from tests.write_service.harness import WriteService, running_write_service
 from tests.write_service.rpc_calls import failure, new_id, register
 
@@ -17,20 +19,19 @@ SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 
 
-async def _health_becomes(service: WriteService, expected: int, within: float = 10.0) -> None:
+async def _health_becomes(service: WriteService, expected: int) -> None:
     stub = health_pb2_grpc.HealthStub(service.channel)
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
+
+    async def reported() -> bool:
         for name in ("", "orders.v1.CommandService"):
-            status = (await stub.Check(health_pb2.HealthCheckRequest(service=name))).status
-            if status != expected:
-                break
-        else:
-            return
-        assert asyncio.get_running_loop().time() < deadline, f"health stayed {status}"
-        await asyncio.sleep(0.05)
+            if (await stub.Check(health_pb2.HealthCheckRequest(service=name))).status != expected:
+                return False
+        return True
+
+    await wait_until(reported, f"health {expected} for the server and the service")
 
 
+@pytest.mark.servers
 async def test_commands_are_unavailable_and_health_not_serving_while_the_store_is_down(
     tmp_path: Path,
 ) -> None:

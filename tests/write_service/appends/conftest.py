@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
 from kurrentdbclient import AsyncKurrentDBClient
@@ -28,16 +27,8 @@ async def client(eventstore_uri: str) -> AsyncIterator[AsyncKurrentDBClient]:
 
 
 @pytest.fixture
-def own_store(tmp_path: Path) -> Iterator[EventStoreProcess]:
-    process = EventStoreProcess(tmp_path / "eventstore")
-    process.start()
-    yield process
-    process.kill()
-
-
-@pytest.fixture
-async def own_client(own_store: EventStoreProcess) -> AsyncIterator[AsyncKurrentDBClient]:
-    connected = AsyncKurrentDBClient(own_store.uri)
+async def own_client(fresh_eventstore: EventStoreProcess) -> AsyncIterator[AsyncKurrentDBClient]:
+    connected = AsyncKurrentDBClient(fresh_eventstore.uri)
     await connected.connect()
     yield connected
     with contextlib.suppress(Exception):  # a test may leave the store killed

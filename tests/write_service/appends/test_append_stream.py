@@ -178,11 +178,11 @@ async def _appends_once_up(multiplexer: BatchAppendMultiplexer, stream: str) -> 
 
 
 async def test_a_store_restart_mid_stream_falls_back_per_call_then_shares_a_call_again(
-    own_store: EventStoreProcess, own_client: AsyncKurrentDBClient, stream: str
+    fresh_eventstore: EventStoreProcess, own_client: AsyncKurrentDBClient, stream: str
 ) -> None:
     multiplexer = BatchAppendMultiplexer(own_client)
     await multiplexer.append(f"{stream}-before", events(), StreamState.ANY, time_limit=LIMIT)
-    with paused(own_store):
+    with paused(fresh_eventstore):
         in_flight = [
             asyncio.create_task(
                 multiplexer.append(f"{stream}-{index}", events(), StreamState.ANY, time_limit=LIMIT)
@@ -190,7 +190,7 @@ async def test_a_store_restart_mid_stream_falls_back_per_call_then_shares_a_call
             for index in range(10)
         ]
         await asyncio.sleep(0)  # one step: all ten wait on the call for their answers
-        own_store.kill()
+        fresh_eventstore.kill()
     outcomes = await asyncio.gather(*in_flight, return_exceptions=True)
     # The call broke with all ten unanswered; each was tried per call, on a store still down.
     assert [type(outcome) for outcome in outcomes] == [ServiceUnavailableError] * 10
@@ -199,7 +199,7 @@ async def test_a_store_restart_mid_stream_falls_back_per_call_then_shares_a_call
         await multiplexer.append(f"{stream}-down", events(), StreamState.ANY, time_limit=LIMIT)
     assert multiplexer.calls_opened == 1  # no call is opened while the store is down
 
-    own_store.start()
+    fresh_eventstore.start()
     await _appends_once_up(multiplexer, f"{stream}-back")
     fallbacks = multiplexer.fallbacks
     await asyncio.gather(

@@ -105,25 +105,31 @@ async def test_a_connection_closed_under_the_appender_is_replaced(
 
 
 async def test_a_store_that_is_down_is_unavailable_and_its_return_is_noticed(
-    own_store: EventStoreProcess, own_client: AsyncKurrentDBClient, mode: AppendMode, stream: str
+    fresh_eventstore: EventStoreProcess,
+    own_client: AsyncKurrentDBClient,
+    mode: AppendMode,
+    stream: str,
 ) -> None:
     appender = appender_for(mode, own_client)
     await appender.append(stream, events(), StreamState.NO_STREAM, time_limit=LIMIT)
-    own_store.kill()
+    fresh_eventstore.kill()
     with pytest.raises(ServiceUnavailableError):
         await appender.append(stream, events(), 0, time_limit=LIMIT)
-    own_store.start()
+    fresh_eventstore.start()
     await _eventually(lambda: appender.append(stream, events(), 0, time_limit=LIMIT))
     assert len(await own_client.get_stream(stream)) == 2
     await appender.close()
 
 
 async def test_a_store_that_does_not_answer_in_time_is_a_deadline_and_later_answers_again(
-    own_store: EventStoreProcess, own_client: AsyncKurrentDBClient, mode: AppendMode, stream: str
+    fresh_eventstore: EventStoreProcess,
+    own_client: AsyncKurrentDBClient,
+    mode: AppendMode,
+    stream: str,
 ) -> None:
     appender = appender_for(mode, own_client)
     await appender.append(stream, events(), StreamState.NO_STREAM, time_limit=LIMIT)
-    with paused(own_store), pytest.raises(DeadlineExceededError):
+    with paused(fresh_eventstore), pytest.raises(DeadlineExceededError):
         await appender.append(f"{stream}-late", events(), StreamState.ANY, time_limit=0.3)
     await appender.append(stream, events(), 0, time_limit=LIMIT)
     assert len(await own_client.get_stream(stream)) == 2

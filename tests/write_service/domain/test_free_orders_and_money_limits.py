@@ -32,7 +32,6 @@ FREE_LINES = (Line("GIFT-1", 1, 0, "EUR"), Line("GIFT-2", 3, 0, "EUR"))
 FREE_PLACED = OrderPlaced(
     "o-1", "c-1", "Ada", (OrderLine("GIFT-1", 1, 0), OrderLine("GIFT-2", 3, 0)), "EUR", 0, T0
 )
-PAID_LINES = (Line("BOOK-1", 2, 1250, "EUR"),)
 PAID_PLACED = OrderPlaced("o-1", "c-1", "Ada", (OrderLine("BOOK-1", 2, 1250),), "EUR", 2500, T0)
 
 
