@@ -77,10 +77,6 @@ def find_secantusd() -> str | None:
     return find_executable("secantusd-py")
 
 
-# The fault suite's name for it until it imports find_secantusd.
-_find_secantusd = find_secantusd
-
-
 def _port_clash(plan: list[ProcessSpec]) -> str | None:
     seen: dict[int, ProcessSpec] = {}
     for spec in plan:

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from orders_cli.dev_stack import _find_secantusd
+from orders_cli.dev_stack import find_secantusd
 from orders_cli.readiness import wait_until_ready
 from orders_cli.stack_plan import ProcessSpec, plan_stack
 from orders_cli.stack_settings import StackSettings
 from orders_cli.supervisor import Running, launch, stop
-from tests.cli.dev_process import free_port
+from orders_runtime.ports import free_port
 
 EVENT_STORE = "eventstore"
 SECANTUS = "mongo"
@@ -116,7 +116,7 @@ class FaultStack:
 
 
 def plan_fault_stack(data_dir: Path, extra_env: Mapping[str, str]) -> FaultStack:
-    secantusd = _find_secantusd()
+    secantusd = find_secantusd()
     if secantusd is None:
         raise RuntimeError("secantusd-py is not installed: run `make venv`")
     settings = StackSettings(
