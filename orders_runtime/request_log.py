@@ -78,13 +78,16 @@ class RequestLog:
 
 
 def _code_after(call: Call, error: BaseException) -> grpc.StatusCode:
-    if isinstance(error, grpc.aio.AbortError):
-        return call.context.code() or grpc.StatusCode.UNKNOWN
+    code = call.context.code()
+    if isinstance(error, grpc.aio.AbortError) and code is not None:
+        return code
+    remaining = call.context.time_remaining()
+    if remaining is not None and remaining <= 0:
+        # The caller's deadline passed first, and that is what the caller saw: grpc cancels
+        # the call, or refuses an abort sent after it (a UsageError).
+        return grpc.StatusCode.DEADLINE_EXCEEDED
     if isinstance(error, asyncio.CancelledError | GeneratorExit):
-        # grpc cancels a call whose caller went away or whose deadline passed.
-        remaining = call.context.time_remaining()
-        if remaining is not None and remaining <= 0:
-            return grpc.StatusCode.DEADLINE_EXCEEDED
+        # grpc cancels a call whose caller went away.
         return grpc.StatusCode.CANCELLED
     # Only a chain without the error status lets an exception through: grpc answers UNKNOWN.
     return grpc.StatusCode.UNKNOWN

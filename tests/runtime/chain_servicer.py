@@ -6,6 +6,7 @@ answer, refuse with an exception of its own table, crash, abort by itself, strea
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -69,6 +70,14 @@ async def _abort(request: StringValue, context: Context) -> StringValue:
     raise AssertionError("abort returned")
 
 
+async def _abort_late(request: StringValue, context: Context) -> StringValue:
+    # Busy past the caller's deadline (no await that grpc could cancel), then refuses.
+    while (context.time_remaining() or 0) > 0:
+        time.sleep(0.01)  # noqa: ASYNC251 - blocking on purpose: an await could be cancelled
+    await context.abort(grpc.StatusCode.NOT_FOUND, "aborted after the deadline")
+    raise AssertionError("abort returned")
+
+
 async def _count(request: StringValue, context: Context) -> AsyncIterator[StringValue]:
     for number in range(3):
         if request.value == f"refuse at {number}":
@@ -90,6 +99,7 @@ _HANDLERS: Final = {
     "Refuse": _unary(_refuse),
     "Crash": _unary(_crash),
     "Abort": _unary(_abort),
+    "AbortLate": _unary(_abort_late),
     "Count": grpc.unary_stream_rpc_method_handler(
         _count,
         request_deserializer=StringValue.FromString,

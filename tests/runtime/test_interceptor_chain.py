@@ -98,6 +98,16 @@ async def test_a_servicer_that_aborts_by_itself_keeps_its_status(logs: list[LogL
     assert [line["code"] for line in request_lines(logs)] == ["NOT_FOUND"]
 
 
+async def test_an_abort_sent_after_the_callers_deadline_is_logged_as_the_deadline_it_was(
+    logs: list[LogLine],
+) -> None:
+    async with chain_service() as client:
+        error = await _failure(client.unary("AbortLate")(StringValue(), timeout=0.2))
+
+    assert error.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert [line["code"] for line in request_lines(logs)] == ["DEADLINE_EXCEEDED"]
+
+
 async def test_request_bytes_that_do_not_decode_are_an_invalid_request(
     logs: list[LogLine],
 ) -> None:
