@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from orders_contracts import read_models as rm
 from read_service.read_store import Progress, ReadStore
 
 _NOTHING_PROJECTED = Progress(commit_position=0, updated_at=None)
@@ -57,18 +56,7 @@ class ProgressCache:
 
     async def _read(self) -> _Snapshot:
         read_at = asyncio.get_running_loop().time()
-        status = await self._store.collection(rm.PROJECTION_STATUS)
-        documents = await status.find({}).to_list(None)
-        snapshot = _Snapshot(
-            read_at=read_at,
-            progress={
-                str(document["_id"]): Progress(
-                    commit_position=int(document.get("last_commit_position", 0)),
-                    updated_at=document.get("updated_at"),
-                )
-                for document in documents
-            },
-        )
+        snapshot = _Snapshot(read_at=read_at, progress=await self._store.all_progress())
         self._snapshot = snapshot
         return snapshot
 
