@@ -68,7 +68,12 @@ async def prepare(
     found = [v for v in violations if v is not None] + consistency_violations(consistency)
     raise_if_any(found)
     stale = await reach(
-        ctx.store, ctx.watcher, consistency, within_seconds=wait_seconds, order_model=order_model
+        ctx.store,
+        ctx.watcher,
+        ctx.progress,
+        consistency,
+        within_seconds=wait_seconds,
+        order_model=order_model,
     )
     if stale or consistency.token is None:
         return Reached(stale)
