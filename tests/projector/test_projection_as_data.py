@@ -121,6 +121,25 @@ def test_cancelling_moves_the_order_out_of_revenue_and_lifetime_value() -> None:
     assert model.details["o1"].cancellation_reason == "too slow"
 
 
+def test_cancelling_a_paid_order_records_its_payment_as_refunded_and_an_unpaid_one_as_pending() -> (
+    None
+):
+    model = MemoryModel()
+    payment = PaymentProcessed("o1", "p1", 3000, "EUR", "card", T0 + timedelta(hours=1))
+    later = T0 + timedelta(hours=2)
+    model.apply(
+        stream_events(
+            order_stream("o1"), [placed("o1"), payment, OrderCancelled("o1", "no", later)]
+        )
+    )
+    model.apply(
+        stream_events(order_stream("o2"), [placed("o2"), OrderCancelled("o2", "no", later)])
+    )
+
+    assert model.summaries["o1"].payment_status == "REFUNDED"
+    assert model.summaries["o2"].payment_status == "PENDING"
+
+
 def test_a_registration_projected_after_the_orders_keeps_the_counters() -> None:
     model = MemoryModel()
     model.apply(stream_events(order_stream("o1"), [placed()]))
