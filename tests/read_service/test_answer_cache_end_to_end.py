@@ -34,6 +34,15 @@ async def serving(cache: AnswerCache[Any], within: float = 10.0) -> None:
         await asyncio.sleep(0.02)
 
 
+async def heard(cache: AnswerCache[Any], invalidations: int, within: float = 10.0) -> None:
+    """Wait until the change feed has applied this many order changes: a read before that may
+    begin ahead of a change it then must not keep (the cache refuses to store it)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while cache.counters.invalidations < invalidations:
+        assert asyncio.get_running_loop().time() < deadline, "the change feed heard nothing"
+        await asyncio.sleep(0.02)
+
+
 async def eventually(
     read: Callable[[], Awaitable[T]], shows: Callable[[T], bool], within: float
 ) -> tuple[T, float]:
@@ -56,6 +65,7 @@ async def test_a_cached_order_summary_shows_the_projectors_replacement_soon_afte
     history = read_service.history
     history.place("o-1", "c-1", START)
     await read_service.project_pending()
+    await heard(cache, 1)
     request = pb.GetOrderSummaryRequest(order_id="o-1")
     await read_service.stub.GetOrderSummary(request)
     hits_before = cache.counters.hits
@@ -89,6 +99,7 @@ async def test_a_cached_customer_page_shows_a_new_order_of_that_customer_soon_af
     history.place("o-1", "c-1", START)
     history.place("o-2", "c-2", START)
     await read_service.project_pending()
+    await heard(cache, 2)
     request = pb.ListCustomerOrdersRequest(customer_id="c-1")
     other = pb.ListCustomerOrdersRequest(customer_id="c-2")
     await read_service.stub.ListCustomerOrders(request)
