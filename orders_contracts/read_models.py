@@ -1,6 +1,6 @@
 """MongoDB read models written by the projector and queried by the read service.
 
-Collection names, document shapes (TypedDicts), indexes, and the rules a reader relies on.
+Collection names, document shapes (msgspec Structs), indexes, and the rules a reader relies on.
 
 Versioned collections
     Every read-model collection exists per *version*: the physical name is
@@ -52,8 +52,8 @@ Money and why no sum overflows
 
     Sums over many orders have no such bound: a customer's ``lifetime_value`` per currency, and
     the analytics buckets' ``revenue_minor`` / ``cancelled_minor`` (status x currency, day x
-    currency). 923 orders at the limit already pass 2^63. They are stored as BSON ``Decimal128``
-    (``StoredSum``), which is exact for integers of up to 34 digits: with every order total
+    currency). 923 orders at the limit already pass 2^63. They are stored as BSON ``Decimal128``,
+    which is exact for integers of up to 34 digits: with every order total
     <= 10^16, a sum stays exact for fewer than 10^18 orders in one bucket (10^18 * 10^16 =
     10^34), about 30 years of a billion orders a second into a single customer or day. The
     projector folds them as Python ints (exact, unbounded) and converts at the MongoDB edge
@@ -74,11 +74,11 @@ strings of the order's ``created_at`` in UTC.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Final, Literal, NotRequired, TypeAlias, TypedDict
+from typing import Any, Final, Literal, NotRequired, TypeAlias, TypedDict, TypeVar
 
-# The BSON type of the stored sums (a data type of the document format, not the driver).
-from bson.decimal128 import Decimal128
+from msgspec import Struct, convert, field, to_builtins
 
 # --- Collection base names -------------------------------------------------------------------
 
@@ -110,6 +110,11 @@ def collection_name(base: str, version: int) -> str:
 
 
 # --- Shared shapes -----------------------------------------------------------------------------
+#
+# Every document shape is a msgspec Struct: the projector builds them and encodes them to BSON
+# builtins (``to_document``), the read service decodes what pymongo hands back (``from_document``).
+# Field names are the stored names; ``id`` is stored as ``_id``. Fields a reader does not know
+# (``contribution`` in a listing, a future field) are ignored on decoding.
 
 OrderStatus: TypeAlias = Literal["PLACED", "PAID", "SHIPPED", "DELIVERED", "CANCELLED"]
 ORDER_STATUSES: Final[tuple[OrderStatus, ...]] = (
@@ -119,21 +124,18 @@ ORDER_STATUSES: Final[tuple[OrderStatus, ...]] = (
     "DELIVERED",
     "CANCELLED",
 )
-PaymentStatus: TypeAlias = Literal["PENDING", "PAID"]
+PaymentStatus: TypeAlias = Literal["PENDING", "PAID", "REFUNDED"]
+"""``REFUNDED``: paid, then cancelled (cancelling a paid order refunds it in full); the projector
+works it out, readers show it as stored."""
 
 
-StoredSum: TypeAlias = Decimal128 | int
-"""A money sum over many orders as stored: ``Decimal128`` (exact to 34 digits), or int64 in a
-read model written before sums were ``Decimal128``. Read it with ``stored_sums.exact_sum``."""
-
-
-class Money(TypedDict):
+class Money(Struct, frozen=True):
     currency: str
     amount_minor: int
     """One order's total or payment: <= 10^16 (see the module docstring), so int64 holds it."""
 
 
-class Contribution(TypedDict):
+class Contribution(Struct, frozen=True):
     """What one order currently adds to analytics and customer counters."""
 
     status: OrderStatus
@@ -146,7 +148,7 @@ class Contribution(TypedDict):
 # --- order_summaries ---------------------------------------------------------------------------
 
 
-class OrderSummaryDoc(TypedDict):
+class OrderSummaryDoc(Struct, frozen=True, omit_defaults=True):
     """``order_summaries``: one per order, ``_id`` = order id.
 
     Serves: GetOrderSummary (by _id); ListCustomerOrders (customer_id, newest first, keyset on
@@ -156,7 +158,7 @@ class OrderSummaryDoc(TypedDict):
     status summing total.amount_minor per total.currency); read-your-writes checks ``revision``.
     """
 
-    _id: str
+    id: str = field(name="_id")
     order_id: str
     customer_id: str
     customer_name: str
@@ -173,34 +175,34 @@ class OrderSummaryDoc(TypedDict):
     revision: int
     commit_position: int
     contribution: Contribution
-    projected_at: NotRequired[datetime]
+    projected_at: datetime | None = None
     """Wall clock of the projector's write; the only field that differs between replays."""
 
 
 # --- order_details -----------------------------------------------------------------------------
 
 
-class OrderLineDoc(TypedDict):
+class OrderLine(Struct, frozen=True):
     sku: str
     quantity: int
     unit_price_minor: int
     line_total_minor: int
 
 
-class CustomerRef(TypedDict):
+class CustomerRef(Struct, frozen=True):
     customer_id: str
     name: str
     """Snapshot at order time (OrderPlaced.customer_name)."""
 
 
-class PaymentDoc(TypedDict):
+class Payment(Struct, frozen=True):
     payment_id: str
     amount: Money
     method: str
     processed_at: datetime
 
 
-class ShippingDoc(TypedDict):
+class Shipping(Struct, frozen=True):
     carrier: str
     tracking_number: str
     shipped_at: datetime
@@ -212,7 +214,7 @@ TimelineKind: TypeAlias = Literal[
 ]
 
 
-class TimelineEntry(TypedDict):
+class TimelineEntry(Struct, frozen=True):
     revision: int
     event_type: TimelineKind
     at: datetime
@@ -221,17 +223,17 @@ class TimelineEntry(TypedDict):
     """Human-readable one-liner, e.g. "paid 12.50 EUR by card"."""
 
 
-class OrderDetailsDoc(TypedDict):
+class OrderDetailsDoc(Struct, frozen=True, omit_defaults=True):
     """``order_details``: one per order, ``_id`` = order id. Serves GetOrderDetails (by _id)."""
 
-    _id: str
+    id: str = field(name="_id")
     order_id: str
     customer: CustomerRef
     status: OrderStatus
-    lines: list[OrderLineDoc]
+    lines: list[OrderLine]
     total: Money
-    payment: PaymentDoc | None
-    shipping: ShippingDoc | None
+    payment: Payment | None
+    shipping: Shipping | None
     cancellation_reason: str | None
     cancelled_at: datetime | None
     timeline: list[TimelineEntry]
@@ -240,13 +242,13 @@ class OrderDetailsDoc(TypedDict):
     updated_at: datetime
     revision: int
     commit_position: int
-    projected_at: NotRequired[datetime]
+    projected_at: datetime | None = None
 
 
 # --- customers ---------------------------------------------------------------------------------
 
 
-class CustomerDoc(TypedDict):
+class CustomerDoc(Struct, frozen=True, omit_defaults=True):
     """``customers``: one per customer, ``_id`` = customer id.
 
     Serves GetCustomer (by _id) and the customer data attached to GetOrderStats.
@@ -259,7 +261,7 @@ class CustomerDoc(TypedDict):
     ordered in (possibly 0).
     """
 
-    _id: str
+    id: str = field(name="_id")
     customer_id: str
     registered: bool
     name: str
@@ -269,8 +271,8 @@ class CustomerDoc(TypedDict):
     """Orders placed, cancelled ones included."""
     lifetime_value: dict[str, int]
     """Currency -> minor units of the customer's orders that are not cancelled: a Python int in
-    the projector's fold, a ``StoredSum`` per value in MongoDB (``stored_sums.stored_customer``
-    and ``customer_from_store`` convert)."""
+    the projector's fold and in the read service, a ``Decimal128`` per value in MongoDB
+    (``stored_sums`` converts both ways)."""
     cancelled_count: int
     last_order_at: datetime | None
     """Max created_at of the customer's orders (cancelled included)."""
@@ -278,45 +280,36 @@ class CustomerDoc(TypedDict):
     revision: int
     """Revision of the customer's own stream, -1 before CustomerRegistered is applied."""
     commit_position: int
-    projected_at: NotRequired[datetime]
+    projected_at: datetime | None = None
 
 
 # --- analytics ---------------------------------------------------------------------------------
+#
+# ``sales_by_status``: ``_id`` = f"{status}|{currency}"; fields ``status``, ``currency``,
+# ``orders`` and ``revenue_minor``: orders currently in that status and the sum of their totals.
+# For every currency seen, a document exists for each of the five statuses (possibly all zeros).
+# The projector writes it as $inc deltas (``projector.analytics``); nothing reads it as a whole.
 
 
-class SalesByStatusDoc(TypedDict):
-    """``sales_by_status``: ``_id`` = f"{status}|{currency}".
-
-    Orders currently in that status and the sum of their totals. Serves the per-status totals of
-    GetSalesAnalytics / dashboards. Average order value = revenue_minor // orders (compute it on
-    read; ``orders`` can be 0 after every order left the status). For every currency seen, a
-    document exists for each of the five statuses (possibly all zeros).
-    """
-
-    _id: str
-    status: OrderStatus
-    currency: str
-    orders: int
-    revenue_minor: StoredSum
-
-
-class SalesByDayDoc(TypedDict):
+class SalesByDayDoc(Struct, frozen=True):
     """``sales_by_day``: ``_id`` = f"{day}|{currency}", day of the order's created_at (UTC).
 
     Serves GetSalesAnalytics: ``find({day: {$gte: from, $lte: to}, currency?})`` sorted by day.
     ``orders`` / ``revenue_minor`` count orders placed that day that are not cancelled (revenue =
     booked sales); ``cancelled_orders`` / ``cancelled_minor`` the cancelled ones;
     ``by_status`` the current status mix of that day's orders. Average order value =
-    revenue_minor // orders, computed on read.
+    revenue_minor // orders, computed on read. The projector writes it as $inc deltas.
     """
 
-    _id: str
+    id: str = field(name="_id")
     day: str
     currency: str
     orders: int
-    revenue_minor: StoredSum
+    revenue_minor: int
+    """A money sum: ``Decimal128`` in MongoDB (``stored_sums``)."""
     cancelled_orders: int
-    cancelled_minor: StoredSum
+    cancelled_minor: int
+    """A money sum: ``Decimal128`` in MongoDB (``stored_sums``)."""
     by_status: dict[str, int]
     """Status -> number of that day's orders currently in it (all statuses present, maybe 0)."""
 
@@ -324,40 +317,10 @@ class SalesByDayDoc(TypedDict):
 # --- progress ----------------------------------------------------------------------------------
 
 
-class ProjectionStatusDoc(TypedDict):
-    """``projection_status``: ``_id`` = read-model base name (e.g. "order_summaries").
-
-    Updated after batches' transactions commit, beside the projection and at most every
-    ``progress_interval`` (0.1 s) per projector, summing the batches in between, so it may trail
-    the read models by that much. ``last_commit_position`` is the
-    greatest position applied (delivery is out of order, so events below it may still be in
-    flight); readers wanting read-your-writes must use the per-document ``revision``.
-    ``lag_events`` / ``lag_seconds`` are measured against the head of $all (last event of the
-    whole store, any stream) when the batch was written.
-    """
-
-    _id: str
-    last_commit_position: int
-    events_applied: int
-    events_skipped: int
-    """Unknown type, newer schema version, duplicates/stale (no-ops)."""
-    events_unknown: int
-    events_parked: int
-    head_commit_position: int
-    lag_events: int
-    """Our events in $all after last_commit_position (0 when caught up); counted at most every
-    couple of seconds and capped at 1000 (read it as "at least 1000")."""
-    lag_seconds: float
-    updated_at: datetime
-    replicas: NotRequired[dict[str, ProjectorReplicaDoc]]
-    """Each projector replica's state, keyed by replica id (host and process id); a replica
-    removes its entry when it stops cleanly, and ``seen_at`` dates one left by a crash."""
-
-
 ProjectorState: TypeAlias = Literal["starting", "running", "retrying", "stalled"]
 
 
-class ProjectorReplicaDoc(TypedDict):
+class ProjectorReplica(Struct, frozen=True):
     """``running``: consuming; ``retrying``: a store fails (``reason``), nothing is skipped or
     acknowledged meanwhile; ``stalled``: events wait but none arrive (``reason``), and the
     subscription is being reconnected; ``starting``: not subscribed yet."""
@@ -368,8 +331,43 @@ class ProjectorReplicaDoc(TypedDict):
     seen_at: datetime
 
 
+class ProjectionStatusDoc(Struct, frozen=True):
+    """``projection_status``: ``_id`` = read-model base name (e.g. "order_summaries").
+
+    Updated after batches' transactions commit, beside the projection and at most every
+    ``progress_interval`` (0.1 s) per projector, summing the batches in between, so it may trail
+    the read models by that much. ``last_commit_position`` is the
+    greatest position applied (delivery is out of order, so events below it may still be in
+    flight); readers wanting read-your-writes must use the per-document ``revision``.
+    ``lag_events`` / ``lag_seconds`` are measured against the head of $all (last event of the
+    whole store, any stream) when the batch was written. The projector writes it as $-updates
+    (``projector.progress``); a replica's first write may carry its state alone, so every
+    field a batch writes has a default.
+    """
+
+    id: str = field(name="_id")
+    last_commit_position: int = 0
+    events_applied: int = 0
+    events_skipped: int = 0
+    """Unknown type, newer schema version, duplicates/stale (no-ops)."""
+    events_unknown: int = 0
+    events_parked: int = 0
+    head_commit_position: int = 0
+    lag_events: int = 0
+    """Our events in $all after last_commit_position (0 when caught up); counted at most every
+    couple of seconds and capped at 1000 (read it as "at least 1000")."""
+    lag_seconds: float = 0.0
+    updated_at: datetime | None = None
+    replicas: dict[str, ProjectorReplica] = {}
+    """Each projector replica's state, keyed by replica id (host and process id); a replica
+    removes its entry when it stops cleanly, and ``seen_at`` dates one left by a crash."""
+
+
 class ReadModelVersionDoc(TypedDict):
-    """``read_model_versions/{_id: "active"}``: which collection version readers use."""
+    """``read_model_versions/{_id: "active"}``: which collection version readers use.
+
+    A TypedDict rather than a Struct: the projector's version commands build and read it as a
+    dict; readers need only ``version`` (``read_service.read_store`` decodes just that)."""
 
     _id: str
     version: int
@@ -378,6 +376,21 @@ class ReadModelVersionDoc(TypedDict):
     building_version: NotRequired[int | None]
     """A rebuild in progress (not yet readable)."""
     switched_at: datetime
+
+
+ReadModel = TypeVar("ReadModel", bound=Struct)
+
+
+def from_document(document: Mapping[str, Any], shape: type[ReadModel]) -> ReadModel:
+    """A document as pymongo returns it, as its Struct; raises ``msgspec.ValidationError`` when
+    it does not have the shape. Money sums must already be ints (``stored_sums.exact_sums``)."""
+    return convert(document, shape, from_attributes=False)
+
+
+def to_document(shape: Struct) -> dict[str, Any]:
+    """A Struct as the document pymongo writes (datetimes stay BSON dates)."""
+    document: dict[str, Any] = to_builtins(shape, builtin_types=(datetime,))
+    return document
 
 
 # --- indexes -----------------------------------------------------------------------------------

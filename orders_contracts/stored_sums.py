@@ -2,9 +2,9 @@
 
 Why, and the bound within which they are exact: "Money and why no sum overflows" in
 ``read_models``. The projector converts the documents and ``$inc`` deltas it writes with
-``to_store`` and the documents it reads back with ``from_store``; the read service reads each
-sum with ``exact_sum``. Writer and readers share this one module, so they cannot disagree on
-the stored form.
+``to_store`` and the documents it reads back with ``from_store``; the read service reads with
+``SUMS_AS_INTS``, so every sum reaches its Structs as an int. Writer and readers share this one
+module, so they cannot disagree on the stored form.
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+from bson.codec_options import TypeDecoder, TypeRegistry
 from bson.decimal128 import Decimal128
+from msgspec import Struct
 
-from orders_contracts.read_models import CUSTOMERS, SALES_BY_DAY, SALES_BY_STATUS
+from orders_contracts.read_models import CUSTOMERS, SALES_BY_DAY, SALES_BY_STATUS, to_document
 
 SUM_FIELDS: Final[Mapping[str, frozenset[str]]] = {
     SALES_BY_STATUS: frozenset({"revenue_minor"}),
@@ -49,16 +51,16 @@ def exact_sum(value: object) -> int:
     raise InexactSumError(f"not an exact money sum: {value!r}")
 
 
-def to_store(base: str, doc: Mapping[str, Any]) -> dict[str, Any]:
+def to_store(base: str, doc: Struct | Mapping[str, Any]) -> dict[str, Any]:
     """A read-model document (or an analytics document's ``$inc`` deltas) of read model
     ``base`` as written to MongoDB: its sums as ``Decimal128``, everything else as it is."""
-    stored = dict(doc)
+    stored = to_document(doc) if isinstance(doc, Struct) else dict(doc)
     if base == CUSTOMERS:
-        lifetime: Mapping[str, int] = doc["lifetime_value"]
+        lifetime: Mapping[str, int] = stored["lifetime_value"]
         stored["lifetime_value"] = {key: stored_sum(value) for key, value in lifetime.items()}
     for field in SUM_FIELDS.get(base, ()):
-        if field in doc:
-            stored[field] = stored_sum(doc[field])
+        if field in stored:
+            stored[field] = stored_sum(stored[field])
     return stored
 
 
@@ -73,3 +75,17 @@ def from_store(base: str, doc: Mapping[str, Any]) -> dict[str, Any]:
         if field in doc:
             folded[field] = exact_sum(doc[field])
     return folded
+
+
+class _ExactSums(TypeDecoder):
+    bson_type = Decimal128
+
+    def transform_bson(self, value: Any) -> int:
+        return exact_sum(value)
+
+
+SUMS_AS_INTS: Final = TypeRegistry([_ExactSums()])
+"""The type registry of a reader's codec options: every ``Decimal128`` decoded as an exact int
+(the read models hold no other ``Decimal128`` than money sums). msgspec cannot decode a
+``Decimal128`` into an ``int`` field (a ``dec_hook`` is asked only for custom types), so the
+driver does it."""

@@ -32,19 +32,19 @@ class AnalyticsDeltas:
                 self._count(contribution, sign)
 
     def _count(self, contribution: Contribution, sign: int) -> None:
-        currency, amount = contribution["currency"], contribution["amount_minor"]
+        currency, amount = contribution.currency, contribution.amount_minor
         for status in ORDER_STATUSES:
             # Every status of a currency is touched, so which documents exist does not depend
             # on how events were batched.
             status_id = f"{status}|{currency}"
             self.by_status_keys[status_id] = {"status": status, "currency": currency}
             self.by_status.setdefault(status_id, {"orders": 0, "revenue_minor": 0})
-        counters = self.by_status[f"{contribution['status']}|{currency}"]
+        counters = self.by_status[f"{contribution.status}|{currency}"]
         counters["orders"] += sign
         counters["revenue_minor"] += sign * amount
 
-        day_id = f"{contribution['day']}|{currency}"
-        self.by_day_keys[day_id] = {"day": contribution["day"], "currency": currency}
+        day_id = f"{contribution.day}|{currency}"
+        self.by_day_keys[day_id] = {"day": contribution.day, "currency": currency}
         day = self.by_day.setdefault(
             day_id,
             {
@@ -55,10 +55,10 @@ class AnalyticsDeltas:
                 **{f"by_status.{status}": 0 for status in ORDER_STATUSES},
             },
         )
-        if contribution["status"] == "CANCELLED":
+        if contribution.status == "CANCELLED":
             day["cancelled_orders"] += sign
             day["cancelled_minor"] += sign * amount
         else:
             day["orders"] += sign
             day["revenue_minor"] += sign * amount
-        day[f"by_status.{contribution['status']}"] += sign
+        day[f"by_status.{contribution.status}"] += sign

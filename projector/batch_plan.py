@@ -32,9 +32,9 @@ class Snapshot:
         aggregate_id = id_from_stream(stream_name)
         if stream_name.startswith(ORDER_STREAM_PREFIX):
             summary = self.summaries.get(aggregate_id)
-            return -1 if summary is None else summary["revision"]
+            return -1 if summary is None else summary.revision
         customer = self.customers.get(aggregate_id)
-        return -1 if customer is None else customer["revision"]
+        return -1 if customer is None else customer.revision
 
 
 @dataclass
@@ -75,7 +75,7 @@ def customers_needed(snapshot: Snapshot, streams: Mapping[str, Sequence[Envelope
             continue
         summary = snapshot.summaries.get(aggregate_id)
         if summary is not None:
-            needed.add(summary["customer_id"])
+            needed.add(summary.customer_id)
         for envelope in envelopes:
             if isinstance(envelope.event, OrderPlaced):
                 needed.add(envelope.event.customer_id)
@@ -115,19 +115,19 @@ def plan_batch(snapshot: Snapshot, streams: Mapping[str, Sequence[Envelope]]) ->
         for envelope in envelopes:
             view = apply_order_event(view, envelope)
         assert view is not None
-        before = -1 if summary is None else summary["revision"]
+        before = -1 if summary is None else summary.revision
         changes.summaries[aggregate_id] = (before, view.summary)
         changes.details[aggregate_id] = (before, view.details)
-        old = None if summary is None else summary["contribution"]
-        new = view.summary["contribution"]
+        old = None if summary is None else summary.contribution
+        new = view.summary.contribution
         if old != new:
             changes.analytics.add(old, new)
-            customer_id = new["customer_id"]
+            customer_id = new.customer_id
             customers[customer_id] = apply_order_transition(
                 customer(customer_id),
                 order_id=aggregate_id,
-                created_at=view.summary["created_at"],
-                customer_name=view.summary["customer_name"],
+                created_at=view.summary.created_at,
+                customer_name=view.summary.customer_name,
                 old=old,
                 new=new,
             )

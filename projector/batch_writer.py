@@ -346,7 +346,7 @@ def _starts_stream(delivered: list[Envelope]) -> bool:
 
 
 def _revision(doc: OrderSummaryDoc | OrderDetailsDoc | None) -> int | None:
-    return None if doc is None else doc["revision"]
+    return None if doc is None else doc.revision
 
 
 def count_deliveries(

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from msgspec import Struct
 from pymongo import InsertOne, ReplaceOne
 
 from orders_contracts.read_models import (
@@ -20,7 +21,10 @@ from orders_contracts.read_models import (
     ORDER_SUMMARIES,
     SALES_BY_DAY,
     SALES_BY_STATUS,
+    OrderDetailsDoc,
+    OrderSummaryDoc,
     collection_name,
+    to_document,
 )
 from orders_contracts.stored_sums import to_store
 from projector.durable import durable
@@ -59,11 +63,10 @@ class BulkLoader:
         finished = [
             order_id
             for order_id in model.take_touched()
-            if order_id not in model.stored
-            and model.summaries[order_id]["status"] in FINAL_STATUSES
+            if order_id not in model.stored and model.summaries[order_id].status in FINAL_STATUSES
         ]
         for order_id in finished:
-            model.stored[order_id] = model.summaries[order_id]["revision"]
+            model.stored[order_id] = model.summaries[order_id].revision
         if finished:
             summaries = [_insert(model.summaries[i], self._now) for i in finished]
             await self._send(ORDER_SUMMARIES, summaries)
@@ -77,23 +80,26 @@ class BulkLoader:
         await self._task
 
 
-def _insert(doc: Any, now: datetime) -> InsertOne[Any]:
-    return InsertOne({**doc, "projected_at": now})
+def _insert(doc: Struct | Mapping[str, Any], now: datetime) -> InsertOne[Any]:
+    document = to_document(doc) if isinstance(doc, Struct) else doc
+    return InsertOne({**document, "projected_at": now})
 
 
-def _inserts(base: str, docs: Iterable[Mapping[str, Any]], now: datetime) -> list[Write]:
+def _inserts(base: str, docs: Iterable[Struct | Mapping[str, Any]], now: datetime) -> list[Write]:
     # The memory model sums with Python ints; the store holds sums as Decimal128.
     return [_insert(to_store(base, doc), now) for doc in docs]
 
 
-def _unstored(docs: dict[str, Any], stored: dict[str, int], now: datetime) -> list[Write]:
+def _unstored(
+    docs: Mapping[str, OrderSummaryDoc | OrderDetailsDoc], stored: dict[str, int], now: datetime
+) -> list[Write]:
     ops: list[Write] = []
     for order_id, doc in docs.items():
         revision = stored.get(order_id)
         if revision is None:
             ops.append(_insert(doc, now))
-        elif revision != doc["revision"]:
-            ops.append(ReplaceOne({"_id": order_id}, {**doc, "projected_at": now}))
+        elif revision != doc.revision:
+            ops.append(ReplaceOne({"_id": order_id}, {**to_document(doc), "projected_at": now}))
     return ops
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import assert_never
+from typing import Any, assert_never
+
+from msgspec.structs import replace
 
 from orders_contracts.events import (
     CustomerRegistered,
@@ -16,9 +18,15 @@ from orders_contracts.events import (
 )
 from orders_contracts.read_models import (
     Contribution,
+    CustomerRef,
+    Money,
     OrderDetailsDoc,
+    OrderLine,
     OrderStatus,
     OrderSummaryDoc,
+    Payment,
+    PaymentStatus,
+    Shipping,
     TimelineEntry,
     TimelineKind,
 )
@@ -37,13 +45,13 @@ class OrderView:
 
 
 def contribution_of(summary: OrderSummaryDoc) -> Contribution:
-    return {
-        "status": summary["status"],
-        "day": day_of(summary["created_at"]),
-        "currency": summary["total"]["currency"],
-        "amount_minor": summary["total"]["amount_minor"],
-        "customer_id": summary["customer_id"],
-    }
+    return Contribution(
+        status=summary.status,
+        day=day_of(summary.created_at),
+        currency=summary.total.currency,
+        amount_minor=summary.total.amount_minor,
+        customer_id=summary.customer_id,
+    )
 
 
 def _money_text(amount_minor: int, currency: str) -> str:
@@ -53,48 +61,49 @@ def _money_text(amount_minor: int, currency: str) -> str:
 def _placed(envelope: Envelope, event: OrderPlaced) -> OrderView:
     at = to_millis(event.placed_at)
     item_count = sum(line.quantity for line in event.lines)
-    summary: OrderSummaryDoc = {
-        "_id": event.order_id,
-        "order_id": event.order_id,
-        "customer_id": event.customer_id,
-        "customer_name": event.customer_name,
-        "status": "PLACED",
-        "total": {"currency": event.currency, "amount_minor": event.total_minor},
-        "item_count": item_count,
-        "line_count": len(event.lines),
-        "payment_status": "PENDING",
-        "created_at": at,
-        "updated_at": at,
-        "revision": envelope.revision,
-        "commit_position": envelope.commit_position,
-        "contribution": {
-            "status": "PLACED",
-            "day": day_of(at),
-            "currency": event.currency,
-            "amount_minor": event.total_minor,
-            "customer_id": event.customer_id,
-        },
-    }
-    details: OrderDetailsDoc = {
-        "_id": event.order_id,
-        "order_id": event.order_id,
-        "customer": {"customer_id": event.customer_id, "name": event.customer_name},
-        "status": "PLACED",
-        "lines": [
-            {
-                "sku": line.sku,
-                "quantity": line.quantity,
-                "unit_price_minor": line.unit_price_minor,
-                "line_total_minor": line.quantity * line.unit_price_minor,
-            }
+    total = Money(currency=event.currency, amount_minor=event.total_minor)
+    summary = OrderSummaryDoc(
+        id=event.order_id,
+        order_id=event.order_id,
+        customer_id=event.customer_id,
+        customer_name=event.customer_name,
+        status="PLACED",
+        total=total,
+        item_count=item_count,
+        line_count=len(event.lines),
+        payment_status="PENDING",
+        created_at=at,
+        updated_at=at,
+        revision=envelope.revision,
+        commit_position=envelope.commit_position,
+        contribution=Contribution(
+            status="PLACED",
+            day=day_of(at),
+            currency=event.currency,
+            amount_minor=event.total_minor,
+            customer_id=event.customer_id,
+        ),
+    )
+    details = OrderDetailsDoc(
+        id=event.order_id,
+        order_id=event.order_id,
+        customer=CustomerRef(customer_id=event.customer_id, name=event.customer_name),
+        status="PLACED",
+        lines=[
+            OrderLine(
+                sku=line.sku,
+                quantity=line.quantity,
+                unit_price_minor=line.unit_price_minor,
+                line_total_minor=line.quantity * line.unit_price_minor,
+            )
             for line in event.lines
         ],
-        "total": {"currency": event.currency, "amount_minor": event.total_minor},
-        "payment": None,
-        "shipping": None,
-        "cancellation_reason": None,
-        "cancelled_at": None,
-        "timeline": [
+        total=total,
+        payment=None,
+        shipping=None,
+        cancellation_reason=None,
+        cancelled_at=None,
+        timeline=[
             _entry(
                 envelope,
                 "OrderPlaced",
@@ -102,16 +111,16 @@ def _placed(envelope: Envelope, event: OrderPlaced) -> OrderView:
                 f"placed {item_count} items, {_money_text(event.total_minor, event.currency)}",
             )
         ],
-        "created_at": at,
-        "updated_at": at,
-        "revision": envelope.revision,
-        "commit_position": envelope.commit_position,
-    }
+        created_at=at,
+        updated_at=at,
+        revision=envelope.revision,
+        commit_position=envelope.commit_position,
+    )
     return OrderView(summary, details)
 
 
 def _entry(envelope: Envelope, kind: TimelineKind, at: datetime, text: str) -> TimelineEntry:
-    return {"revision": envelope.revision, "event_type": kind, "at": at, "summary": text}
+    return TimelineEntry(revision=envelope.revision, event_type=kind, at=at, summary=text)
 
 
 def _advance(
@@ -121,19 +130,32 @@ def _advance(
     status: OrderStatus | None = None,
     at: datetime | None = None,
     entry: TimelineEntry | None = None,
-) -> tuple[OrderSummaryDoc, OrderDetailsDoc]:
-    summary: OrderSummaryDoc = {**view.summary}
-    details: OrderDetailsDoc = {**view.details}
-    summary["revision"] = details["revision"] = envelope.revision
-    summary["commit_position"] = details["commit_position"] = envelope.commit_position
-    if status is not None:
-        summary["status"] = details["status"] = status
-    if at is not None:
-        summary["updated_at"] = details["updated_at"] = at
-    if entry is not None:
-        details["timeline"] = [*view.details["timeline"], entry]
-    summary["contribution"] = contribution_of(summary)
-    return summary, details
+    payment_status: PaymentStatus | None = None,
+    **details_changes: Any,
+) -> OrderView:
+    """Both documents at the envelope's revision, with the changes both share."""
+    status = view.summary.status if status is None else status
+    at = view.summary.updated_at if at is None else at
+    summary = replace(
+        view.summary,
+        revision=envelope.revision,
+        commit_position=envelope.commit_position,
+        status=status,
+        updated_at=at,
+        payment_status=view.summary.payment_status if payment_status is None else payment_status,
+    )
+    summary = replace(summary, contribution=contribution_of(summary))
+    timeline = view.details.timeline if entry is None else [*view.details.timeline, entry]
+    details = replace(
+        view.details,
+        revision=envelope.revision,
+        commit_position=envelope.commit_position,
+        status=status,
+        updated_at=at,
+        timeline=timeline,
+        **details_changes,
+    )
+    return OrderView(summary, details)
 
 
 def apply_order_event(view: OrderView | None, envelope: Envelope) -> OrderView:
@@ -145,12 +167,12 @@ def apply_order_event(view: OrderView | None, envelope: Envelope) -> OrderView:
         raise ProjectionError(
             f"{envelope.stream_name}@{envelope.revision}: {envelope.event_type} before OrderPlaced"
         )
-    if envelope.revision != view.summary["revision"] + 1:
+    if envelope.revision != view.summary.revision + 1:
         raise ProjectionError(
-            f"{envelope.stream_name}: revision {envelope.revision} after {view.summary['revision']}"
+            f"{envelope.stream_name}: revision {envelope.revision} after {view.summary.revision}"
         )
     if event is None:
-        return OrderView(*_advance(view, envelope))
+        return _advance(view, envelope)
     match event:
         case OrderPlaced() | CustomerRegistered():
             raise ProjectionError(
@@ -158,28 +180,24 @@ def apply_order_event(view: OrderView | None, envelope: Envelope) -> OrderView:
             )
         case PaymentProcessed():
             at = to_millis(event.processed_at)
-            summary, details = _advance(
+            paid = _money_text(event.amount_minor, event.currency)
+            return _advance(
                 view,
                 envelope,
                 status="PAID",
                 at=at,
-                entry=_entry(
-                    envelope,
-                    "PaymentProcessed",
-                    at,
-                    f"paid {_money_text(event.amount_minor, event.currency)} by {event.method}",
+                entry=_entry(envelope, "PaymentProcessed", at, f"paid {paid} by {event.method}"),
+                payment_status="PAID",
+                payment=Payment(
+                    payment_id=event.payment_id,
+                    amount=Money(currency=event.currency, amount_minor=event.amount_minor),
+                    method=event.method,
+                    processed_at=at,
                 ),
             )
-            summary["payment_status"] = "PAID"
-            details["payment"] = {
-                "payment_id": event.payment_id,
-                "amount": {"currency": event.currency, "amount_minor": event.amount_minor},
-                "method": event.method,
-                "processed_at": at,
-            }
         case OrderShipped():
             at = to_millis(event.shipped_at)
-            summary, details = _advance(
+            return _advance(
                 view,
                 envelope,
                 status="SHIPPED",
@@ -190,36 +208,37 @@ def apply_order_event(view: OrderView | None, envelope: Envelope) -> OrderView:
                     at,
                     f"shipped with {event.carrier}, tracking {event.tracking_number}",
                 ),
+                shipping=Shipping(
+                    carrier=event.carrier,
+                    tracking_number=event.tracking_number,
+                    shipped_at=at,
+                    delivered_at=None,
+                ),
             )
-            details["shipping"] = {
-                "carrier": event.carrier,
-                "tracking_number": event.tracking_number,
-                "shipped_at": at,
-                "delivered_at": None,
-            }
         case OrderDelivered():
             at = to_millis(event.delivered_at)
-            summary, details = _advance(
+            shipping = view.details.shipping
+            return _advance(
                 view,
                 envelope,
                 status="DELIVERED",
                 at=at,
                 entry=_entry(envelope, "OrderDelivered", at, "delivered"),
+                shipping=None if shipping is None else replace(shipping, delivered_at=at),
             )
-            shipping = view.details["shipping"]
-            if shipping is not None:
-                details["shipping"] = {**shipping, "delivered_at": at}
         case OrderCancelled():
             at = to_millis(event.cancelled_at)
-            summary, details = _advance(
+            # Cancelling a paid order refunds its payment in full (PaymentStatus in types.proto).
+            refunded = view.summary.payment_status == "PAID"
+            return _advance(
                 view,
                 envelope,
                 status="CANCELLED",
                 at=at,
                 entry=_entry(envelope, "OrderCancelled", at, f"cancelled: {event.reason}"),
+                payment_status="REFUNDED" if refunded else None,
+                cancellation_reason=event.reason,
+                cancelled_at=at,
             )
-            details["cancellation_reason"] = event.reason
-            details["cancelled_at"] = at
         case _:
             assert_never(event)
-    return OrderView(summary, details)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from datetime import datetime
-from typing import Any, TypeAlias, cast
+from typing import Any, TypeAlias
 
 from pymongo import InsertOne, ReplaceOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -21,6 +21,8 @@ from orders_contracts.read_models import (
     OrderDetailsDoc,
     OrderSummaryDoc,
     collection_name,
+    from_document,
+    to_document,
 )
 from orders_contracts.stored_sums import from_store, to_store
 from projector.batch_plan import BatchChanges, Snapshot
@@ -55,8 +57,8 @@ async def load_orders(
         _find_by_ids(db, collection_name(ORDER_DETAILS, version), ids),
     )
     return (
-        cast(dict[str, OrderSummaryDoc], summaries),
-        cast(dict[str, OrderDetailsDoc], details),
+        {order_id: from_document(doc, OrderSummaryDoc) for order_id, doc in summaries.items()},
+        {order_id: from_document(doc, OrderDetailsDoc) for order_id, doc in details.items()},
     )
 
 
@@ -66,7 +68,7 @@ async def load_customers(
     found = await _find_by_ids(db, collection_name(CUSTOMERS, version), customer_ids)
     # The fold adds lifetime values as Python ints; MongoDB holds them as Decimal128.
     return {
-        customer_id: cast(CustomerDoc, from_store(CUSTOMERS, doc))
+        customer_id: from_document(from_store(CUSTOMERS, doc), CustomerDoc)
         for customer_id, doc in found.items()
     }
 
@@ -75,11 +77,11 @@ WriteOp: TypeAlias = InsertOne[Any] | ReplaceOne[Any] | UpdateOne
 
 
 def _stream_doc_ops(
-    docs: dict[str, tuple[int, Any]], namespace: str, now: datetime
+    docs: Mapping[str, tuple[int, OrderSummaryDoc | OrderDetailsDoc]], namespace: str, now: datetime
 ) -> list[WriteOp]:
     ops: list[WriteOp] = []
     for doc_id, (before, doc) in docs.items():
-        stamped = {**doc, "projected_at": now}
+        stamped = {**to_document(doc), "projected_at": now}
         if before < 0:
             ops.append(InsertOne(stamped, namespace=namespace))
         else:
@@ -124,7 +126,12 @@ def _customer_ops(
             # Every change to a customer moves one of these (a new order moves order_count, a
             # cancellation cancelled_count, a registration revision): another projector's
             # change since the read fails the condition.
-            guard = {k: loaded[k] for k in ("_id", "revision", "order_count", "cancelled_count")}
+            guard = {
+                "_id": loaded.id,
+                "revision": loaded.revision,
+                "order_count": loaded.order_count,
+                "cancelled_count": loaded.cancelled_count,
+            }
             ops.append(ReplaceOne(guard, stamped, namespace=namespace))
     return ops
 
@@ -152,12 +159,8 @@ async def write_changes(
 
     analytics = changes.analytics
     ops = [
-        *_stream_doc_ops(
-            cast(dict[str, tuple[int, Any]], changes.summaries), namespace(ORDER_SUMMARIES), now
-        ),
-        *_stream_doc_ops(
-            cast(dict[str, tuple[int, Any]], changes.details), namespace(ORDER_DETAILS), now
-        ),
+        *_stream_doc_ops(changes.summaries, namespace(ORDER_SUMMARIES), now),
+        *_stream_doc_ops(changes.details, namespace(ORDER_DETAILS), now),
         *_customer_ops(changes, snapshot, namespace(CUSTOMERS), now),
         *_counter_ops(
             SALES_BY_STATUS,

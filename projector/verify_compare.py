@@ -10,6 +10,7 @@ from typing import Any, Literal
 import bson
 from bson.codec_options import CodecOptions
 from bson.decimal128 import Decimal128
+from msgspec import Struct
 
 from orders_contracts.read_models import (
     CUSTOMERS,
@@ -17,6 +18,7 @@ from orders_contracts.read_models import (
     ORDER_SUMMARIES,
     SALES_BY_DAY,
     SALES_BY_STATUS,
+    to_document,
 )
 from projector.memory_model import MemoryModel
 from projector.verify_snapshot import COUNTERS, Doc, StoredModel, without_wall_clock
@@ -37,12 +39,16 @@ class Divergence:
 
 def expected_collections(model: MemoryModel) -> dict[str, Mapping[str, Any]]:
     return {
-        ORDER_SUMMARIES: model.summaries,
-        ORDER_DETAILS: model.details,
-        CUSTOMERS: model.customers,
+        ORDER_SUMMARIES: _documents(model.summaries),
+        ORDER_DETAILS: _documents(model.details),
+        CUSTOMERS: _documents(model.customers),
         SALES_BY_STATUS: model.sales_by_status,
         SALES_BY_DAY: model.sales_by_day,
     }
+
+
+def _documents(docs: Mapping[str, Struct]) -> dict[str, Doc]:
+    return {doc_id: to_document(doc) for doc_id, doc in docs.items()}
 
 
 def plain(value: Any) -> Any:

@@ -1,6 +1,6 @@
 """Token-less answers kept in memory, exact because every change of the read model drops them.
 
-Pure bookkeeping, no I/O: the change feed (answer_feed.py) calls the invalidate methods for
+Pure bookkeeping, no I/O: the change feed (change_feed.py) calls the invalidate methods for
 every change it sees, and the gRPC edge looks answers up and stores what it read from MongoDB.
 
 Races: a fill reads MongoDB, and the change it missed may be seen between that read and the

@@ -48,14 +48,14 @@ class CachedAnswers:
         answer = await orders.get_order_summary(
             self._ctx, order_id, consistency, wait_seconds=wait_seconds
         )
-        document = answer.value
-        message = messages.order_summary(document)
+        summary = answer.value
+        message = messages.order_summary(summary)
         if epoch is not None and self._still_following():
             entry = CachedOrder(
                 message=message,
-                customer_id=str(document["customer_id"]),
-                revision=int(document["revision"]),
-                projected_at=document.get("projected_at"),
+                customer_id=summary.customer_id,
+                revision=summary.revision,
+                projected_at=summary.projected_at,
             )
             self._cache.store_order(epoch, order_id, entry)
         return pb.GetOrderSummaryResponse(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from orders_contracts import read_models as rm
 from orders_contracts.streams import CUSTOMER_STREAM_PREFIX, ORDER_STREAM_PREFIX
 from read_service.errors import ConsistencyNotReachedError, FieldViolation
+from read_service.progress_cache import ProgressCache
 from read_service.projection_watcher import ProjectionWatcher
 from read_service.read_store import ReadStore
 from read_service.validation import id_violation
@@ -53,6 +54,7 @@ def consistency_violations(consistency: ReadConsistency) -> list[FieldViolation]
 async def reach(
     store: ReadStore,
     watcher: ProjectionWatcher,
+    progress_copy: ProgressCache,
     consistency: ReadConsistency,
     *,
     within_seconds: float,
@@ -80,7 +82,7 @@ async def reach(
     elif await watcher.wait_for_revision(model, identifier, token.revision, deadline):
         return False
     # The shared copy of the progress: hundreds of waiters giving up together read it once.
-    progress = await watcher.progress.progress(model)
+    progress = await progress_copy.progress(model)
     raise ConsistencyNotReachedError(
         token.stream, token.revision, token.commit_position, progress.commit_position
     )

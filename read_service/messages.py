@@ -8,16 +8,24 @@ from typing import Any, Final
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from orders.v1 import consistency_pb2, types_pb2, views_pb2
+from orders_contracts import read_models as rm
 from read_service.consistency import ConsistencyToken, ReadConsistency
 from read_service.queries.analytics import CurrencySales, SalesTotals
 from read_service.queries.context import Freshness
 from read_service.queries.orders import OrderDetailsView
 from read_service.queries.stats import StatsRow
-from read_service.read_store import Document
 
 _STATUS_PREFIX: Final = "ORDER_STATUS_"
+_STATUS: Final[dict[rm.OrderStatus, types_pb2.OrderStatus.ValueType]] = {
+    status: types_pb2.OrderStatus.Value(_STATUS_PREFIX + status) for status in rm.ORDER_STATUSES
+}
+_PAYMENT_STATUS: Final[dict[rm.PaymentStatus, types_pb2.PaymentStatus.ValueType]] = {
+    "PENDING": types_pb2.PAYMENT_STATUS_UNPAID,
+    "PAID": types_pb2.PAYMENT_STATUS_PAID,
+    "REFUNDED": types_pb2.PAYMENT_STATUS_REFUNDED,
+}
 # The status an order is in right after each event of its stream.
-_STATUS_AFTER: Final = {
+_STATUS_AFTER: Final[dict[rm.TimelineKind, rm.OrderStatus]] = {
     "OrderPlaced": "PLACED",
     "PaymentProcessed": "PAID",
     "OrderShipped": "SHIPPED",
@@ -80,90 +88,90 @@ def read_metadata(freshness: Freshness) -> consistency_pb2.ReadMetadata:
     return metadata
 
 
-def order_summary(doc: Document) -> views_pb2.OrderSummary:
+def order_summary(summary: rm.OrderSummaryDoc) -> views_pb2.OrderSummary:
     return views_pb2.OrderSummary(
-        order_id=doc["_id"],
-        customer_id=doc["customer_id"],
-        customer_name=doc["customer_name"],
-        status=_status(doc["status"]),
-        total=_money(doc["total"]["currency"], doc["total"]["amount_minor"]),
-        item_count=doc["item_count"],
-        line_count=doc["line_count"],
-        payment_status=_payment_status(doc["payment_status"], doc["status"]),
-        created_at=_timestamp(doc["created_at"]),
-        updated_at=_timestamp(doc["updated_at"]),
+        order_id=summary.id,
+        customer_id=summary.customer_id,
+        customer_name=summary.customer_name,
+        status=_STATUS[summary.status],
+        total=_money(summary.total.currency, summary.total.amount_minor),
+        item_count=summary.item_count,
+        line_count=summary.line_count,
+        payment_status=_PAYMENT_STATUS[summary.payment_status],
+        created_at=_timestamp(summary.created_at),
+        updated_at=_timestamp(summary.updated_at),
     )
 
 
 def order_details(view: OrderDetailsView) -> views_pb2.OrderDetails:
     doc = view.details
-    currency = doc["total"]["currency"]
+    currency = doc.total.currency
     details = views_pb2.OrderDetails(
         summary=order_summary(view.summary),
         lines=[
             types_pb2.OrderLine(
-                sku=line["sku"],
-                quantity=line["quantity"],
-                unit_price=_money(currency, line["unit_price_minor"]),
+                sku=line.sku,
+                quantity=line.quantity,
+                unit_price=_money(currency, line.unit_price_minor),
             )
-            for line in doc["lines"]
+            for line in doc.lines
         ],
         customer=views_pb2.OrderCustomer(
-            customer_id=doc["customer"]["customer_id"],
-            name=doc["customer"]["name"],
+            customer_id=doc.customer.customer_id,
+            name=doc.customer.name,
             email=view.customer_email or "",
         ),
         timeline=[
             views_pb2.TimelineEntry(
-                event_type=entry["event_type"],
-                description=entry["summary"],
-                occurred_at=_timestamp(entry["at"]),
-                revision=entry["revision"],
-                status=_status(_STATUS_AFTER.get(entry["event_type"], "UNSPECIFIED")),
+                event_type=entry.event_type,
+                description=entry.summary,
+                occurred_at=_timestamp(entry.at),
+                revision=entry.revision,
+                status=_STATUS[_STATUS_AFTER[entry.event_type]],
             )
-            for entry in doc["timeline"]
+            for entry in doc.timeline
         ],
     )
-    if (payment := doc.get("payment")) is not None:
+    if (payment := doc.payment) is not None:
         details.payment.CopyFrom(
             views_pb2.Payment(
-                payment_id=payment["payment_id"],
-                amount=_money(payment["amount"]["currency"], payment["amount"]["amount_minor"]),
-                method=payment["method"],
-                processed_at=_timestamp(payment["processed_at"]),
+                payment_id=payment.payment_id,
+                amount=_money(payment.amount.currency, payment.amount.amount_minor),
+                method=payment.method,
+                processed_at=_timestamp(payment.processed_at),
             )
         )
-    if (shipping := doc.get("shipping")) is not None:
+    if (shipping := doc.shipping) is not None:
         details.shipping.CopyFrom(
             views_pb2.Shipping(
-                carrier=shipping["carrier"],
-                tracking_number=shipping["tracking_number"],
-                shipped_at=_timestamp(shipping["shipped_at"]),
+                carrier=shipping.carrier,
+                tracking_number=shipping.tracking_number,
+                shipped_at=_timestamp(shipping.shipped_at),
             )
         )
-        if shipping.get("delivered_at") is not None:
-            details.shipping.delivered_at.CopyFrom(_timestamp(shipping["delivered_at"]))
-    if doc["status"] == "CANCELLED":
-        details.cancellation.reason = doc.get("cancellation_reason") or ""
-        if doc.get("cancelled_at") is not None:
-            details.cancellation.cancelled_at.CopyFrom(_timestamp(doc["cancelled_at"]))
+        if shipping.delivered_at is not None:
+            details.shipping.delivered_at.CopyFrom(_timestamp(shipping.delivered_at))
+    if doc.status == "CANCELLED":
+        details.cancellation.reason = doc.cancellation_reason or ""
+        if doc.cancelled_at is not None:
+            details.cancellation.cancelled_at.CopyFrom(_timestamp(doc.cancelled_at))
     return details
 
 
-def customer(doc: Document) -> views_pb2.Customer:
+def customer(doc: rm.CustomerDoc) -> views_pb2.Customer:
     message = views_pb2.Customer(
-        customer_id=doc["_id"],
-        name=doc["name"],
-        email=doc.get("email") or "",
-        order_count=doc["order_count"],
+        customer_id=doc.id,
+        name=doc.name,
+        email=doc.email or "",
+        order_count=doc.order_count,
         lifetime_value=[
-            _money(currency, amount) for currency, amount in sorted(doc["lifetime_value"].items())
+            _money(currency, amount) for currency, amount in sorted(doc.lifetime_value.items())
         ],
     )
-    if doc.get("registered_at") is not None:
-        message.registered_at.CopyFrom(_timestamp(doc["registered_at"]))
-    if doc.get("last_order_at") is not None:
-        message.last_order_at.CopyFrom(_timestamp(doc["last_order_at"]))
+    if doc.registered_at is not None:
+        message.registered_at.CopyFrom(_timestamp(doc.registered_at))
+    if doc.last_order_at is not None:
+        message.last_order_at.CopyFrom(_timestamp(doc.last_order_at))
     return message
 
 
@@ -200,15 +208,6 @@ def _totals(currency: str, totals: SalesTotals) -> views_pb2.SalesTotals:
 
 def _status(name: str) -> types_pb2.OrderStatus.ValueType:
     return types_pb2.OrderStatus.Value(_STATUS_PREFIX + name)
-
-
-def _payment_status(payment: str, status: str) -> types_pb2.PaymentStatus.ValueType:
-    if payment == "PAID":
-        # A paid order that is cancelled is refunded in full (see PaymentStatus in types.proto).
-        if status == "CANCELLED":
-            return types_pb2.PAYMENT_STATUS_REFUNDED
-        return types_pb2.PAYMENT_STATUS_PAID
-    return types_pb2.PAYMENT_STATUS_UNPAID
 
 
 _INT64_MIN: Final = -(2**63)

@@ -3,11 +3,13 @@
 ReadMetadata's progress fields (projected_commit_position, projected_at) describe progress, not
 a checkpoint, so an answer may carry a status that is up to `max_age_seconds` old (plus the one
 round trip that read it): the age is counted from when that read was sent, so the bound holds
-even when the read was slow. Reading the status document for every query cost a second MongoDB
-round trip, about a fifth of the read service's CPU per query. Concurrent queries that find the
-copy too old share one read instead of each sending their own. Read-your-writes never looks
-here: it compares the token stream's own document revision. After a switch to a rebuilt
-version the next read of the copy follows the store to the new version's status.
+even when the read was slow. The change feed also has the copy forgotten whenever the projector
+records progress, so while it follows, an answer after a write carries that write's progress.
+Reading the status document for every query cost a second MongoDB round trip, about a fifth of
+the read service's CPU per query. Concurrent queries that find the copy too old share one read
+instead of each sending their own. Read-your-writes never looks here: it compares the token
+stream's own document revision. After a switch to a rebuilt version the next read of the copy
+follows the store to the new version's status.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from orders_contracts import read_models as rm
 from read_service.read_store import Progress, ReadStore
 
 _NOTHING_PROJECTED = Progress(commit_position=0, updated_at=None)
@@ -33,6 +34,14 @@ class ProgressCache:
         self._max_age = max_age_seconds
         self._snapshot: _Snapshot | None = None
         self._reading: asyncio.Task[_Snapshot] | None = None
+        self._generation = 0
+
+    def forget(self) -> None:
+        """The status changed: the next query reads it again, and a read already under way
+        (which may have missed the change) is neither waited for nor kept."""
+        self._generation += 1
+        self._snapshot = None
+        self._reading = None
 
     def current(self, base: str) -> Progress | None:
         """The model's progress if the copy is young enough to answer without a round trip."""
@@ -57,19 +66,10 @@ class ProgressCache:
 
     async def _read(self) -> _Snapshot:
         read_at = asyncio.get_running_loop().time()
-        status = await self._store.collection(rm.PROJECTION_STATUS)
-        documents = await status.find({}).to_list(None)
-        snapshot = _Snapshot(
-            read_at=read_at,
-            progress={
-                str(document["_id"]): Progress(
-                    commit_position=int(document.get("last_commit_position", 0)),
-                    updated_at=document.get("updated_at"),
-                )
-                for document in documents
-            },
-        )
-        self._snapshot = snapshot
+        generation = self._generation
+        snapshot = _Snapshot(read_at=read_at, progress=await self._store.all_progress())
+        if generation == self._generation:
+            self._snapshot = snapshot
         return snapshot
 
 

@@ -2,50 +2,48 @@
 
 Waiting requests never read MongoDB on their own: they leave their document and revision with
 the watcher, which checks all of them together (one query per read model) whenever the
-projector has written something, and at least every recheck interval. The watcher follows a
-MongoDB change stream on the projector's progress collections; where change streams are
-unavailable it falls back to a single poll loop. Either runs only while someone waits (plus a
-short linger, so a burst of reads does not reopen the stream each time).
+projector may have written something, and at least every recheck interval. What tells it so is
+the process's change feed (``change_feed``); while that is not following (change streams off or
+unavailable, or the stream lost), a poll loop of the projector's progress takes its place, and
+runs only while someone waits (plus a short linger, so a burst of reads does not restart it).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any, Final
+from typing import Protocol
 
 import structlog
-from pymongo.errors import OperationFailure, PyMongoError
+from pymongo.errors import PyMongoError
 
-from orders_contracts import read_models as rm
 from read_service.background import cancel_and_wait
-from read_service.progress_cache import ProgressCache
-from read_service.read_store import ReadStore
+from read_service.read_store import Progress, ReadStore
 from read_service.revision_waiters import RevisionWaiters
 
 _log = structlog.get_logger(__name__)
 
-# The projector updates the status collection of the active version right after every batch
-# commits, and the pointer document when a rebuild switches versions: both mean "re-check now".
-_PROGRESS_COLLECTIONS: Final = {
-    "ns.coll": {"$regex": f"^({rm.PROJECTION_STATUS}_v[0-9]+|{rm.READ_MODEL_VERSIONS})$"}
-}
+
+class Feed(Protocol):
+    @property
+    def following(self) -> bool: ...
+
+    @property
+    def mode(self) -> str: ...
 
 
 class ProjectionWatcher:
     def __init__(
         self,
         store: ReadStore,
-        progress: ProgressCache,
+        feed: Feed,
         *,
-        use_change_stream: bool,
         poll_seconds: float,
         recheck_seconds: float,
         linger_seconds: float = 2.0,
     ) -> None:
         self._store = store
-        self.progress = progress
-        self._use_change_stream = use_change_stream
+        self._feed = feed
         self._poll_seconds = poll_seconds
         self._recheck_seconds = recheck_seconds
         self._linger_seconds = linger_seconds
@@ -55,10 +53,16 @@ class ProjectionWatcher:
         self._last_wait_ended = 0.0
         self._task: asyncio.Task[None] | None = None
         self._checking: asyncio.Task[None] | None = None
+        self._polls_started = 0
 
     @property
     def mode(self) -> str:
-        return "change_stream" if self._use_change_stream else "poll"
+        return self._feed.mode
+
+    @property
+    def polls_started(self) -> int:
+        """How often waiting reads had to poll because the change feed was not following."""
+        return self._polls_started
 
     @property
     def waiting(self) -> int:
@@ -84,7 +88,8 @@ class ProjectionWatcher:
         await cancel_and_wait(self._task)
         self._task = self._checking = None
 
-    def _notify(self) -> None:
+    def notify(self) -> None:
+        """The projector may have moved: check the waiters again."""
         self._dirty.set()
 
     def _ensure_running(self) -> None:
@@ -93,10 +98,11 @@ class ProjectionWatcher:
                 self._check(), name="projection waiters check"
             )
 
-    def _ensure_following(self) -> None:
+    def _ensure_polling(self) -> None:
         if self._task is None or self._task.done():
+            self._polls_started += 1
             self._task = asyncio.get_running_loop().create_task(
-                self._run(), name="projection watcher"
+                self._poll(), name="projection poll"
             )
 
     def _idle(self) -> bool:
@@ -116,46 +122,22 @@ class ProjectionWatcher:
             except Exception as error:  # a bug: answer INTERNAL now rather than wait in vain
                 _log.exception("checking the waiting queries failed")
                 self._waiters.end_all(error)
-            if self._waiters:
-                # Only now is there anything to wait for. Opening the stream checks once more,
-                # so a write between this check and the opening is not missed.
-                self._ensure_following()
-
-    async def _run(self) -> None:
-        while not self._idle():
-            try:
-                if self._use_change_stream:
-                    await self._follow_change_stream()
-                else:
-                    await self._poll()
-            except OperationFailure as error:
-                if not self._use_change_stream:
-                    raise
-                _log.warning("change stream unavailable, polling instead", error=str(error))
-                self._use_change_stream = False
-            except PyMongoError as error:
-                # The waiters' check reports the outage; keep trying quietly until they stop.
-                _log.debug("projection watcher lost MongoDB", error=str(error))
-                await asyncio.sleep(self._poll_seconds)
-
-    async def _follow_change_stream(self) -> None:
-        pipeline = [{"$match": _PROGRESS_COLLECTIONS}]
-        max_await_ms = max(1, int(self._poll_seconds * 1000 * 4))
-        database = self._store.database
-        async with await database.watch(pipeline, max_await_time_ms=max_await_ms) as stream:
-            # Anything written before the stream opened is seen by this one re-check.
-            self._notify()
-            while not self._idle():
-                if await stream.try_next() is not None:
-                    self._notify()
+            if self._waiters and not self._feed.following:
+                # Only now is there anything to wait for. The first poll checks once more, so
+                # a write between this check and the poll's start is not missed.
+                self._ensure_polling()
 
     async def _poll(self) -> None:
-        previous: list[dict[str, Any]] | None = None
-        while not self._idle():
-            await self._store.refresh()
-            status = await self._store.collection(rm.PROJECTION_STATUS)
-            current = await status.find({}).to_list(None)
-            if current != previous:
-                self._notify()
-                previous = current
+        previous: dict[str, Progress] | None = None
+        while not self._idle() and not self._feed.following:
+            try:
+                await self._store.refresh()
+                current = await self._store.all_progress()
+            except PyMongoError as error:
+                # The waiters' check reports the outage; keep trying quietly until they stop.
+                _log.debug("projection poll lost MongoDB", error=str(error))
+            else:
+                if current != previous:
+                    self.notify()
+                    previous = current
             await asyncio.sleep(self._poll_seconds)

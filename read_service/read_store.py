@@ -2,7 +2,8 @@
 
 A rebuild fills new versioned collections and then switches the pointer document; readers look
 the pointer up at most every `pointer_ttl_seconds` (and again when a query finds nothing), so a
-switch needs no restart.
+switch needs no restart. Documents leave this module decoded into the read models' Structs; the
+database reads every money sum as an int (``stored_sums.SUMS_AS_INTS``).
 """
 
 from __future__ import annotations
@@ -10,14 +11,31 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from msgspec import Struct, field
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from orders_contracts import read_models as rm
+from orders_contracts.stored_sums import SUMS_AS_INTS
 
 Document = dict[str, Any]
+Shape = TypeVar("Shape", bound=Struct)
+
+
+class _Revision(Struct, frozen=True):
+    id: str = field(name="_id")
+    revision: int
+
+
+class _Pointer(Struct, frozen=True):
+    """What readers need of ``rm.ReadModelVersionDoc``."""
+
+    version: int
+
+
+_REVISION_ONLY = {"revision": True}
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +46,18 @@ class Progress:
     updated_at: datetime | None
 
 
+_NOTHING_PROJECTED = Progress(commit_position=0, updated_at=None)
+
+
+def progress_of(status: rm.ProjectionStatusDoc) -> Progress:
+    return Progress(status.last_commit_position, status.updated_at)
+
+
 class ReadStore:
     def __init__(self, database: AsyncDatabase[Document], *, pointer_ttl_seconds: float) -> None:
-        self._database = database
+        self._database = database.with_options(
+            codec_options=database.codec_options.with_options(type_registry=SUMS_AS_INTS)
+        )
         self._pointer_ttl = pointer_ttl_seconds
         self._version: int | None = None
         self._version_read_at = 0.0
@@ -61,35 +88,53 @@ class ReadStore:
         """Read the pointer now, even while a periodic read is under way, and remember it."""
         return await self._read_pointer()
 
-    async def find_by_id(self, base: str, identifier: str) -> Document | None:
+    async def find_by_id(self, base: str, identifier: str, shape: type[Shape]) -> Shape | None:
         """One document by id; a miss re-reads the pointer once in case a switch just happened."""
         found = await (await self.collection(base)).find_one({"_id": identifier})
         if found is None and await self.refresh():
             found = await (await self.collection(base)).find_one({"_id": identifier})
-        return found
+        return None if found is None else rm.from_document(found, shape)
+
+    async def find(
+        self,
+        base: str,
+        query: Document,
+        shape: type[Shape],
+        *,
+        sort: list[tuple[str, int]] | None = None,
+        limit: int = 0,
+        projection: Document | None = None,
+    ) -> list[Shape]:
+        collection = await self.collection(base)
+        found = await collection.find(query, projection, sort=sort, limit=limit).to_list(None)
+        return [rm.from_document(document, shape) for document in found]
+
+    async def aggregate(
+        self, base: str, pipeline: list[Document], shape: type[Shape]
+    ) -> list[Shape]:
+        found = await (await (await self.collection(base)).aggregate(pipeline)).to_list(None)
+        return [rm.from_document(document, shape) for document in found]
 
     async def revision_of(self, base: str, identifier: str) -> int | None:
         found = await (await self.collection(base)).find_one(
-            {"_id": identifier}, projection={"revision": True}
+            {"_id": identifier}, projection=_REVISION_ONLY
         )
-        return None if found is None else int(found["revision"])
+        return None if found is None else rm.from_document(found, _Revision).revision
 
     async def revisions_of(self, base: str, identifiers: list[str]) -> dict[str, int]:
         """The revision of each of these documents that exists, in one round trip."""
-        collection = await self.collection(base)
-        found = await collection.find(
-            {"_id": {"$in": identifiers}}, projection={"revision": True}
-        ).to_list(None)
-        return {str(document["_id"]): int(document["revision"]) for document in found}
+        found = await self.find(
+            base, {"_id": {"$in": identifiers}}, _Revision, projection=_REVISION_ONLY
+        )
+        return {document.id: document.revision for document in found}
 
     async def progress(self, base: str) -> Progress:
-        status = await (await self.collection(rm.PROJECTION_STATUS)).find_one({"_id": base})
-        if status is None:
-            return Progress(commit_position=0, updated_at=None)
-        return Progress(
-            commit_position=int(status.get("last_commit_position", 0)),
-            updated_at=status.get("updated_at"),
-        )
+        status = await self.find_by_id(rm.PROJECTION_STATUS, base, rm.ProjectionStatusDoc)
+        return _NOTHING_PROJECTED if status is None else progress_of(status)
+
+    async def all_progress(self) -> dict[str, Progress]:
+        statuses = await self.find(rm.PROJECTION_STATUS, {}, rm.ProjectionStatusDoc)
+        return {status.id: progress_of(status) for status in statuses}
 
     async def _active_version(self) -> int:
         loop = asyncio.get_running_loop()
@@ -104,10 +149,9 @@ class ReadStore:
         loop = asyncio.get_running_loop()
         self._reads_sent += 1
         number, sent_at = self._reads_sent, loop.time()
-        pointer = await self._database[rm.READ_MODEL_VERSIONS].find_one(
-            {"_id": rm.ACTIVE_POINTER_ID}
-        )
-        version = rm.INITIAL_VERSION if pointer is None else int(pointer["version"])
+        found = await self._database[rm.READ_MODEL_VERSIONS].find_one({"_id": rm.ACTIVE_POINTER_ID})
+        pointer = None if found is None else rm.from_document(found, _Pointer)
+        version = rm.INITIAL_VERSION if pointer is None else pointer.version
         if number > self._read_applied:
             self._read_applied = number
             self._version = version

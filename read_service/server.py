@@ -22,8 +22,8 @@ from orders_runtime.grpc_server import (
 )
 from orders_runtime.interceptors import service_interceptors
 from read_service.answer_cache import AnswerCache
-from read_service.answer_feed import AnswerFeed
 from read_service.cached_answers import CachedAnswers
+from read_service.change_feed import ChangeFeed
 from read_service.grpc_api import QueryApi
 from read_service.health import MongoHealthMonitor
 from read_service.page_token_seal import PageTokenSeal
@@ -49,7 +49,7 @@ class ReadServer:
         monitor: MongoHealthMonitor,
         watcher: ProjectionWatcher,
         cache: AnswerCache[views_pb2.OrderSummary],
-        feed: AnswerFeed,
+        feed: ChangeFeed,
     ) -> None:
         self.grpc_server = server
         self.health = health
@@ -100,13 +100,22 @@ def build_server(
         pointer_ttl_seconds=settings.read_model_pointer_ttl_seconds,
     )
     progress = ProgressCache(store, max_age_seconds=settings.progress_max_age_seconds)
-    watcher = ProjectionWatcher(
+    cache: AnswerCache[views_pb2.OrderSummary] = AnswerCache(settings.read_cache_max_entries)
+    feed = ChangeFeed(
         store,
+        cache,
         progress,
         use_change_stream=settings.use_change_stream,
+        # Bounds each getMore on a server that holds it to the end even when changes came.
+        max_await_ms=max(1, int(settings.consistency_poll_seconds * 1000 * 4)),
+    )
+    watcher = ProjectionWatcher(
+        store,
+        feed,
         poll_seconds=settings.consistency_poll_seconds,
         recheck_seconds=settings.consistency_recheck_seconds,
     )
+    feed.listen(watcher.notify)
     server, port = build_grpc_server(
         listen_address(settings.host, settings.port),
         interceptors=service_interceptors(error_reply, observers=observers, guards=guards),
@@ -116,8 +125,6 @@ def build_server(
         watcher=watcher,
         progress=progress,
     )
-    cache: AnswerCache[views_pb2.OrderSummary] = AnswerCache(settings.read_cache_max_entries)
-    feed = AnswerFeed(cache, store, use_change_stream=settings.use_change_stream)
     api = QueryApi(
         ctx,
         CachedAnswers(ctx, cache),

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from orders_contracts import read_models as rm
-from orders_contracts.stored_sums import exact_sum
 from read_service.consistency import ReadConsistency
 from read_service.queries.context import Answer, QueryContext, freshness, prepare, with_progress
-from read_service.read_store import Document
 from read_service.validation import currency_violation, day_of, day_range_violations
 
 
@@ -60,27 +59,25 @@ async def get_sales_analytics(
     # Both are dates here: a bad one was refused above.
     assert isinstance(start, date)
     assert isinstance(end, date)
-    query: dict[str, object] = {"day": {"$gte": start.isoformat(), "$lte": end.isoformat()}}
+    query: dict[str, Any] = {"day": {"$gte": start.isoformat(), "$lte": end.isoformat()}}
     if currency:
         query["currency"] = currency
-    documents, progress = await with_progress(ctx, rm.SALES_BY_DAY, _days(ctx, query))
+    days = ctx.store.find(rm.SALES_BY_DAY, query, rm.SalesByDayDoc)
+    documents, progress = await with_progress(ctx, rm.SALES_BY_DAY, days)
     return Answer(summarise_sales(documents, start, end), freshness(reached, progress))
 
 
-async def _days(ctx: QueryContext, query: dict[str, object]) -> list[Document]:
-    by_day = await ctx.store.collection(rm.SALES_BY_DAY)
-    return await by_day.find(query).to_list(None)
-
-
-def summarise_sales(documents: Iterable[Document], start: date, end: date) -> list[CurrencySales]:
+def summarise_sales(
+    documents: Iterable[rm.SalesByDayDoc], start: date, end: date
+) -> list[CurrencySales]:
     """Per currency with any order in the range: totals and a gap-free daily series."""
     per_currency: dict[str, dict[date, SalesTotals]] = {}
     for document in documents:
-        day = date.fromisoformat(document["day"])
-        per_currency.setdefault(document["currency"], {})[day] = SalesTotals(
-            order_count=int(document["orders"]),
-            revenue_minor=exact_sum(document["revenue_minor"]),
-            cancelled_order_count=int(document["cancelled_orders"]),
+        day = date.fromisoformat(document.day)
+        per_currency.setdefault(document.currency, {})[day] = SalesTotals(
+            order_count=document.orders,
+            revenue_minor=document.revenue_minor,
+            cancelled_order_count=document.cancelled_orders,
         )
     days = [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
     empty = SalesTotals(0, 0, 0)

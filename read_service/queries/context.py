@@ -13,7 +13,7 @@ from read_service.consistency import ReadConsistency, consistency_violations, re
 from read_service.errors import FieldViolation
 from read_service.progress_cache import ProgressCache
 from read_service.projection_watcher import ProjectionWatcher
-from read_service.read_store import Document, Progress, ReadStore
+from read_service.read_store import Progress, ReadStore
 from read_service.validation import raise_if_any
 
 T = TypeVar("T")
@@ -68,7 +68,12 @@ async def prepare(
     found = [v for v in violations if v is not None] + consistency_violations(consistency)
     raise_if_any(found)
     stale = await reach(
-        ctx.store, ctx.watcher, consistency, within_seconds=wait_seconds, order_model=order_model
+        ctx.store,
+        ctx.watcher,
+        ctx.progress,
+        consistency,
+        within_seconds=wait_seconds,
+        order_model=order_model,
     )
     if stale or consistency.token is None:
         return Reached(stale)
@@ -90,13 +95,17 @@ async def with_progress(ctx: QueryContext, model: str, query: Awaitable[T]) -> t
     return result, progress
 
 
-def freshness(reached: Reached, progress: Progress, document: Document | None = None) -> Freshness:
+def freshness(
+    reached: Reached,
+    progress: Progress,
+    document: rm.OrderSummaryDoc | rm.OrderDetailsDoc | rm.CustomerDoc | None = None,
+) -> Freshness:
     position = max(progress.commit_position, reached.floor)
     if document is None:
         return Freshness(reached.stale, position, progress.updated_at)
     return Freshness(
         reached.stale,
         position,
-        document.get("projected_at", progress.updated_at),
-        stream_revision=int(document["revision"]),
+        document.projected_at or progress.updated_at,
+        stream_revision=document.revision,
     )

@@ -22,7 +22,6 @@ from read_service.page_token import (
     filter_digest,
 )
 from read_service.queries.context import Answer, QueryContext, freshness, prepare, with_progress
-from read_service.read_store import Document
 from read_service.validation import (
     effective_page_size,
     id_violation,
@@ -36,7 +35,7 @@ _NEWEST_FIRST = [("created_at", -1), ("_id", -1)]
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    orders: list[Document]
+    orders: list[rm.OrderSummaryDoc]
     next_page_token: str
 
 
@@ -140,14 +139,15 @@ async def _page(
             ]
         }
         query = {"$and": [query, after_cursor]} if query else after_cursor
-    summaries = await ctx.store.collection(rm.ORDER_SUMMARIES)
     # One more than the page tells whether another page follows, so the last page has no token.
-    found = await summaries.find(query).sort(_NEWEST_FIRST).limit(size + 1).to_list(None)
+    found = await ctx.store.find(
+        rm.ORDER_SUMMARIES, query, rm.OrderSummaryDoc, sort=_NEWEST_FIRST, limit=size + 1
+    )
     orders = found[:size]
     if len(found) <= size:
         return Page(orders, "")
     last = orders[-1]
-    return Page(orders, encode_page_token(Cursor(last["created_at"], last["_id"]), digest))
+    return Page(orders, encode_page_token(Cursor(last.created_at, last.id), digest))
 
 
 def _cursor_or_violation(page_token: str, digest: str) -> Cursor | FieldViolation | None:

@@ -7,16 +7,29 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
+from msgspec import Struct, field
+
 from orders_contracts import read_models as rm
-from orders_contracts.stored_sums import exact_sum
 from read_service.consistency import ReadConsistency
 from read_service.queries.context import Answer, QueryContext, freshness, prepare, with_progress
 from read_service.queries.customers import find_customer
 from read_service.queries.listing import order_filter
-from read_service.read_store import Document
 from read_service.validation import optional_id_violation, status_violations, time_range_violation
 
 _STATUS_RANK: Final[dict[str, int]] = {s: rank for rank, s in enumerate(rm.ORDER_STATUSES)}
+
+
+class _GroupKey(Struct, frozen=True):
+    status: str
+    currency: str
+
+
+class _Group(Struct, frozen=True):
+    """One group of the pipeline below, as the read store decodes it."""
+
+    key: _GroupKey = field(name="_id")
+    order_count: int
+    total_minor: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +44,7 @@ class StatsRow:
 @dataclass(frozen=True, slots=True)
 class OrderStats:
     rows: list[StatsRow]
-    customer: Document | None
+    customer: rm.CustomerDoc | None
 
 
 async def get_order_stats(
@@ -70,14 +83,16 @@ async def get_order_stats(
             }
         },
     ]
-    groups, progress = await with_progress(ctx, rm.ORDER_SUMMARIES, _grouped(ctx, pipeline))
+    groups, progress = await with_progress(
+        ctx, rm.ORDER_SUMMARIES, ctx.store.aggregate(rm.ORDER_SUMMARIES, pipeline, _Group)
+    )
     rows = sorted(
         (
             StatsRow(
-                status=group["_id"]["status"],
-                currency=group["_id"]["currency"],
-                order_count=int(group["order_count"]),
-                total_minor=exact_sum(group["total_minor"]),
+                status=group.key.status,
+                currency=group.key.currency,
+                order_count=group.order_count,
+                total_minor=group.total_minor,
             )
             for group in groups
         ),
@@ -85,8 +100,3 @@ async def get_order_stats(
     )
     stats = OrderStats(rows=rows, customer=customer)
     return Answer(stats, freshness(reached, progress))
-
-
-async def _grouped(ctx: QueryContext, pipeline: list[dict[str, Any]]) -> list[Document]:
-    summaries = await ctx.store.collection(rm.ORDER_SUMMARIES)
-    return await (await summaries.aggregate(pipeline)).to_list(None)

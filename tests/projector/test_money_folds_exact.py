@@ -32,7 +32,7 @@ from orders_contracts.events import (
     OrderShipped,
     PaymentProcessed,
 )
-from orders_contracts.read_models import CUSTOMERS, SALES_BY_DAY, SALES_BY_STATUS
+from orders_contracts.read_models import CUSTOMERS, SALES_BY_DAY, SALES_BY_STATUS, to_document
 from orders_contracts.stored_sums import (
     InexactSumError,
     exact_sum,
@@ -194,12 +194,12 @@ def _assert_exact(model: MemoryModel, groups: list[Group]) -> None:
         assert model.sales_by_day[f"{day}|{currency}"][field] == value
     customer = model.customers["c-1"]
     # Every currency ordered in has its key, 0 included.
-    assert customer["lifetime_value"] == dict(expected["lifetime"])
-    assert customer["order_count"] == sum(group.copies for group in groups)
+    assert customer.lifetime_value == dict(expected["lifetime"])
+    assert customer.order_count == sum(group.copies for group in groups)
     for base, docs in (
         (SALES_BY_STATUS, model.sales_by_status.values()),
         (SALES_BY_DAY, model.sales_by_day.values()),
-        (CUSTOMERS, [customer]),
+        (CUSTOMERS, [to_document(customer)]),
     ):
         for doc in docs:
             stored = to_store(base, doc)

@@ -18,6 +18,7 @@ from orders_contracts.events import (
     OrderShipped,
     PaymentProcessed,
 )
+from orders_contracts.read_models import Money
 from orders_contracts.streams import customer_stream, order_stream
 from projector.batch_plan import fresh_events, missing_revisions
 from projector.envelope import Envelope, open_envelope
@@ -55,15 +56,15 @@ def test_placing_an_order_creates_its_summary_details_and_analytics() -> None:
     model.apply(stream_events(order_stream("o1"), [placed()]))
 
     summary = model.summaries["o1"]
-    assert summary["status"] == "PLACED"
-    assert summary["total"] == {"currency": "EUR", "amount_minor": 3000}
-    assert summary["item_count"] == 3
-    assert summary["payment_status"] == "PENDING"
-    assert summary["created_at"] == T0.replace(microsecond=123000)
-    assert (summary["revision"], summary["commit_position"]) == (0, 1)
+    assert summary.status == "PLACED"
+    assert summary.total == Money(currency="EUR", amount_minor=3000)
+    assert summary.item_count == 3
+    assert summary.payment_status == "PENDING"
+    assert summary.created_at == T0.replace(microsecond=123000)
+    assert (summary.revision, summary.commit_position) == (0, 1)
     details = model.details["o1"]
-    assert [line["line_total_minor"] for line in details["lines"]] == [2500, 500]
-    assert [entry["event_type"] for entry in details["timeline"]] == ["OrderPlaced"]
+    assert [line.line_total_minor for line in details.lines] == [2500, 500]
+    assert [entry.event_type for entry in details.timeline] == ["OrderPlaced"]
     assert model.sales_by_status["PLACED|EUR"]["orders"] == 1
     assert model.sales_by_status["PAID|EUR"] == {
         "_id": "PAID|EUR",
@@ -75,8 +76,8 @@ def test_placing_an_order_creates_its_summary_details_and_analytics() -> None:
     day = model.sales_by_day["2026-03-01|EUR"]
     assert (day["orders"], day["revenue_minor"], day["by_status"]["PLACED"]) == (1, 3000, 1)
     customer = model.customers["c1"]
-    assert (customer["registered"], customer["name"], customer["order_count"]) == (False, "Ada", 1)
-    assert customer["lifetime_value"] == {"EUR": 3000}
+    assert (customer.registered, customer.name, customer.order_count) == (False, "Ada", 1)
+    assert customer.lifetime_value == {"EUR": 3000}
 
 
 def test_a_delivered_order_shows_payment_shipping_and_its_whole_timeline() -> None:
@@ -93,15 +94,13 @@ def test_a_delivered_order_shows_payment_shipping_and_its_whole_timeline() -> No
         )
     )
     details = model.details["o1"]
-    assert details["status"] == "DELIVERED"
-    assert details["payment"] is not None
-    assert details["payment"]["method"] == "card"
-    assert details["shipping"] is not None
-    assert details["shipping"]["delivered_at"] == (T0 + timedelta(days=1)).replace(
-        microsecond=123000
-    )
-    assert [e["revision"] for e in details["timeline"]] == [0, 1, 2, 3]
-    assert model.summaries["o1"]["payment_status"] == "PAID"
+    assert details.status == "DELIVERED"
+    assert details.payment is not None
+    assert details.payment.method == "card"
+    assert details.shipping is not None
+    assert details.shipping.delivered_at == (T0 + timedelta(days=1)).replace(microsecond=123000)
+    assert [e.revision for e in details.timeline] == [0, 1, 2, 3]
+    assert model.summaries["o1"].payment_status == "PAID"
     assert model.sales_by_status["DELIVERED|EUR"]["orders"] == 1
     assert model.sales_by_status["PLACED|EUR"]["orders"] == 0
 
@@ -117,9 +116,28 @@ def test_cancelling_moves_the_order_out_of_revenue_and_lifetime_value() -> None:
     assert (day["cancelled_orders"], day["cancelled_minor"]) == (1, 3000)
     assert model.sales_by_status["CANCELLED|EUR"]["revenue_minor"] == 3000
     customer = model.customers["c1"]
-    assert customer["lifetime_value"] == {"EUR": 0}
-    assert (customer["order_count"], customer["cancelled_count"]) == (1, 1)
-    assert model.details["o1"]["cancellation_reason"] == "too slow"
+    assert customer.lifetime_value == {"EUR": 0}
+    assert (customer.order_count, customer.cancelled_count) == (1, 1)
+    assert model.details["o1"].cancellation_reason == "too slow"
+
+
+def test_cancelling_a_paid_order_records_its_payment_as_refunded_and_an_unpaid_one_as_pending() -> (
+    None
+):
+    model = MemoryModel()
+    payment = PaymentProcessed("o1", "p1", 3000, "EUR", "card", T0 + timedelta(hours=1))
+    later = T0 + timedelta(hours=2)
+    model.apply(
+        stream_events(
+            order_stream("o1"), [placed("o1"), payment, OrderCancelled("o1", "no", later)]
+        )
+    )
+    model.apply(
+        stream_events(order_stream("o2"), [placed("o2"), OrderCancelled("o2", "no", later)])
+    )
+
+    assert model.summaries["o1"].payment_status == "REFUNDED"
+    assert model.summaries["o2"].payment_status == "PENDING"
 
 
 def test_a_registration_projected_after_the_orders_keeps_the_counters() -> None:
@@ -131,8 +149,8 @@ def test_a_registration_projected_after_the_orders_keeps_the_counters() -> None:
         )
     )
     customer = model.customers["c1"]
-    assert (customer["registered"], customer["name"], customer["revision"]) == (True, "Ada L.", 0)
-    assert (customer["order_count"], customer["lifetime_value"]) == (1, {"EUR": 3000})
+    assert (customer.registered, customer.name, customer.revision) == (True, "Ada L.", 0)
+    assert (customer.order_count, customer.lifetime_value) == (1, {"EUR": 3000})
 
 
 def test_duplicates_and_stale_events_are_dropped_and_gaps_are_named() -> None:
@@ -167,8 +185,8 @@ def test_unknown_types_and_newer_schemas_are_skipped_but_advance_the_revision() 
     assert (unknown.skip_reason, newer.skip_reason) == ("unknown_type", "newer_schema")
     model = MemoryModel()
     model.apply([*stream_events(order_stream("o1"), [placed()]), unknown, newer])
-    assert model.summaries["o1"]["revision"] == 2
-    assert model.summaries["o1"]["status"] == "PLACED"
+    assert model.summaries["o1"].revision == 2
+    assert model.summaries["o1"].status == "PLACED"
     assert model.counts["unknown_type"] == model.counts["newer_schema"] == 1
 
 

@@ -142,9 +142,9 @@ def _lost(written: BatchChanges, found: Dump) -> list[str]:
         for base in ("order_summaries", "order_details", "customers")
     }
     wrote = [
-        *(("order_summaries", i, doc["revision"]) for i, (_, doc) in written.summaries.items()),
-        *(("order_details", i, doc["revision"]) for i, (_, doc) in written.details.items()),
-        *(("customers", i, doc["revision"]) for i, doc in written.customers.items()),
+        *(("order_summaries", i, doc.revision) for i, (_, doc) in written.summaries.items()),
+        *(("order_details", i, doc.revision) for i, (_, doc) in written.details.items()),
+        *(("customers", i, doc.revision) for i, doc in written.customers.items()),
     ]
     return [f"{base}/{i}" for base, i, rev in wrote if revisions[base].get(i, -2) < rev]
 

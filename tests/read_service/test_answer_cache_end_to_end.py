@@ -30,6 +30,16 @@ async def serving(cache: AnswerCache[Any]) -> None:
     await wait_until(on, "the answer cache turned on")
 
 
+async def heard(cache: AnswerCache[Any], invalidations: int) -> None:
+    """Wait until the change feed has applied this many order changes: a read before that may
+    begin ahead of a change it then must not keep (the cache refuses to store it)."""
+
+    async def applied() -> bool:
+        return cache.counters.invalidations >= invalidations
+
+    await wait_until(applied, f"the change feed applying {invalidations} order changes")
+
+
 async def test_a_cached_order_summary_shows_the_projectors_replacement_soon_after(
     read_service: ReadService,
 ) -> None:
@@ -38,6 +48,7 @@ async def test_a_cached_order_summary_shows_the_projectors_replacement_soon_afte
     history = read_service.history
     history.place("o-1", "c-1", START)
     await read_service.project_pending()
+    await heard(cache, 1)
     request = pb.GetOrderSummaryRequest(order_id="o-1")
     await read_service.stub.GetOrderSummary(request)
     hits_before = cache.counters.hits
@@ -71,6 +82,7 @@ async def test_a_cached_customer_page_shows_a_new_order_of_that_customer_soon_af
     history.place("o-1", "c-1", START)
     history.place("o-2", "c-2", START)
     await read_service.project_pending()
+    await heard(cache, 2)
     request = pb.ListCustomerOrdersRequest(customer_id="c-1")
     other = pb.ListCustomerOrdersRequest(customer_id="c-2")
     await read_service.stub.ListCustomerOrders(request)

@@ -34,15 +34,49 @@ async def _read_before_and_after_a_payment(
     )
 
 
-async def test_progress_younger_than_the_bound_is_answered_without_rereading_the_status(
+async def test_without_the_change_feed_progress_younger_than_the_bound_is_not_read_again(
     mongo_client: AsyncMongoClient[Doc], projector_client: AsyncMongoClient[Doc], mongo_db_name: str
 ) -> None:
-    settings = settings_for(mongo_db_name, progress_max_age_seconds=60.0)
+    settings = settings_for(mongo_db_name, progress_max_age_seconds=60.0, use_change_stream=False)
     async with running_read_service(mongo_client, projector_client, settings) as service:
         before, paid, after = await _read_before_and_after_a_payment(service, pause=0)
 
     assert 0 < before < paid
     assert after == before
+
+
+async def test_with_the_change_feed_progress_follows_the_projector_without_waiting_for_the_bound(
+    mongo_client: AsyncMongoClient[Doc], projector_client: AsyncMongoClient[Doc], mongo_db_name: str
+) -> None:
+    settings = settings_for(mongo_db_name, progress_max_age_seconds=3600.0)
+    async with running_read_service(mongo_client, projector_client, settings) as service:
+        await _following(service)
+        service.history.place("o-1", "c-1", START)
+        await service.project_pending()
+        request = pb.GetOrderSummaryRequest(order_id="o-1")
+        before = await service.stub.GetOrderSummary(request)
+        paid = service.history.pay("o-1", 2500, "EUR", START + timedelta(minutes=5))
+        await service.project_pending()
+
+        # The feed hears the progress record and has the copy read again: no hour goes by.
+        while True:
+            after = await service.stub.GetOrderSummary(request)
+            if (
+                after.read_metadata.projected_commit_position
+                != before.read_metadata.projected_commit_position
+            ):
+                break
+            await asyncio.sleep(0.01)
+
+    assert after.read_metadata.projected_commit_position == paid.commit_position
+
+
+async def _following(service: ReadService) -> None:
+    """Wait until the change feed is open (the condition this test's promise needs)."""
+    while True:
+        if service.server.feed.following:
+            return
+        await asyncio.sleep(0.01)
 
 
 async def test_progress_older_than_the_bound_is_read_again(

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from orders_contracts.read_models import SalesByDayDoc
 from orders_runtime.settings import SettingsError, settings_from
 from read_service.page_token import (
     Cursor,
@@ -107,29 +108,26 @@ def test_a_date_range_of_more_than_366_days_is_refused_at_end_date() -> None:
     assert [v.field for v in violations] == ["end_date"]
 
 
+def _day(
+    day: str, currency: str, *, orders: int, revenue_minor: int, cancelled_orders: int
+) -> SalesByDayDoc:
+    return SalesByDayDoc(
+        id=f"{day}|{currency}",
+        day=day,
+        currency=currency,
+        orders=orders,
+        revenue_minor=revenue_minor,
+        cancelled_orders=cancelled_orders,
+        cancelled_minor=0,
+        by_status={},
+    )
+
+
 def test_sales_are_summarised_per_currency_with_every_day_of_the_range() -> None:
     documents = [
-        {
-            "day": "2026-03-02",
-            "currency": "EUR",
-            "orders": 2,
-            "revenue_minor": 301,
-            "cancelled_orders": 1,
-        },
-        {
-            "day": "2026-03-04",
-            "currency": "EUR",
-            "orders": 1,
-            "revenue_minor": 100,
-            "cancelled_orders": 0,
-        },
-        {
-            "day": "2026-03-03",
-            "currency": "USD",
-            "orders": 0,
-            "revenue_minor": 0,
-            "cancelled_orders": 0,
-        },
+        _day("2026-03-02", "EUR", orders=2, revenue_minor=301, cancelled_orders=1),
+        _day("2026-03-04", "EUR", orders=1, revenue_minor=100, cancelled_orders=0),
+        _day("2026-03-03", "USD", orders=0, revenue_minor=0, cancelled_orders=0),
     ]
 
     sales = summarise_sales(documents, date(2026, 3, 1), date(2026, 3, 4))
