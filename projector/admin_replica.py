@@ -41,6 +41,8 @@ class ReplicaSettings:
     """The gRPC server's port (0 picks one); None runs no server."""
     backoff: Backoff | None = None
     rebuild_grace: float = 1.0
+    replica: str | None = None
+    """The replica's id; host and process id by default (tests run several in one process)."""
 
 
 @dataclass
@@ -62,7 +64,7 @@ async def assembled_replica(
     """The replica, its server started; ``consumption.run()`` is the caller's to run. On exit
     a rebuild in progress is waited for and the server drained."""
     db = durable(mongo[database])
-    board = StateBoard()
+    board = StateBoard(settings.replica)
     control, parked = Control(db), ParkedEvents(db)
     await parked.ensure_indexes()
     writer = writer_for(None)

@@ -36,7 +36,11 @@ class AdminReplica:
 
 @contextlib.asynccontextmanager
 async def admin_replica(
-    stores: Stores, group: GroupSettings, *, max_lag_events: int = 1000
+    stores: Stores,
+    group: GroupSettings,
+    *,
+    max_lag_events: int = 1000,
+    name: str | None = None,
 ) -> AsyncIterator[AdminReplica]:
     eventstore = eventstore_client(stores.eventstore_uri)
     watch = eventstore_client(stores.eventstore_uri)
@@ -56,6 +60,7 @@ async def admin_replica(
         port=0,
         backoff=Backoff(initial=0.05, maximum=0.5),
         rebuild_grace=0.2,
+        replica=name,
     )
     try:
         async with assembled_replica(

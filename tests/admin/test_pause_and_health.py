@@ -90,3 +90,44 @@ async def test_pausing_holds_the_position_while_commands_go_on_and_resuming_catc
     assert not resumed.pause.paused
     assert caught_up.read_models[0].commit_position > summary.commit_position
     assert caught_up.read_models[0].lag_events == 0
+
+
+async def test_pausing_through_one_replica_pauses_the_whole_group_and_any_replica_resumes_it(
+    fresh_eventstore_uri: str, mongo_uri: str, mongo_db_name: str
+) -> None:
+    async with (
+        connect(fresh_eventstore_uri, mongo_uri, mongo_db_name) as stores,
+        admin_replica(stores, GROUP, name="replica-a") as first,
+        admin_replica(stores, GROUP, name="replica-b") as second,
+    ):
+        summaries = stores.db["order_summaries_v1"]
+
+        async def projected(count: int) -> bool:
+            return await summaries.count_documents({}) == count
+
+        await place(stores.eventstore, "before")
+        await wait_for(lambda: projected(1), 60, "the first order")
+        await first.admin.PauseProjection(pb.PauseProjectionRequest(reason="group"))
+
+        async def both_paused() -> bool:
+            pause = (await second.status()).pause
+            return pause.paused_replicas == ["replica-a", "replica-b"]
+
+        await wait_for(both_paused, 60, "both replicas to stop taking events")
+        await wait_for_health(second, ORDER_SUMMARIES, NOT_SERVING)
+        for n in range(3):
+            await place(stores.eventstore, f"during{n}")
+
+        async def lag_seen() -> bool:
+            return (await first.status()).read_models[0].lag_events == 3
+
+        await wait_for(lag_seen, 60, "the new events counted as lag")
+        held = await summaries.count_documents({})
+
+        await second.admin.ResumeProjection(pb.ResumeProjectionRequest())
+        await wait_for(lambda: projected(4), 60, "the orders placed while paused")
+        await wait_for_health(first, ORDER_SUMMARIES, SERVING)
+        replicas = (await first.status()).replicas
+
+    assert held == 1
+    assert sorted(r.replica for r in replicas) == ["replica-a", "replica-b"]
