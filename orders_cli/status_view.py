@@ -65,7 +65,7 @@ def read_models_table(status: pb.GetProjectionStatusResponse, rates: dict[str, f
             state_text(model.state),
             str(model.commit_position),
             _lag_events(model),
-            f"{model.lag_seconds:.1f}",
+            f"{model.lag_time.ToTimedelta().total_seconds():.1f}",
             "-" if rate is None else f"{rate:.0f}",
             str(model.events_applied),
             str(model.parked_events),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final
 
+from google.protobuf.duration_pb2 import Duration
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from orders.v1 import admin_pb2 as pb
@@ -43,6 +44,12 @@ def timestamp(at: datetime | None) -> Timestamp | None:
     return stamp
 
 
+def duration(seconds: float) -> Duration:
+    found = Duration()
+    found.FromTimedelta(timedelta(seconds=seconds))
+    return found
+
+
 def pause_state(pause: Pause) -> pb.PauseState:
     return pb.PauseState(
         paused=pause.paused,
@@ -61,7 +68,7 @@ def model_status(model: ModelStatus) -> pb.ReadModelStatus:
         commit_position=model.commit_position,
         head_commit_position=model.head_commit_position,
         lag_events=model.lag_events,
-        lag_seconds=model.lag_seconds,
+        lag_time=duration(model.lag_seconds),
         events_applied=model.events_applied,
         events_skipped=model.events_skipped,
         events_parked_total=model.events_parked_total,
@@ -124,7 +131,7 @@ def rebuild_progress(progress: RebuildProgress) -> pb.StartRebuildResponse:
         events_read=progress.events_read,
         commit_position=progress.commit_position,
         head_commit_position=progress.head_commit_position,
-        events_per_second=progress.events_per_second,
+        events_per_second=round(progress.events_per_second),
     )
 
 
@@ -146,7 +153,7 @@ def verification(v: Verification) -> pb.VerifyReadModelsResponse:
                 stream_name=b.stream,
                 revision=b.revision,
                 head_revision=b.head_revision,
-                seconds=b.seconds,
+                behind=duration(b.seconds),
             )
             for b in v.behind
         ],

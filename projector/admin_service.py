@@ -108,15 +108,14 @@ class AdminApi(pb_grpc.ProjectionAdminServiceServicer):
     async def VerifyReadModels(  # noqa: N802 (gRPC method names)
         self, request: pb.VerifyReadModelsRequest, context: Context
     ) -> pb.VerifyReadModelsResponse:
-        if request.max_behind_seconds < 0:
-            raise InvalidAdminRequestError(
-                FieldViolation("max_behind_seconds", "must not be negative")
-            )
+        max_behind = request.max_behind.ToTimedelta().total_seconds()
+        if max_behind < 0:
+            raise InvalidAdminRequestError(FieldViolation("max_behind", "must not be negative"))
         verification = await verify_read_models(
             self._admin.eventstore,
             self._admin.mongo,
             self._admin.database,
-            max_behind=request.max_behind_seconds or DEFAULT_MAX_BEHIND,
+            max_behind=max_behind if request.HasField("max_behind") else DEFAULT_MAX_BEHIND,
         )
         return messages.verification(verification)
 

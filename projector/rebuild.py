@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -168,16 +168,16 @@ async def rebuild(
     await set_pointer(db, {"building_version": version})
     log.info("rebuild started", version=version, serving=pointer["version"])
 
-    read = [0, 0, 0, 0.0]
+    last = RebuildProgress("replaying", version, 0, 0, 0, 0.0)
 
-    def tell(phase: RebuildPhase) -> None:
+    def tell(progress: RebuildProgress) -> None:
+        nonlocal last
+        last = progress
         if on_progress is not None:
-            seen, position, head, rate = read
-            on_progress(RebuildProgress(phase, version, int(seen), int(position), int(head), rate))
+            on_progress(progress)
 
     def replayed(seen: int, position: int, head: int, rate: float) -> None:
-        read[:] = [seen, position, head, rate]
-        tell("replaying")
+        tell(RebuildProgress("replaying", version, seen, position, head, rate))
 
     loader = BulkLoader(db, version, datetime.now(UTC))
     try:
@@ -190,21 +190,20 @@ async def rebuild(
         )
     finally:
         await loader.close()
-    tell("writing")
+    tell(replace(last, phase="writing"))
     await write_model(db, version, model)
     lag = await HeadTracker(eventstore, interval=0.0).lag(model.last_commit_position, None)
     await record_progress(
         db, version, model.counts, model.last_commit_position, lag, datetime.now(UTC)
     )
     writer = writer_for(version)
-    tell("catching_up")
+    tell(replace(last, phase="catching_up"))
     position = await catch_up(eventstore, writer, db, version, model.last_commit_position)
     await switch_to(db, version, previous=pointer["version"])
     # Batches the live projectors began before the switch still commit to the old version.
     await asyncio.sleep(grace)
     position = await catch_up(eventstore, writer, db, version, position)
-    read[1] = max(int(read[1]), position)
-    tell("switched")
+    tell(replace(last, phase="switched", commit_position=max(last.commit_position, position)))
     log.info("rebuild switched", version=version, previous=pointer["version"])
     return version
 

@@ -22,10 +22,11 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15orders/v1/admin.proto\x12\torders.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x1c\n\x1aGetProjectionStatusRequest\"\xb0\x02\n\x1bGetProjectionStatusResponse\x12/\n\x0bread_models\x18\x01 \x03(\x0b\x32\x1a.orders.v1.ReadModelStatus\x12*\n\x08replicas\x18\x02 \x03(\x0b\x32\x18.orders.v1.ReplicaStatus\x12$\n\x05pause\x18\x03 \x01(\x0b\x32\x15.orders.v1.PauseState\x12\x16\n\x0e\x61\x63tive_version\x18\x04 \x01(\x05\x12\x18\n\x10\x62uilding_version\x18\x05 \x01(\x05\x12\x18\n\x10previous_version\x18\x06 \x01(\x05\x12\x15\n\rparked_events\x18\x07 \x01(\x03\x12+\n\x07read_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xfc\x02\n\x0fReadModelStatus\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12(\n\x05state\x18\x03 \x01(\x0e\x32\x19.orders.v1.ReadModelState\x12\x14\n\x0cstate_reason\x18\x04 \x01(\t\x12\x17\n\x0f\x63ommit_position\x18\x05 \x01(\x04\x12\x1c\n\x14head_commit_position\x18\x06 \x01(\x04\x12\x12\n\nlag_events\x18\x07 \x01(\x03\x12\x13\n\x0blag_seconds\x18\x08 \x01(\x01\x12\x16\n\x0e\x65vents_applied\x18\t \x01(\x03\x12\x16\n\x0e\x65vents_skipped\x18\n \x01(\x03\x12\x1b\n\x13\x65vents_parked_total\x18\x0b \x01(\x03\x12\x15\n\rparked_events\x18\x0c \x01(\x03\x12.\n\nupdated_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0ehealth_service\x18\x0e \x01(\t\"l\n\rReplicaStatus\x12\x0f\n\x07replica\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12+\n\x07seen_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"u\n\nPauseState\x12\x0e\n\x06paused\x18\x01 \x01(\x08\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12.\n\nchanged_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fpaused_replicas\x18\x04 \x03(\t\"\xa2\x02\n\x0bParkedEvent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0bstream_name\x18\x02 \x01(\t\x12\x10\n\x08revision\x18\x03 \x01(\x04\x12\x17\n\x0f\x63ommit_position\x18\x04 \x01(\x04\x12\x10\n\x08\x65vent_id\x18\x05 \x01(\t\x12\x12\n\nevent_type\x18\x06 \x01(\t\x12\x0e\n\x06reason\x18\x07 \x01(\t\x12-\n\tparked_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bretry_count\x18\t \x01(\x05\x12\x17\n\x0freplay_attempts\x18\n \x01(\x05\x12\x34\n\x10last_replayed_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"@\n\x17ListParkedEventsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"v\n\x18ListParkedEventsResponse\x12-\n\rparked_events\x18\x01 \x03(\x0b\x32\x16.orders.v1.ParkedEvent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x03\"O\n\x19ReplayParkedEventsRequest\x12\x19\n\x0fparked_event_id\x18\x01 \x01(\tH\x00\x12\r\n\x03\x61ll\x18\x02 \x01(\x08H\x00\x42\x08\n\x06target\"I\n\rReplayOutcome\x12\x17\n\x0fparked_event_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61pplied\x18\x02 \x01(\x08\x12\x0e\n\x06reason\x18\x03 \x01(\t\"{\n\x1aReplayParkedEventsResponse\x12*\n\x08outcomes\x18\x01 \x03(\x0b\x32\x18.orders.v1.ReplayOutcome\x12\x15\n\rapplied_count\x18\x02 \x01(\x05\x12\x1a\n\x12still_parked_count\x18\x03 \x01(\x05\"(\n\x16PauseProjectionRequest\x12\x0e\n\x06reason\x18\x01 \x01(\t\"?\n\x17PauseProjectionResponse\x12$\n\x05pause\x18\x01 \x01(\x0b\x32\x15.orders.v1.PauseState\"\x19\n\x17ResumeProjectionRequest\"@\n\x18ResumeProjectionResponse\x12$\n\x05pause\x18\x01 \x01(\x0b\x32\x15.orders.v1.PauseState\"$\n\x13StartRebuildRequest\x12\r\n\x05\x66orce\x18\x01 \x01(\x08\"\xb6\x01\n\x14StartRebuildResponse\x12&\n\x05phase\x18\x01 \x01(\x0e\x32\x17.orders.v1.RebuildPhase\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12\x13\n\x0b\x65vents_read\x18\x03 \x01(\x03\x12\x17\n\x0f\x63ommit_position\x18\x04 \x01(\x04\x12\x1c\n\x14head_commit_position\x18\x05 \x01(\x04\x12\x19\n\x11\x65vents_per_second\x18\x06 \x01(\x01\"5\n\x17VerifyReadModelsRequest\x12\x1a\n\x12max_behind_seconds\x18\x01 \x01(\x01\"V\n\nDivergence\x12\x12\n\ncollection\x18\x01 \x01(\t\x12\x13\n\x0b\x64ocument_id\x18\x02 \x01(\t\x12\x0f\n\x07problem\x18\x03 \x01(\t\x12\x0e\n\x06\x66ields\x18\x04 \x03(\t\"]\n\x0c\x42\x65hindStream\x12\x13\n\x0bstream_name\x18\x01 \x01(\t\x12\x10\n\x08revision\x18\x02 \x01(\x03\x12\x15\n\rhead_revision\x18\x03 \x01(\x03\x12\x0f\n\x07seconds\x18\x04 \x01(\x01\"\xac\x02\n\x18VerifyReadModelsResponse\x12\r\n\x05\x63lean\x18\x01 \x01(\x08\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12*\n\x0b\x64ivergences\x18\x03 \x03(\x0b\x32\x15.orders.v1.Divergence\x12\'\n\x06\x62\x65hind\x18\x04 \x03(\x0b\x32\x17.orders.v1.BehindStream\x12\x41\n\x07\x63hecked\x18\x05 \x03(\x0b\x32\x30.orders.v1.VerifyReadModelsResponse.CheckedEntry\x12\x17\n\x0fstreams_pending\x18\x06 \x01(\x03\x12\x0f\n\x07summary\x18\x07 \x01(\t\x1a.\n\x0c\x43heckedEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01*\x88\x02\n\x0eReadModelState\x12 \n\x1cREAD_MODEL_STATE_UNSPECIFIED\x10\x00\x12\x1c\n\x18READ_MODEL_STATE_RUNNING\x10\x01\x12\x1b\n\x17READ_MODEL_STATE_PAUSED\x10\x02\x12\x1f\n\x1bREAD_MODEL_STATE_REBUILDING\x10\x03\x12\x1c\n\x18READ_MODEL_STATE_STALLED\x10\x04\x12\x1d\n\x19READ_MODEL_STATE_RETRYING\x10\x05\x12\x1c\n\x18READ_MODEL_STATE_LAGGING\x10\x06\x12\x1d\n\x19READ_MODEL_STATE_STARTING\x10\x07*\xa0\x01\n\x0cRebuildPhase\x12\x1d\n\x19REBUILD_PHASE_UNSPECIFIED\x10\x00\x12\x1b\n\x17REBUILD_PHASE_REPLAYING\x10\x01\x12\x19\n\x15REBUILD_PHASE_WRITING\x10\x02\x12\x1d\n\x19REBUILD_PHASE_CATCHING_UP\x10\x03\x12\x1a\n\x16REBUILD_PHASE_SWITCHED\x10\x04\x32\xa5\x05\n\x16ProjectionAdminService\x12\x64\n\x13GetProjectionStatus\x12%.orders.v1.GetProjectionStatusRequest\x1a&.orders.v1.GetProjectionStatusResponse\x12[\n\x10ListParkedEvents\x12\".orders.v1.ListParkedEventsRequest\x1a#.orders.v1.ListParkedEventsResponse\x12\x61\n\x12ReplayParkedEvents\x12$.orders.v1.ReplayParkedEventsRequest\x1a%.orders.v1.ReplayParkedEventsResponse\x12X\n\x0fPauseProjection\x12!.orders.v1.PauseProjectionRequest\x1a\".orders.v1.PauseProjectionResponse\x12[\n\x10ResumeProjection\x12\".orders.v1.ResumeProjectionRequest\x1a#.orders.v1.ResumeProjectionResponse\x12Q\n\x0cStartRebuild\x12\x1e.orders.v1.StartRebuildRequest\x1a\x1f.orders.v1.StartRebuildResponse0\x01\x12[\n\x10VerifyReadModels\x12\".orders.v1.VerifyReadModelsRequest\x1a#.orders.v1.VerifyReadModelsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15orders/v1/admin.proto\x12\torders.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x1c\n\x1aGetProjectionStatusRequest\"\xb0\x02\n\x1bGetProjectionStatusResponse\x12/\n\x0bread_models\x18\x01 \x03(\x0b\x32\x1a.orders.v1.ReadModelStatus\x12*\n\x08replicas\x18\x02 \x03(\x0b\x32\x18.orders.v1.ReplicaStatus\x12$\n\x05pause\x18\x03 \x01(\x0b\x32\x15.orders.v1.PauseState\x12\x16\n\x0e\x61\x63tive_version\x18\x04 \x01(\x05\x12\x18\n\x10\x62uilding_version\x18\x05 \x01(\x05\x12\x18\n\x10previous_version\x18\x06 \x01(\x05\x12\x15\n\rparked_events\x18\x07 \x01(\x03\x12+\n\x07read_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x94\x03\n\x0fReadModelStatus\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12(\n\x05state\x18\x03 \x01(\x0e\x32\x19.orders.v1.ReadModelState\x12\x14\n\x0cstate_reason\x18\x04 \x01(\t\x12\x17\n\x0f\x63ommit_position\x18\x05 \x01(\x04\x12\x1c\n\x14head_commit_position\x18\x06 \x01(\x04\x12\x12\n\nlag_events\x18\x07 \x01(\x03\x12+\n\x08lag_time\x18\x08 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x16\n\x0e\x65vents_applied\x18\t \x01(\x03\x12\x16\n\x0e\x65vents_skipped\x18\n \x01(\x03\x12\x1b\n\x13\x65vents_parked_total\x18\x0b \x01(\x03\x12\x15\n\rparked_events\x18\x0c \x01(\x03\x12.\n\nupdated_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0ehealth_service\x18\x0e \x01(\t\"l\n\rReplicaStatus\x12\x0f\n\x07replica\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12+\n\x07seen_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"u\n\nPauseState\x12\x0e\n\x06paused\x18\x01 \x01(\x08\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12.\n\nchanged_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fpaused_replicas\x18\x04 \x03(\t\"\xa2\x02\n\x0bParkedEvent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0bstream_name\x18\x02 \x01(\t\x12\x10\n\x08revision\x18\x03 \x01(\x04\x12\x17\n\x0f\x63ommit_position\x18\x04 \x01(\x04\x12\x10\n\x08\x65vent_id\x18\x05 \x01(\t\x12\x12\n\nevent_type\x18\x06 \x01(\t\x12\x0e\n\x06reason\x18\x07 \x01(\t\x12-\n\tparked_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bretry_count\x18\t \x01(\x05\x12\x17\n\x0freplay_attempts\x18\n \x01(\x05\x12\x34\n\x10last_replayed_at\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"@\n\x17ListParkedEventsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"v\n\x18ListParkedEventsResponse\x12-\n\rparked_events\x18\x01 \x03(\x0b\x32\x16.orders.v1.ParkedEvent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x03\"O\n\x19ReplayParkedEventsRequest\x12\x19\n\x0fparked_event_id\x18\x01 \x01(\tH\x00\x12\r\n\x03\x61ll\x18\x02 \x01(\x08H\x00\x42\x08\n\x06target\"I\n\rReplayOutcome\x12\x17\n\x0fparked_event_id\x18\x01 \x01(\t\x12\x0f\n\x07\x61pplied\x18\x02 \x01(\x08\x12\x0e\n\x06reason\x18\x03 \x01(\t\"{\n\x1aReplayParkedEventsResponse\x12*\n\x08outcomes\x18\x01 \x03(\x0b\x32\x18.orders.v1.ReplayOutcome\x12\x15\n\rapplied_count\x18\x02 \x01(\x05\x12\x1a\n\x12still_parked_count\x18\x03 \x01(\x05\"(\n\x16PauseProjectionRequest\x12\x0e\n\x06reason\x18\x01 \x01(\t\"?\n\x17PauseProjectionResponse\x12$\n\x05pause\x18\x01 \x01(\x0b\x32\x15.orders.v1.PauseState\"\x19\n\x17ResumeProjectionRequest\"@\n\x18ResumeProjectionResponse\x12$\n\x05pause\x18\x01 \x01(\x0b\x32\x15.orders.v1.PauseState\"$\n\x13StartRebuildRequest\x12\r\n\x05\x66orce\x18\x01 \x01(\x08\"\xb6\x01\n\x14StartRebuildResponse\x12&\n\x05phase\x18\x01 \x01(\x0e\x32\x17.orders.v1.RebuildPhase\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12\x13\n\x0b\x65vents_read\x18\x03 \x01(\x03\x12\x17\n\x0f\x63ommit_position\x18\x04 \x01(\x04\x12\x1c\n\x14head_commit_position\x18\x05 \x01(\x04\x12\x19\n\x11\x65vents_per_second\x18\x06 \x01(\x03\"H\n\x17VerifyReadModelsRequest\x12-\n\nmax_behind\x18\x01 \x01(\x0b\x32\x19.google.protobuf.Duration\"V\n\nDivergence\x12\x12\n\ncollection\x18\x01 \x01(\t\x12\x13\n\x0b\x64ocument_id\x18\x02 \x01(\t\x12\x0f\n\x07problem\x18\x03 \x01(\t\x12\x0e\n\x06\x66ields\x18\x04 \x03(\t\"w\n\x0c\x42\x65hindStream\x12\x13\n\x0bstream_name\x18\x01 \x01(\t\x12\x10\n\x08revision\x18\x02 \x01(\x03\x12\x15\n\rhead_revision\x18\x03 \x01(\x03\x12)\n\x06\x62\x65hind\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\"\xac\x02\n\x18VerifyReadModelsResponse\x12\r\n\x05\x63lean\x18\x01 \x01(\x08\x12\x0f\n\x07version\x18\x02 \x01(\x05\x12*\n\x0b\x64ivergences\x18\x03 \x03(\x0b\x32\x15.orders.v1.Divergence\x12\'\n\x06\x62\x65hind\x18\x04 \x03(\x0b\x32\x17.orders.v1.BehindStream\x12\x41\n\x07\x63hecked\x18\x05 \x03(\x0b\x32\x30.orders.v1.VerifyReadModelsResponse.CheckedEntry\x12\x17\n\x0fstreams_pending\x18\x06 \x01(\x03\x12\x0f\n\x07summary\x18\x07 \x01(\t\x1a.\n\x0c\x43heckedEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01*\x88\x02\n\x0eReadModelState\x12 \n\x1cREAD_MODEL_STATE_UNSPECIFIED\x10\x00\x12\x1c\n\x18READ_MODEL_STATE_RUNNING\x10\x01\x12\x1b\n\x17READ_MODEL_STATE_PAUSED\x10\x02\x12\x1f\n\x1bREAD_MODEL_STATE_REBUILDING\x10\x03\x12\x1c\n\x18READ_MODEL_STATE_STALLED\x10\x04\x12\x1d\n\x19READ_MODEL_STATE_RETRYING\x10\x05\x12\x1c\n\x18READ_MODEL_STATE_LAGGING\x10\x06\x12\x1d\n\x19READ_MODEL_STATE_STARTING\x10\x07*\xa0\x01\n\x0cRebuildPhase\x12\x1d\n\x19REBUILD_PHASE_UNSPECIFIED\x10\x00\x12\x1b\n\x17REBUILD_PHASE_REPLAYING\x10\x01\x12\x19\n\x15REBUILD_PHASE_WRITING\x10\x02\x12\x1d\n\x19REBUILD_PHASE_CATCHING_UP\x10\x03\x12\x1a\n\x16REBUILD_PHASE_SWITCHED\x10\x04\x32\xa5\x05\n\x16ProjectionAdminService\x12\x64\n\x13GetProjectionStatus\x12%.orders.v1.GetProjectionStatusRequest\x1a&.orders.v1.GetProjectionStatusResponse\x12[\n\x10ListParkedEvents\x12\".orders.v1.ListParkedEventsRequest\x1a#.orders.v1.ListParkedEventsResponse\x12\x61\n\x12ReplayParkedEvents\x12$.orders.v1.ReplayParkedEventsRequest\x1a%.orders.v1.ReplayParkedEventsResponse\x12X\n\x0fPauseProjection\x12!.orders.v1.PauseProjectionRequest\x1a\".orders.v1.PauseProjectionResponse\x12[\n\x10ResumeProjection\x12\".orders.v1.ResumeProjectionRequest\x1a#.orders.v1.ResumeProjectionResponse\x12Q\n\x0cStartRebuild\x12\x1e.orders.v1.StartRebuildRequest\x1a\x1f.orders.v1.StartRebuildResponse0\x01\x12[\n\x10VerifyReadModels\x12\".orders.v1.VerifyReadModelsRequest\x1a#.orders.v1.VerifyReadModelsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,54 +35,54 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_VERIFYREADMODELSRESPONSE_CHECKEDENTRY']._loaded_options = None
   _globals['_VERIFYREADMODELSRESPONSE_CHECKEDENTRY']._serialized_options = b'8\001'
-  _globals['_READMODELSTATE']._serialized_start=2743
-  _globals['_READMODELSTATE']._serialized_end=3007
-  _globals['_REBUILDPHASE']._serialized_start=3010
-  _globals['_REBUILDPHASE']._serialized_end=3170
-  _globals['_GETPROJECTIONSTATUSREQUEST']._serialized_start=69
-  _globals['_GETPROJECTIONSTATUSREQUEST']._serialized_end=97
-  _globals['_GETPROJECTIONSTATUSRESPONSE']._serialized_start=100
-  _globals['_GETPROJECTIONSTATUSRESPONSE']._serialized_end=404
-  _globals['_READMODELSTATUS']._serialized_start=407
-  _globals['_READMODELSTATUS']._serialized_end=787
-  _globals['_REPLICASTATUS']._serialized_start=789
-  _globals['_REPLICASTATUS']._serialized_end=897
-  _globals['_PAUSESTATE']._serialized_start=899
-  _globals['_PAUSESTATE']._serialized_end=1016
-  _globals['_PARKEDEVENT']._serialized_start=1019
-  _globals['_PARKEDEVENT']._serialized_end=1309
-  _globals['_LISTPARKEDEVENTSREQUEST']._serialized_start=1311
-  _globals['_LISTPARKEDEVENTSREQUEST']._serialized_end=1375
-  _globals['_LISTPARKEDEVENTSRESPONSE']._serialized_start=1377
-  _globals['_LISTPARKEDEVENTSRESPONSE']._serialized_end=1495
-  _globals['_REPLAYPARKEDEVENTSREQUEST']._serialized_start=1497
-  _globals['_REPLAYPARKEDEVENTSREQUEST']._serialized_end=1576
-  _globals['_REPLAYOUTCOME']._serialized_start=1578
-  _globals['_REPLAYOUTCOME']._serialized_end=1651
-  _globals['_REPLAYPARKEDEVENTSRESPONSE']._serialized_start=1653
-  _globals['_REPLAYPARKEDEVENTSRESPONSE']._serialized_end=1776
-  _globals['_PAUSEPROJECTIONREQUEST']._serialized_start=1778
-  _globals['_PAUSEPROJECTIONREQUEST']._serialized_end=1818
-  _globals['_PAUSEPROJECTIONRESPONSE']._serialized_start=1820
-  _globals['_PAUSEPROJECTIONRESPONSE']._serialized_end=1883
-  _globals['_RESUMEPROJECTIONREQUEST']._serialized_start=1885
-  _globals['_RESUMEPROJECTIONREQUEST']._serialized_end=1910
-  _globals['_RESUMEPROJECTIONRESPONSE']._serialized_start=1912
-  _globals['_RESUMEPROJECTIONRESPONSE']._serialized_end=1976
-  _globals['_STARTREBUILDREQUEST']._serialized_start=1978
-  _globals['_STARTREBUILDREQUEST']._serialized_end=2014
-  _globals['_STARTREBUILDRESPONSE']._serialized_start=2017
-  _globals['_STARTREBUILDRESPONSE']._serialized_end=2199
-  _globals['_VERIFYREADMODELSREQUEST']._serialized_start=2201
-  _globals['_VERIFYREADMODELSREQUEST']._serialized_end=2254
-  _globals['_DIVERGENCE']._serialized_start=2256
-  _globals['_DIVERGENCE']._serialized_end=2342
-  _globals['_BEHINDSTREAM']._serialized_start=2344
-  _globals['_BEHINDSTREAM']._serialized_end=2437
-  _globals['_VERIFYREADMODELSRESPONSE']._serialized_start=2440
-  _globals['_VERIFYREADMODELSRESPONSE']._serialized_end=2740
-  _globals['_VERIFYREADMODELSRESPONSE_CHECKEDENTRY']._serialized_start=2694
-  _globals['_VERIFYREADMODELSRESPONSE_CHECKEDENTRY']._serialized_end=2740
-  _globals['_PROJECTIONADMINSERVICE']._serialized_start=3173
-  _globals['_PROJECTIONADMINSERVICE']._serialized_end=3850
+  _globals['_READMODELSTATE']._serialized_start=2844
+  _globals['_READMODELSTATE']._serialized_end=3108
+  _globals['_REBUILDPHASE']._serialized_start=3111
+  _globals['_REBUILDPHASE']._serialized_end=3271
+  _globals['_GETPROJECTIONSTATUSREQUEST']._serialized_start=101
+  _globals['_GETPROJECTIONSTATUSREQUEST']._serialized_end=129
+  _globals['_GETPROJECTIONSTATUSRESPONSE']._serialized_start=132
+  _globals['_GETPROJECTIONSTATUSRESPONSE']._serialized_end=436
+  _globals['_READMODELSTATUS']._serialized_start=439
+  _globals['_READMODELSTATUS']._serialized_end=843
+  _globals['_REPLICASTATUS']._serialized_start=845
+  _globals['_REPLICASTATUS']._serialized_end=953
+  _globals['_PAUSESTATE']._serialized_start=955
+  _globals['_PAUSESTATE']._serialized_end=1072
+  _globals['_PARKEDEVENT']._serialized_start=1075
+  _globals['_PARKEDEVENT']._serialized_end=1365
+  _globals['_LISTPARKEDEVENTSREQUEST']._serialized_start=1367
+  _globals['_LISTPARKEDEVENTSREQUEST']._serialized_end=1431
+  _globals['_LISTPARKEDEVENTSRESPONSE']._serialized_start=1433
+  _globals['_LISTPARKEDEVENTSRESPONSE']._serialized_end=1551
+  _globals['_REPLAYPARKEDEVENTSREQUEST']._serialized_start=1553
+  _globals['_REPLAYPARKEDEVENTSREQUEST']._serialized_end=1632
+  _globals['_REPLAYOUTCOME']._serialized_start=1634
+  _globals['_REPLAYOUTCOME']._serialized_end=1707
+  _globals['_REPLAYPARKEDEVENTSRESPONSE']._serialized_start=1709
+  _globals['_REPLAYPARKEDEVENTSRESPONSE']._serialized_end=1832
+  _globals['_PAUSEPROJECTIONREQUEST']._serialized_start=1834
+  _globals['_PAUSEPROJECTIONREQUEST']._serialized_end=1874
+  _globals['_PAUSEPROJECTIONRESPONSE']._serialized_start=1876
+  _globals['_PAUSEPROJECTIONRESPONSE']._serialized_end=1939
+  _globals['_RESUMEPROJECTIONREQUEST']._serialized_start=1941
+  _globals['_RESUMEPROJECTIONREQUEST']._serialized_end=1966
+  _globals['_RESUMEPROJECTIONRESPONSE']._serialized_start=1968
+  _globals['_RESUMEPROJECTIONRESPONSE']._serialized_end=2032
+  _globals['_STARTREBUILDREQUEST']._serialized_start=2034
+  _globals['_STARTREBUILDREQUEST']._serialized_end=2070
+  _globals['_STARTREBUILDRESPONSE']._serialized_start=2073
+  _globals['_STARTREBUILDRESPONSE']._serialized_end=2255
+  _globals['_VERIFYREADMODELSREQUEST']._serialized_start=2257
+  _globals['_VERIFYREADMODELSREQUEST']._serialized_end=2329
+  _globals['_DIVERGENCE']._serialized_start=2331
+  _globals['_DIVERGENCE']._serialized_end=2417
+  _globals['_BEHINDSTREAM']._serialized_start=2419
+  _globals['_BEHINDSTREAM']._serialized_end=2538
+  _globals['_VERIFYREADMODELSRESPONSE']._serialized_start=2541
+  _globals['_VERIFYREADMODELSRESPONSE']._serialized_end=2841
+  _globals['_VERIFYREADMODELSRESPONSE_CHECKEDENTRY']._serialized_start=2795
+  _globals['_VERIFYREADMODELSRESPONSE_CHECKEDENTRY']._serialized_end=2841
+  _globals['_PROJECTIONADMINSERVICE']._serialized_start=3274
+  _globals['_PROJECTIONADMINSERVICE']._serialized_end=3951
 # @@protoc_insertion_point(module_scope)

@@ -5,6 +5,7 @@ isort:skip_file
 
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -184,7 +185,7 @@ class ReadModelStatus(_message.Message):
     COMMIT_POSITION_FIELD_NUMBER: _builtins.int
     HEAD_COMMIT_POSITION_FIELD_NUMBER: _builtins.int
     LAG_EVENTS_FIELD_NUMBER: _builtins.int
-    LAG_SECONDS_FIELD_NUMBER: _builtins.int
+    LAG_TIME_FIELD_NUMBER: _builtins.int
     EVENTS_APPLIED_FIELD_NUMBER: _builtins.int
     EVENTS_SKIPPED_FIELD_NUMBER: _builtins.int
     EVENTS_PARKED_TOTAL_FIELD_NUMBER: _builtins.int
@@ -205,8 +206,6 @@ class ReadModelStatus(_message.Message):
     """Commit position of the newest event in the event store, read now."""
     lag_events: _builtins.int
     """Events of our streams after commit_position, counted now (capped at 1000: "at least")."""
-    lag_seconds: _builtins.float
-    """Age difference between the newest event and the last one applied, as last recorded."""
     events_applied: _builtins.int
     """Events applied since the version was created."""
     events_skipped: _builtins.int
@@ -217,6 +216,12 @@ class ReadModelStatus(_message.Message):
     """Events parked now: every read model misses a parked event."""
     health_service: _builtins.str
     """The gRPC health service name answering for this read model."""
+    @_builtins.property
+    def lag_time(self) -> _duration_pb2.Duration:
+        """How much older the last event applied is than the newest one, as last recorded (zero
+        when caught up).
+        """
+
     @_builtins.property
     def updated_at(self) -> _timestamp_pb2.Timestamp:
         """When a replica last recorded progress."""
@@ -231,7 +236,7 @@ class ReadModelStatus(_message.Message):
         commit_position: _builtins.int = ...,
         head_commit_position: _builtins.int = ...,
         lag_events: _builtins.int = ...,
-        lag_seconds: _builtins.float = ...,
+        lag_time: _duration_pb2.Duration | None = ...,
         events_applied: _builtins.int = ...,
         events_skipped: _builtins.int = ...,
         events_parked_total: _builtins.int = ...,
@@ -239,9 +244,9 @@ class ReadModelStatus(_message.Message):
         updated_at: _timestamp_pb2.Timestamp | None = ...,
         health_service: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["updated_at", b"updated_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["lag_time", b"lag_time", "updated_at", b"updated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["commit_position", b"commit_position", "events_applied", b"events_applied", "events_parked_total", b"events_parked_total", "events_skipped", b"events_skipped", "head_commit_position", b"head_commit_position", "health_service", b"health_service", "lag_events", b"lag_events", "lag_seconds", b"lag_seconds", "name", b"name", "parked_events", b"parked_events", "state", b"state", "state_reason", b"state_reason", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["commit_position", b"commit_position", "events_applied", b"events_applied", "events_parked_total", b"events_parked_total", "events_skipped", b"events_skipped", "head_commit_position", b"head_commit_position", "health_service", b"health_service", "lag_events", b"lag_events", "lag_time", b"lag_time", "name", b"name", "parked_events", b"parked_events", "state", b"state", "state_reason", b"state_reason", "updated_at", b"updated_at", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -668,8 +673,8 @@ class StartRebuildResponse(_message.Message):
     """Commit position reached."""
     head_commit_position: _builtins.int
     """Commit position of the event log's head when the replay started."""
-    events_per_second: _builtins.float
-    """Events read per second so far."""
+    events_per_second: _builtins.int
+    """Events read per second so far, rounded."""
     def __init__(
         self,
         *,
@@ -678,7 +683,7 @@ class StartRebuildResponse(_message.Message):
         events_read: _builtins.int = ...,
         commit_position: _builtins.int = ...,
         head_commit_position: _builtins.int = ...,
-        events_per_second: _builtins.float = ...,
+        events_per_second: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
@@ -694,17 +699,21 @@ class VerifyReadModelsRequest(_message.Message):
 
     DESCRIPTOR: _descriptor.Descriptor
 
-    MAX_BEHIND_SECONDS_FIELD_NUMBER: _builtins.int
-    max_behind_seconds: _builtins.float
-    """Report documents missing an event older than this many seconds (default 60)."""
+    MAX_BEHIND_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def max_behind(self) -> _duration_pb2.Duration:
+        """Report documents missing an event older than this (default 60 seconds; negative is
+        INVALID_REQUEST).
+        """
+
     def __init__(
         self,
         *,
-        max_behind_seconds: _builtins.float = ...,
+        max_behind: _duration_pb2.Duration | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["max_behind", b"max_behind"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["max_behind_seconds", b"max_behind_seconds"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["max_behind", b"max_behind"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -755,26 +764,28 @@ class BehindStream(_message.Message):
     STREAM_NAME_FIELD_NUMBER: _builtins.int
     REVISION_FIELD_NUMBER: _builtins.int
     HEAD_REVISION_FIELD_NUMBER: _builtins.int
-    SECONDS_FIELD_NUMBER: _builtins.int
+    BEHIND_FIELD_NUMBER: _builtins.int
     stream_name: _builtins.str
     """The stream, e.g. "order-42"."""
     revision: _builtins.int
     """The revision its documents reflect (-1: none)."""
     head_revision: _builtins.int
     """The stream's last revision."""
-    seconds: _builtins.float
-    """Age of the first event its documents miss."""
+    @_builtins.property
+    def behind(self) -> _duration_pb2.Duration:
+        """Age of the first event its documents miss."""
+
     def __init__(
         self,
         *,
         stream_name: _builtins.str = ...,
         revision: _builtins.int = ...,
         head_revision: _builtins.int = ...,
-        seconds: _builtins.float = ...,
+        behind: _duration_pb2.Duration | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["behind", b"behind"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["head_revision", b"head_revision", "revision", b"revision", "seconds", b"seconds", "stream_name", b"stream_name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["behind", b"behind", "head_revision", b"head_revision", "revision", b"revision", "stream_name", b"stream_name"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
