@@ -68,22 +68,27 @@ async def assembled_replica(
     control, parked = Control(db), ParkedEvents(db)
     await parked.ensure_indexes()
     writer = writer_for(None)
-    consumption = Consumption(
-        lambda: Consumer(
+
+    def make_consumer() -> Consumer:
+        # A board per consumer, passing its changes on to the replica's: what a consumer makes
+        # listens to its board for good, so one board shared across pause and resume would
+        # gather a listener per resume.
+        own = StateBoard(board.replica)
+        own.listen(lambda report: board.set(report.state, report.reason))
+        return Consumer(
             eventstore,
             db,
             writer,
             settings.group,
             settings.batch,
-            board=board,
+            board=own,
             stall_seconds=settings.stall_seconds,
             watch_eventstore=watch,
             backoff=settings.backoff,
             on_parked=parked.record,
-        ),
-        control,
-        board,
-    )
+        )
+
+    consumption = Consumption(make_consumer, control, board)
     rebuilds = RebuildJobs(
         db,
         lambda tell: rebuild(
