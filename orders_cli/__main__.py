@@ -20,6 +20,7 @@ from orders_cli.outcome import Outcome
 from orders_cli.parser import build_parser
 from orders_cli.readiness import grpc_serving
 from orders_cli.rpc_errors import describe
+from orders_cli.status import run_status
 
 Handler = Callable[[argparse.Namespace, Stubs], Outcome]
 
@@ -43,6 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(soft_wrap=True)
     if args.command == "dev":
         return run_dev(console)
+    if args.command == "status":
+        return run_status(args, console)
     if args.command == "health":
         host, _, port = args.address.rpartition(":")
         return ExitCode.OK if grpc_serving(int(port), host or "127.0.0.1") else ExitCode.UNAVAILABLE

@@ -14,6 +14,7 @@ from orders_cli.connection import (
     default_read_addr,
     default_write_addr,
 )
+from orders_cli.status import add_status_parser
 
 _T = TypeVar("_T")
 
@@ -27,6 +28,7 @@ examples:
   orders get ORDER_ID --details
   orders list --status paid --status shipped
   orders analytics --since 2026-01-01
+  orders status                                the projection, refreshing (or --json, --once)
 exit codes: 0 ok, 1 other failure, 2 usage, 3 port in use, 4 invalid argument, 5 not found,
   6 conflict (already exists, aborted), 7 refused (illegal transition), 8 unavailable,
   9 deadline exceeded (e.g. the read side did not reach a token in time)
@@ -108,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     subs.add_parser("dev", help="run the local stack until Ctrl-C")
     health = subs.add_parser("health", help="exit 0 if a gRPC service reports SERVING")
     health.add_argument("address", help="HOST:PORT")
+    add_status_parser(subs)
 
     sub = subs.add_parser("register-customer", parents=common, help="register a customer")
     sub.add_argument("--name", required=True)

@@ -21,17 +21,15 @@ from orders_runtime.logs import configure_logging
 from orders_runtime.settings import load_settings
 from orders_runtime.store_refusals import eventstore_refusal, mongo_refusal
 from projector import admin
+from projector.admin_replica import ReplicaSettings, assembled_replica
 from projector.batch_writer import BatchWriter
-from projector.consumer import Consumer
 from projector.durable import durable
 from projector.event_source import eventstore_client, read_revisions
-from projector.health_server import serve_health
-from projector.projector_state import StateBoard
 from projector.rebuild import rebuild
 from projector.settings import Settings
 from projector.verify import DEFAULT_MAX_BEHIND
 from projector.verify_report import run_verify_command
-from projector.versions import Database, ensure_collections, ensure_pointer, read_pointer
+from projector.versions import ensure_collections, ensure_pointer, read_pointer
 
 # How long the start waits to learn whether the stores accept our credentials; a store that
 # does not answer in time is retried as usual instead.
@@ -94,7 +92,7 @@ async def _main(settings: Settings, args: argparse.Namespace) -> int:
             pointer = await read_pointer(db)
             assert pointer is not None
             await ensure_collections(db, pointer["version"])
-            await _run(settings, eventstore, db, writer_for(None))
+            await _run(settings, eventstore, mongo, writer_for)
         elif command == "rebuild":
             version = await rebuild(eventstore, writer_for, db, show_progress=True)
             print(json.dumps({"active_version": version}))
@@ -124,34 +122,32 @@ async def _main(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _run(
-    settings: Settings, eventstore: AsyncKurrentDBClient, db: Database, writer: BatchWriter
+    settings: Settings,
+    eventstore: AsyncKurrentDBClient,
+    mongo: AsyncMongoClient[dict[str, Any]],
+    writer_for: Callable[[int | None], BatchWriter],
 ) -> None:
-    board = StateBoard()
-    health = None
-    if settings.health_port:
-        health, _ = await serve_health(board, settings.health_host, settings.health_port)
+    replica_settings = ReplicaSettings(
+        group=settings.group,
+        batch=settings.batch,
+        stall_seconds=settings.stall_seconds,
+        max_lag_events=settings.max_lag_events,
+        host=settings.health_host,
+        port=settings.health_port or None,
+    )
     # The stall watch reads the head of $all on a connection of its own.
     watch = eventstore_client(settings.eventstore_connection)
-    consumer = Consumer(
-        eventstore,
-        db,
-        writer,
-        settings.group,
-        settings.batch,
-        board=board,
-        stall_seconds=settings.stall_seconds,
-        watch_eventstore=watch,
-    )
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, consumer.stop)
     try:
         await watch.connect()
-        await consumer.run()
+        async with assembled_replica(
+            eventstore, watch, mongo, settings.mongo_database, writer_for, replica_settings
+        ) as replica:
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(signum, replica.consumption.stop)
+            await replica.consumption.run()
     finally:
         await watch.close()
-        if health is not None:
-            await health.stop(grace=1)
 
 
 def main() -> None:

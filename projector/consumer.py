@@ -38,6 +38,7 @@ from projector.envelope import Envelope
 from projector.event_source import from_recorded
 from projector.failures import Failure, classify, describe, is_infrastructure
 from projector.isolation import AfterWrite, write_isolating
+from projector.parked import OnParked
 from projector.progress_recorder import ProgressRecorder
 from projector.projector_state import StateBoard
 from projector.stall_watch import StallWatch
@@ -102,8 +103,10 @@ class Consumer:
         stall_seconds: float = 30.0,
         watch_eventstore: AsyncKurrentDBClient | None = None,
         backoff: Backoff | None = None,
+        on_parked: OnParked | None = None,
     ) -> None:
         self._eventstore = eventstore
+        self._on_parked = on_parked
         self._db = db
         self._writer = writer
         self._group = group
@@ -319,5 +322,8 @@ class Consumer:
             retry_count=retries,
             reason=failure.reason,
         )
+        if parked and self._on_parked is not None:
+            # Recorded before the nack: a failure here leaves the event to be redelivered.
+            await self._on_parked(recorded, failure)
         await subscription.nack(recorded.ack_id, "park" if parked else "retry")
         return int(parked)

@@ -6,7 +6,9 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Literal
 
 import structlog
 from kurrentdbclient import AsyncKurrentDBClient
@@ -41,6 +43,22 @@ log = structlog.get_logger("projector.rebuild")
 
 PROGRESS_EVERY = 500
 
+RebuildPhase = Literal["replaying", "writing", "catching_up", "switched"]
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildProgress:
+    phase: RebuildPhase
+    version: int
+    events_read: int
+    commit_position: int
+    head_commit_position: int
+    events_per_second: float
+
+
+# Told of the replay's progress: events read, position reached, head at the start, rate.
+ReplayProgress = Callable[[int, int, int, float], None]
+
 
 def _progress(enabled: bool) -> Progress:
     return Progress(
@@ -60,6 +78,7 @@ async def replay_into_memory(
     chunk: int = 5000,
     show_progress: bool = False,
     after_chunk: Callable[[MemoryModel], Awaitable[None]] | None = None,
+    on_progress: ReplayProgress | None = None,
 ) -> MemoryModel:
     """Catch-up read of $all (our streams) folded into memory, with a progress bar."""
     model = MemoryModel()
@@ -85,9 +104,13 @@ async def replay_into_memory(
             if seen % PROGRESS_EVERY == 0:
                 rate = seen / max(time.monotonic() - started, 1e-6)
                 progress.update(task, completed=recorded.commit_position, events=seen, rate=rate)
+                if on_progress is not None:
+                    on_progress(seen, recorded.commit_position, head, rate)
         model.apply(pending)
         rate = seen / max(time.monotonic() - started, 1e-6)
         progress.update(task, completed=max(head, 1), events=seen, rate=rate)
+        if on_progress is not None:
+            on_progress(seen, model.last_commit_position, head, rate)
     return model
 
 
@@ -155,8 +178,10 @@ async def rebuild(
     show_progress: bool = False,
     grace: float = 1.0,
     chunk: int = 5000,
+    on_progress: Callable[[RebuildProgress], None] | None = None,
 ) -> int:
-    """Build the next version, switch readers to it, keep the previous one; the new version."""
+    """Build the next version, switch readers to it, keep the previous one; the new version.
+    ``on_progress`` hears of each stage, and of the replay every few hundred events."""
     await ensure_pointer(db)
     pointer = await read_pointer(db)
     assert pointer is not None
@@ -168,24 +193,42 @@ async def rebuild(
     await set_pointer(db, {"building_version": version})
     log.info("rebuild started", version=version, serving=pointer["version"])
 
+    last = RebuildProgress("replaying", version, 0, 0, 0, 0.0)
+
+    def tell(progress: RebuildProgress) -> None:
+        nonlocal last
+        last = progress
+        if on_progress is not None:
+            on_progress(progress)
+
+    def replayed(seen: int, position: int, head: int, rate: float) -> None:
+        tell(RebuildProgress("replaying", version, seen, position, head, rate))
+
     loader = BulkLoader(db, version, datetime.now(UTC))
     try:
         model = await replay_into_memory(
-            eventstore, chunk=chunk, show_progress=show_progress, after_chunk=loader.after_chunk
+            eventstore,
+            chunk=chunk,
+            show_progress=show_progress,
+            after_chunk=loader.after_chunk,
+            on_progress=replayed,
         )
     finally:
         await loader.close()
+    tell(replace(last, phase="writing"))
     await write_model(db, version, model)
     lag = await HeadTracker(eventstore, interval=0.0).lag(model.last_commit_position, None)
     await record_progress(
         db, version, model.counts, model.last_commit_position, lag, datetime.now(UTC)
     )
     writer = writer_for(version)
+    tell(replace(last, phase="catching_up"))
     position = await catch_up(eventstore, writer, db, version, model.last_commit_position)
     await switch_to(db, version, previous=pointer["version"])
     # Batches the live projectors began before the switch still commit to the old version.
     await asyncio.sleep(grace)
-    await catch_up(eventstore, writer, db, version, position)
+    position = await catch_up(eventstore, writer, db, version, position)
+    tell(replace(last, phase="switched", commit_position=max(last.commit_position, position)))
     log.info("rebuild switched", version=version, previous=pointer["version"])
     return version
 

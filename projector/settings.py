@@ -29,6 +29,7 @@ from orders_runtime.store_credentials import (
 )
 from projector.batch_writer import DOCUMENT_CACHE_SIZE
 from projector.consumer import BatchSettings
+from projector.event_source import LAG_EVENTS_CAP
 from projector.subscription_group import GroupSettings
 
 
@@ -59,8 +60,12 @@ class Settings:
     # Events waiting and none arriving this long: the subscription is stalled and reconnected.
     stall_seconds: Annotated[PositiveSeconds, Variable("PROJECTOR_STALL_SECONDS")] = 30.0
     health_host: Annotated[Host, Variable("PROJECTOR_HEALTH_HOST")] = "127.0.0.1"
-    # The standard gRPC health service; 0 leaves it off.
+    # The gRPC server: standard health and ProjectionAdminService; 0 leaves it off.
     health_port: Annotated[Port, Variable("PROJECTOR_HEALTH_PORT")] = 0
+    # A read model this many events behind answers NOT_SERVING (lag is counted up to 1000).
+    max_lag_events: Annotated[
+        int, Meta(ge=1, le=LAG_EVENTS_CAP), Variable("PROJECTOR_MAX_LAG_EVENTS")
+    ] = LAG_EVENTS_CAP
     # Apart from the URIs so that the passwords can come from secret files (_FILE).
     eventstore_username: Annotated[StoreUser, Variable("EVENTSTORE_USERNAME")] = ""
     eventstore_password: Annotated[StorePassword, Variable("EVENTSTORE_PASSWORD", secret=True)] = (

@@ -99,6 +99,15 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     and every command on that stream fails this way until an operator repairs the stream: not
     retryable. Metadata: "stream", "revision" (of the first such event), "event_type".
     """
+    PARKED_EVENT_NOT_FOUND: _ErrorReason.ValueType  # 14
+    """NOT_FOUND. ProjectionAdminService: no parked event has the id the request names (it was
+    replayed and applied meanwhile, or never parked). Metadata: "parked_event_id".
+    """
+    REBUILD_IN_PROGRESS: _ErrorReason.ValueType  # 15
+    """FAILED_PRECONDITION. ProjectionAdminService.StartRebuild: a rebuild is already under way
+    (in this replica, or named by the version pointer). Wait for it, or pass force when a
+    rebuild died and left the pointer naming its version. Metadata: "building_version".
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Why a call failed: the machine-readable part of every error of the orders services.
@@ -191,5 +200,14 @@ of another order or customer, an opening event that is not first or a first even
 does not open the stream). Something other than this service wrote it. Nothing was written,
 and every command on that stream fails this way until an operator repairs the stream: not
 retryable. Metadata: "stream", "revision" (of the first such event), "event_type".
+"""
+PARKED_EVENT_NOT_FOUND: ErrorReason.ValueType  # 14
+"""NOT_FOUND. ProjectionAdminService: no parked event has the id the request names (it was
+replayed and applied meanwhile, or never parked). Metadata: "parked_event_id".
+"""
+REBUILD_IN_PROGRESS: ErrorReason.ValueType  # 15
+"""FAILED_PRECONDITION. ProjectionAdminService.StartRebuild: a rebuild is already under way
+(in this replica, or named by the version pointer). Wait for it, or pass force when a
+rebuild died and left the pointer naming its version. Metadata: "building_version".
 """
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015

@@ -1,0 +1,116 @@
+"""One projector replica put together: its consumption (following the group's pause), the
+parked-event record, and its gRPC server with health and the admin service.
+
+The composition root (``__main__``) builds one from the settings; tests build one on free ports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from kurrentdbclient import AsyncKurrentDBClient
+from pymongo import AsyncMongoClient
+
+from projector.admin_consumption import Consumption
+from projector.admin_control import Control
+from projector.admin_rebuild import RebuildJobs
+from projector.admin_service import Admin
+from projector.admin_status import StatusReader
+from projector.batch_writer import BatchWriter
+from projector.consumer import BatchSettings, Consumer
+from projector.durable import durable
+from projector.health_server import ProjectorServer, serve_projector
+from projector.parked import ParkedEvents
+from projector.projector_state import StateBoard
+from projector.rebuild import rebuild
+from projector.store_retry import Backoff
+from projector.subscription_group import GroupSettings
+
+
+@dataclass(frozen=True)
+class ReplicaSettings:
+    group: GroupSettings
+    batch: BatchSettings
+    stall_seconds: float
+    max_lag_events: int
+    host: str
+    port: int | None
+    """The gRPC server's port (0 picks one); None runs no server."""
+    backoff: Backoff | None = None
+    rebuild_grace: float = 1.0
+    replica: str | None = None
+    """The replica's id; host and process id by default (tests run several in one process)."""
+
+
+@dataclass
+class Replica:
+    board: StateBoard
+    consumption: Consumption
+    server: ProjectorServer | None
+
+
+@contextlib.asynccontextmanager
+async def assembled_replica(
+    eventstore: AsyncKurrentDBClient,
+    watch: AsyncKurrentDBClient,
+    mongo: AsyncMongoClient[dict[str, Any]],
+    database: str,
+    writer_for: Callable[[int | None], BatchWriter],
+    settings: ReplicaSettings,
+) -> AsyncIterator[Replica]:
+    """The replica, its server started; ``consumption.run()`` is the caller's to run. On exit
+    a rebuild in progress is waited for and the server drained."""
+    db = durable(mongo[database])
+    board = StateBoard(settings.replica)
+    control, parked = Control(db), ParkedEvents(db)
+    await parked.ensure_indexes()
+    writer = writer_for(None)
+
+    def make_consumer() -> Consumer:
+        # A board per consumer, passing its changes on to the replica's: what a consumer makes
+        # listens to its board for good, so one board shared across pause and resume would
+        # gather a listener per resume.
+        own = StateBoard(board.replica)
+        own.listen(lambda report: board.set(report.state, report.reason))
+        return Consumer(
+            eventstore,
+            db,
+            writer,
+            settings.group,
+            settings.batch,
+            board=own,
+            stall_seconds=settings.stall_seconds,
+            watch_eventstore=watch,
+            backoff=settings.backoff,
+            on_parked=parked.record,
+        )
+
+    consumption = Consumption(make_consumer, control, board)
+    rebuilds = RebuildJobs(
+        db,
+        lambda tell: rebuild(
+            eventstore, writer_for, db, on_progress=tell, grace=settings.rebuild_grace
+        ),
+    )
+    server = None
+    if settings.port is not None:
+        operations = Admin(
+            eventstore=eventstore,
+            mongo=mongo,
+            database=database,
+            writer_for=writer_for,
+            control=control,
+            parked=parked,
+            status=StatusReader(db, eventstore, control, parked, settings.max_lag_events),
+            rebuilds=rebuilds,
+        )
+        server = await serve_projector(board, settings.host, settings.port, admin=operations)
+    try:
+        yield Replica(board, consumption, server)
+    finally:
+        await rebuilds.close()
+        if server is not None:
+            await server.stop(grace=1)
