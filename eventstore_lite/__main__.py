@@ -16,6 +16,7 @@ import structlog
 from eventstore_lite.server import create_server
 from eventstore_lite.settings import ServerSettings
 from orders_runtime.logs import configure_logging
+from orders_runtime.metrics import process_registry, serve_metrics
 from orders_runtime.settings import load_settings, variable_names
 
 
@@ -53,6 +54,7 @@ def environment_with_flags(environ: Mapping[str, str], args: argparse.Namespace)
 
 async def serve(settings: ServerSettings) -> None:
     log = structlog.get_logger("eventstore_lite")
+    metrics = serve_metrics(process_registry(), settings.metrics_host, settings.metrics_port)
     running = await create_server(
         settings.data, settings.host, settings.port, settings.max_append_size
     )
@@ -66,6 +68,7 @@ async def serve(settings: ServerSettings) -> None:
     await stop.wait()
     log.info("stopping")
     await running.stop()
+    metrics.close()
 
 
 def main(argv: list[str] | None = None) -> None:

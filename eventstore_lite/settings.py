@@ -21,3 +21,6 @@ class ServerSettings:
         DEFAULT_MAX_APPEND_SIZE
     )
     log_level: Annotated[LogLevel, Variable("LOG_LEVEL")] = "INFO"
+    # /metrics for Prometheus (the process's CPU, memory, files); 0 leaves it off.
+    metrics_host: Annotated[Host, Variable("METRICS_HOST")] = "127.0.0.1"
+    metrics_port: Annotated[Port, Variable("METRICS_PORT")] = 0

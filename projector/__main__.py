@@ -17,8 +17,11 @@ from kurrentdbclient import AsyncKurrentDBClient
 from pymongo import AsyncMongoClient
 
 from orders_runtime.logs import configure_logging
+from orders_runtime.metrics_mongo import MongoCommandMetrics
 from orders_runtime.settings import load_settings
+from orders_runtime.telemetry import Telemetry, start_telemetry
 from projector import admin
+from projector.batch_telemetry import BatchTelemetry
 from projector.batch_writer import BatchWriter
 from projector.consumer import Consumer
 from projector.durable import durable
@@ -62,8 +65,23 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _main(settings: Settings, args: argparse.Namespace) -> int:
+    command = args.command or "run"
+    # Only the live projector serves metrics and traces; the one-shot commands print.
+    live = command == "run"
+    try:
+        telemetry = start_telemetry(
+            "projector",
+            metrics_host=settings.metrics_host,
+            metrics_port=settings.metrics_port if live else 0,
+            otlp_endpoint=settings.otlp_endpoint if live else "",
+        )
+    except OSError as error:  # the metrics port is taken
+        print(f"projector: cannot start: {error}", file=sys.stderr)
+        return 1
     eventstore = eventstore_client(settings.eventstore_uri)
-    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongo_uri, tz_aware=True)
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        settings.mongo_uri, tz_aware=True, event_listeners=[MongoCommandMetrics(telemetry.registry)]
+    )
     db = durable(mongo[settings.mongo_database])
     writer_for: Callable[[int | None], BatchWriter] = lambda version: BatchWriter(  # noqa: E731
         mongo,
@@ -74,13 +92,12 @@ async def _main(settings: Settings, args: argparse.Namespace) -> int:
     )
     try:
         await eventstore.connect()
-        command = args.command or "run"
         if command == "run":
             await ensure_pointer(db)
             pointer = await read_pointer(db)
             assert pointer is not None
             await ensure_collections(db, pointer["version"])
-            await _run(settings, eventstore, db, writer_for(None))
+            await _run(settings, eventstore, db, writer_for(None), telemetry)
         elif command == "rebuild":
             version = await rebuild(eventstore, writer_for, db, show_progress=True)
             print(json.dumps({"active_version": version}))
@@ -106,11 +123,16 @@ async def _main(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await eventstore.close()
         await mongo.close()
+        telemetry.close()
     return 0
 
 
 async def _run(
-    settings: Settings, eventstore: AsyncKurrentDBClient, db: Database, writer: BatchWriter
+    settings: Settings,
+    eventstore: AsyncKurrentDBClient,
+    db: Database,
+    writer: BatchWriter,
+    telemetry: Telemetry,
 ) -> None:
     board = StateBoard()
     health = None
@@ -127,6 +149,7 @@ async def _run(
         board=board,
         stall_seconds=settings.stall_seconds,
         watch_eventstore=watch,
+        observer=BatchTelemetry(telemetry.registry, telemetry.tracer),
     )
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

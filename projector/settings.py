@@ -15,6 +15,7 @@ from orders_runtime.setting_types import (
     LogLevel,
     MongoDatabase,
     MongoUri,
+    OtlpEndpoint,
     Port,
     PositiveCount,
     PositiveSeconds,
@@ -55,6 +56,11 @@ class Settings:
     health_host: Annotated[Host, Variable("PROJECTOR_HEALTH_HOST")] = "127.0.0.1"
     # The standard gRPC health service; 0 leaves it off.
     health_port: Annotated[Port, Variable("PROJECTOR_HEALTH_PORT")] = 0
+    # /metrics for Prometheus; 0 leaves it off (`orders dev` gives it 9103).
+    metrics_host: Annotated[Host, Variable("METRICS_HOST")] = "127.0.0.1"
+    metrics_port: Annotated[Port, Variable("METRICS_PORT")] = 0
+    # Spans to this OpenTelemetry collector (OTLP/gRPC); unset, no tracing.
+    otlp_endpoint: Annotated[OtlpEndpoint, Variable("OTEL_EXPORTER_OTLP_ENDPOINT")] = ""
 
     @property
     def group(self) -> GroupSettings:

@@ -10,6 +10,7 @@ import grpc
 import structlog
 from grpc_health.v1.health import aio as health_aio
 from pymongo import AsyncMongoClient
+from pymongo.monitoring import CommandListener
 
 from orders.v1 import query_service_pb2, query_service_pb2_grpc, views_pb2
 from orders_runtime.call_chain import Interceptor
@@ -26,6 +27,7 @@ from read_service.answer_feed import AnswerFeed
 from read_service.cached_answers import CachedAnswers
 from read_service.grpc_api import QueryApi
 from read_service.health import MongoHealthMonitor
+from read_service.metrics import ObservedProjectionWatcher, ReadMetrics
 from read_service.page_token_seal import PageTokenSeal
 from read_service.progress_cache import ProgressCache
 from read_service.projection_watcher import ProjectionWatcher
@@ -91,6 +93,7 @@ def build_server(
     *,
     observers: Sequence[Interceptor] = (),
     guards: Sequence[Interceptor] = (),
+    metrics: ReadMetrics | None = None,
 ) -> tuple[ReadServer, int]:
     """A ready-to-start server bound to settings.host:settings.port (port 0 picks a free one).
     ``observers`` and ``guards`` join the interceptor chain where metrics and authentication
@@ -100,12 +103,15 @@ def build_server(
         pointer_ttl_seconds=settings.read_model_pointer_ttl_seconds,
     )
     progress = ProgressCache(store, max_age_seconds=settings.progress_max_age_seconds)
-    watcher = ProjectionWatcher(
-        store,
-        progress,
-        use_change_stream=settings.use_change_stream,
-        poll_seconds=settings.consistency_poll_seconds,
-        recheck_seconds=settings.consistency_recheck_seconds,
+    watcher_options: dict[str, Any] = {
+        "use_change_stream": settings.use_change_stream,
+        "poll_seconds": settings.consistency_poll_seconds,
+        "recheck_seconds": settings.consistency_recheck_seconds,
+    }
+    watcher = (
+        ProjectionWatcher(store, progress, **watcher_options)
+        if metrics is None
+        else ObservedProjectionWatcher(store, progress, metrics=metrics, **watcher_options)
     )
     server, port = build_grpc_server(
         listen_address(settings.host, settings.port),
@@ -135,10 +141,14 @@ def build_server(
         interval_seconds=settings.health_ping_seconds,
         timeout_seconds=settings.mongo_timeout_seconds,
     )
+    if metrics is not None:
+        metrics.watch(cache, watcher)
     return ReadServer(server, health, monitor, watcher, cache, feed), port
 
 
-def mongo_client_for(settings: Settings) -> AsyncMongoClient[Document]:
+def mongo_client_for(
+    settings: Settings, event_listeners: Sequence[CommandListener] = ()
+) -> AsyncMongoClient[Document]:
     """The client the composition root uses: fails fast (UNAVAILABLE) when MongoDB is away."""
     timeout_ms = int(settings.mongo_timeout_seconds * 1000)
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
@@ -146,5 +156,6 @@ def mongo_client_for(settings: Settings) -> AsyncMongoClient[Document]:
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
         appname="orders-read-service",
+        event_listeners=event_listeners,
     )
     return client

@@ -15,6 +15,8 @@ from orders_runtime.credentials import without_credentials
 from orders_runtime.logs import configure_logging
 from orders_runtime.settings import load_settings
 from orders_runtime.stop_signals import stop_requested
+from orders_runtime.telemetry import start_telemetry
+from write_service.metrics import CommandMetrics
 from write_service.server import build_server
 from write_service.settings import Settings
 
@@ -23,10 +25,20 @@ async def serve(settings: Settings) -> None:
     log = structlog.get_logger("write_service")
     # The client connects lazily, so the service starts (NOT_SERVING) while the store is down.
     client = AsyncKurrentDBClient(settings.eventstore_uri)
-    # Authentication (issue 13) and metrics (issue 14) plug in here, as build_server's guards
-    # and observers.
+    # Authentication (issue 13) plugs in here, as build_server's guards.
     try:
-        server, port = await build_server(settings, client)
+        telemetry = start_telemetry(
+            "write_service",
+            metrics_host=settings.metrics_host,
+            metrics_port=settings.metrics_port,
+            otlp_endpoint=settings.otlp_endpoint,
+        )
+        server, port = await build_server(
+            settings,
+            client,
+            observers=telemetry.observers(),
+            metrics=CommandMetrics(telemetry.registry),
+        )
     except OSError as error:  # the address is taken or cannot be bound
         log.error("cannot start", reason=str(error))
         raise SystemExit(1) from None
@@ -37,6 +49,8 @@ async def serve(settings: Settings) -> None:
         host=settings.host,
         port=port,
         eventstore_uri=without_credentials(settings.eventstore_uri),
+        metrics_port=telemetry.endpoint.port or None,
+        tracing=bool(settings.otlp_endpoint),
     )
     await stop.wait()
     log.info("stopping: draining calls in flight", grace_seconds=settings.shutdown_grace)
@@ -44,6 +58,7 @@ async def serve(settings: Settings) -> None:
     # Closing a client that never reached the store raises; there is nothing to close then.
     with contextlib.suppress(ProgrammingError):
         await client.close()
+    telemetry.close()
     log.info("stopped")
 
 
