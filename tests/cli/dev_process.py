@@ -14,6 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 READY_LINE = "stack is up"
+METRICS_PORT_VARIABLES = (
+    "ORDERS_DEV_WRITE_METRICS_PORT",
+    "ORDERS_DEV_READ_METRICS_PORT",
+    "ORDERS_DEV_PROJECTOR_METRICS_PORT",
+    "ORDERS_DEV_EVENTSTORE_METRICS_PORT",
+)
 
 
 def free_port() -> int:
@@ -44,6 +50,8 @@ class DevPorts:
             "WRITE_SERVICE_PORT": str(self.write),
             "READ_SERVICE_PORT": str(self.read),
             "PROJECTOR_HEALTH_PORT": str(self.projector_health),
+            # Off: the dev defaults (9101-9104) may be taken by a developer's own stack.
+            **dict.fromkeys(METRICS_PORT_VARIABLES, "0"),
             # A busy CI machine can lag the projection past the 5 s default of a --wait.
             "READ_CONSISTENCY_MAX_WAIT_SECONDS": "30",
         }
