@@ -64,7 +64,7 @@ class RpcTracing:
 def _caller_context(metadata: Iterable[tuple[str, str | bytes]] | None) -> TraceContext | None:
     for key, value in metadata or ():
         if key == TRACEPARENT_HEADER and isinstance(value, str):
-            remote = span_context_of(value.strip().lower())
+            remote = span_context_of(value.strip())
             if remote is not None:
                 return trace.set_span_in_context(NonRecordingSpan(remote))
             break
