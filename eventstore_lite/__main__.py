@@ -17,6 +17,7 @@ from eventstore_lite.access import DEFAULT_ADMIN_PASSWORD
 from eventstore_lite.server import ServerTls, create_server
 from eventstore_lite.settings import ServerSettings
 from orders_runtime.logs import configure_logging
+from orders_runtime.metrics import process_registry, serve_metrics
 from orders_runtime.settings import EXIT_INVALID_SETTINGS, load_settings, variable_names
 
 # Flags naming a file whose content is a setting: each sets the variable's _FILE form.
@@ -87,6 +88,7 @@ async def serve(settings: ServerSettings) -> None:
         if settings.secure
         else None
     )
+    metrics = serve_metrics(process_registry(), settings.metrics_host, settings.metrics_port)
     running = await create_server(
         settings.data,
         settings.host,
@@ -111,6 +113,7 @@ async def serve(settings: ServerSettings) -> None:
     await stop.wait()
     log.info("stopping")
     await running.stop()
+    metrics.close()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -88,3 +88,7 @@ class ServerSettings:
         if not self.secure:
             return {}
         return {DEFAULT_ADMIN: self.default_admin_password, **parse_users(self.users)}
+
+    # /metrics for Prometheus (the process's CPU, memory, files); 0 leaves it off.
+    metrics_host: Annotated[Host, Variable("METRICS_HOST")] = "127.0.0.1"
+    metrics_port: Annotated[Port, Variable("METRICS_PORT")] = 0

@@ -33,7 +33,7 @@ def run_dev(console: Console) -> int:
     if secantusd is None:
         console.print("[red]✗[/] secantusd-py is not installed: run `make venv` first")
         return ExitCode.USAGE
-    plan = plan_stack(settings, sys.executable, secantusd)
+    plan = plan_stack(settings, sys.executable, secantusd, metrics=True)
     clash = _port_clash(plan)
     if clash is not None:
         console.print(f"[red]✗[/] {escape(clash)}")

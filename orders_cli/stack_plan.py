@@ -56,9 +56,16 @@ class ProcessSpec:
     port_var: str | None = None
 
 
-def plan_stack(settings: StackSettings, python: str, secantusd: str) -> list[ProcessSpec]:
-    """Every process of the stack, each after the ones it needs."""
+def plan_stack(
+    settings: StackSettings, python: str, secantusd: str, *, metrics: bool = False
+) -> list[ProcessSpec]:
+    """Every process of the stack, each after the ones it needs; with ``metrics``, each of our
+    processes serves /metrics on its port of ``settings``."""
     logs = settings.log_dir
+
+    def metrics_on(port: int) -> dict[str, str]:
+        return {"METRICS_PORT": str(port)} if metrics else {}
+
     store_env = {"EVENTSTORE_URI": settings.eventstore_uri}
     mongo_env = {"MONGO_URI": settings.mongo_uri, "MONGO_DATABASE": settings.mongo_database}
     return [
@@ -77,6 +84,7 @@ def plan_stack(settings: StackSettings, python: str, secantusd: str) -> list[Pro
             address=settings.eventstore_uri,
             readiness=TcpOpen(settings.eventstore_port),
             log_file=logs / "eventstore.log",
+            env=metrics_on(settings.eventstore_metrics_port),
             port=settings.eventstore_port,
             port_var=EVENTSTORE_PORT_VAR,
         ),
@@ -107,7 +115,12 @@ def plan_stack(settings: StackSettings, python: str, secantusd: str) -> list[Pro
             address=f"{HOST}:{settings.write_port}",
             readiness=GrpcServing(settings.write_port),
             log_file=logs / "write_service.log",
-            env={**store_env, "WRITE_SERVICE_HOST": HOST, WRITE_PORT_VAR: str(settings.write_port)},
+            env={
+                **store_env,
+                "WRITE_SERVICE_HOST": HOST,
+                WRITE_PORT_VAR: str(settings.write_port),
+                **metrics_on(settings.write_metrics_port),
+            },
             port=settings.write_port,
             port_var=WRITE_PORT_VAR,
         ),
@@ -122,6 +135,7 @@ def plan_stack(settings: StackSettings, python: str, secantusd: str) -> list[Pro
                 **store_env,
                 **mongo_env,
                 PROJECTOR_HEALTH_PORT_VAR: str(settings.projector_health_port),
+                **metrics_on(settings.projector_metrics_port),
             },
             port=settings.projector_health_port,
             port_var=PROJECTOR_HEALTH_PORT_VAR,
@@ -133,7 +147,12 @@ def plan_stack(settings: StackSettings, python: str, secantusd: str) -> list[Pro
             address=f"{HOST}:{settings.read_port}",
             readiness=GrpcServing(settings.read_port),
             log_file=logs / "read_service.log",
-            env={**mongo_env, "READ_SERVICE_HOST": HOST, READ_PORT_VAR: str(settings.read_port)},
+            env={
+                **mongo_env,
+                "READ_SERVICE_HOST": HOST,
+                READ_PORT_VAR: str(settings.read_port),
+                **metrics_on(settings.read_metrics_port),
+            },
             port=settings.read_port,
             port_var=READ_PORT_VAR,
         ),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Final
 
-from orders_runtime.setting_types import FixedPort, Folder, MongoDatabase, PositiveSeconds
+from orders_runtime.setting_types import FixedPort, Folder, MongoDatabase, Port, PositiveSeconds
 from orders_runtime.settings import Variable
 
 HOST: Final = "127.0.0.1"
@@ -34,6 +34,11 @@ class StackSettings:
     read_port: Annotated[FixedPort, Variable(READ_PORT_VAR)] = 50052
     projector_health_port: Annotated[FixedPort, Variable(PROJECTOR_HEALTH_PORT_VAR)] = 50053
     mongo_database: Annotated[MongoDatabase, Variable(MONGO_DATABASE_VAR)] = "orders"
+    # Each process's /metrics (Prometheus); 0 leaves that one off.
+    write_metrics_port: Annotated[Port, Variable("ORDERS_DEV_WRITE_METRICS_PORT")] = 9101
+    read_metrics_port: Annotated[Port, Variable("ORDERS_DEV_READ_METRICS_PORT")] = 9102
+    projector_metrics_port: Annotated[Port, Variable("ORDERS_DEV_PROJECTOR_METRICS_PORT")] = 9103
+    eventstore_metrics_port: Annotated[Port, Variable("ORDERS_DEV_EVENTSTORE_METRICS_PORT")] = 9104
     # How long each process may take to become healthy before the stack gives up.
     start_timeout_seconds: Annotated[PositiveSeconds, Variable(START_TIMEOUT_VAR)] = 30.0
 

@@ -17,6 +17,9 @@ class EventMetadata(msgspec.Struct, frozen=True, omit_defaults=True):
     correlation_id: str
     causation_id: str
     schema_version: int = CURRENT_SCHEMA_VERSION
+    # W3C trace context of the command that appended the event ("" when it was not traced), so
+    # the projector's batch span links to it; absent in events written before it existed.
+    traceparent: str = ""
 
 
 class UnknownEventTypeError(ValueError):

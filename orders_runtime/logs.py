@@ -11,12 +11,24 @@ import logging
 import sys
 
 import structlog
-from structlog.typing import Processor
+from opentelemetry import trace
+from structlog.typing import EventDict, Processor, WrappedLogger
 
 from orders_runtime.setting_types import LogLevelName
 
+
+def add_trace_id(logger: WrappedLogger, method: str, event_dict: EventDict) -> EventDict:
+    """The trace and span id of the span running now, so a log line leads to its trace."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event_dict.setdefault("trace_id", f"{context.trace_id:032x}")
+        event_dict.setdefault("span_id", f"{context.span_id:016x}")
+    return event_dict
+
+
 _SHARED: list[Processor] = [
     structlog.contextvars.merge_contextvars,
+    add_trace_id,
     structlog.processors.add_log_level,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
 ]

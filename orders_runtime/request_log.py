@@ -41,7 +41,7 @@ class RequestLog:
             try:
                 response = await inner(request, context, call)
             except BaseException as error:
-                self._write(call, started, _code_after(call, error), error)
+                self._write(call, started, code_after(call, error), error)
                 raise
             self._write(call, started, context.code() or grpc.StatusCode.OK, None)
             return response
@@ -77,7 +77,8 @@ class RequestLog:
             self._log.info("rpc finished", **fields)
 
 
-def _code_after(call: Call, error: BaseException) -> grpc.StatusCode:
+def code_after(call: Call, error: BaseException) -> grpc.StatusCode:
+    """The code the caller gets for a call that ended with ``error`` (the observers need it too)."""
     code = call.context.code()
     if isinstance(error, grpc.aio.AbortError) and code is not None:
         return code

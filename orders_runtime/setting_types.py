@@ -76,3 +76,12 @@ MongoDatabase: TypeAlias = Annotated[
         description='a MongoDB database name: 1 to 63 characters, none of / \\ . " $ or space',
     ),
 ]
+# Where spans go: an OpenTelemetry collector's OTLP/gRPC address. Empty turns tracing off.
+OtlpEndpoint: TypeAlias = Annotated[
+    str,
+    Meta(
+        pattern=r"^https?://\S+$",
+        description="an OTLP/gRPC endpoint: http:// or https:// then host:port, e.g."
+        " http://127.0.0.1:4317",
+    ),
+]

@@ -18,10 +18,13 @@ from kurrentdbclient import AsyncKurrentDBClient
 from pymongo import AsyncMongoClient
 
 from orders_runtime.logs import configure_logging
+from orders_runtime.metrics_mongo import MongoCommandMetrics
 from orders_runtime.settings import load_settings
 from orders_runtime.store_refusals import eventstore_refusal, mongo_refusal
+from orders_runtime.telemetry import Telemetry, start_telemetry
 from projector import admin
 from projector.admin_replica import ReplicaSettings, assembled_replica
+from projector.batch_telemetry import BatchTelemetry
 from projector.batch_writer import BatchWriter
 from projector.durable import durable
 from projector.event_source import eventstore_client, read_revisions
@@ -66,9 +69,25 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _main(settings: Settings, args: argparse.Namespace) -> int:
+    command = args.command or "run"
+    # Only the live projector serves metrics and traces; the one-shot commands print.
+    live = command == "run"
+    try:
+        telemetry = start_telemetry(
+            "projector",
+            metrics_host=settings.metrics_host,
+            metrics_port=settings.metrics_port if live else 0,
+            otlp_endpoint=settings.otlp_endpoint if live else "",
+        )
+    except OSError as error:  # the metrics port is taken
+        print(f"projector: cannot start: {error}", file=sys.stderr)
+        return 1
     eventstore = eventstore_client(settings.eventstore_connection)
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        settings.mongo_uri, tz_aware=True, **settings.mongo_credentials
+        settings.mongo_uri,
+        tz_aware=True,
+        event_listeners=[MongoCommandMetrics(telemetry.registry)],
+        **settings.mongo_credentials,
     )
     db = durable(mongo[settings.mongo_database])
     writer_for: Callable[[int | None], BatchWriter] = lambda version: BatchWriter(  # noqa: E731
@@ -86,13 +105,12 @@ async def _main(settings: Settings, args: argparse.Namespace) -> int:
         if refusal is not None:
             structlog.get_logger("projector").error("cannot start", reason=refusal)
             return 1
-        command = args.command or "run"
         if command == "run":
             await ensure_pointer(db)
             pointer = await read_pointer(db)
             assert pointer is not None
             await ensure_collections(db, pointer["version"])
-            await _run(settings, eventstore, mongo, writer_for)
+            await _run(settings, eventstore, mongo, writer_for, telemetry)
         elif command == "rebuild":
             version = await rebuild(eventstore, writer_for, db, show_progress=True)
             print(json.dumps({"active_version": version}))
@@ -118,6 +136,7 @@ async def _main(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         await eventstore.close()
         await mongo.close()
+        telemetry.close()
     return 0
 
 
@@ -126,6 +145,7 @@ async def _run(
     eventstore: AsyncKurrentDBClient,
     mongo: AsyncMongoClient[dict[str, Any]],
     writer_for: Callable[[int | None], BatchWriter],
+    telemetry: Telemetry,
 ) -> None:
     replica_settings = ReplicaSettings(
         group=settings.group,
@@ -134,6 +154,7 @@ async def _run(
         max_lag_events=settings.max_lag_events,
         host=settings.health_host,
         port=settings.health_port or None,
+        observer=BatchTelemetry(telemetry.registry, telemetry.tracer),
     )
     # The stall watch reads the head of $all on a connection of its own.
     watch = eventstore_client(settings.eventstore_connection)

@@ -19,6 +19,7 @@ from projector.admin_control import Control
 from projector.admin_rebuild import RebuildJobs
 from projector.admin_service import Admin
 from projector.admin_status import StatusReader
+from projector.batch_telemetry import BatchObserver
 from projector.batch_writer import BatchWriter
 from projector.consumer import BatchSettings, Consumer
 from projector.durable import durable
@@ -43,6 +44,8 @@ class ReplicaSettings:
     rebuild_grace: float = 1.0
     replica: str | None = None
     """The replica's id; host and process id by default (tests run several in one process)."""
+    observer: BatchObserver | None = None
+    """Metrics and traces of each batch."""
 
 
 @dataclass
@@ -86,6 +89,7 @@ async def assembled_replica(
             watch_eventstore=watch,
             backoff=settings.backoff,
             on_parked=parked.record,
+            observer=settings.observer,
         )
 
     consumption = Consumption(make_consumer, control, board)

@@ -33,6 +33,7 @@ from kurrentdbclient.exceptions import ProgrammingError
 from kurrentdbclient.persistent import AsyncPersistentSubscription
 
 from projector.batch_plan import BatchChanges
+from projector.batch_telemetry import BatchObserver
 from projector.batch_writer import BatchWriter
 from projector.envelope import Envelope
 from projector.event_source import from_recorded
@@ -104,6 +105,7 @@ class Consumer:
         watch_eventstore: AsyncKurrentDBClient | None = None,
         backoff: Backoff | None = None,
         on_parked: OnParked | None = None,
+        observer: BatchObserver | None = None,
     ) -> None:
         self._eventstore = eventstore
         self._on_parked = on_parked
@@ -122,12 +124,14 @@ class Consumer:
         )
         self._backoff = backoff or Backoff()
         self._stopping = asyncio.Event()
+        self._observer = observer or BatchObserver()
         self._progress = ProgressRecorder(
             eventstore,
             db,
             self._board,
             interval=batch.progress_interval,
             stopping=self._stopping,
+            observer=self._observer,
         )
         self._handled = 0
         self._handled_position = 0
@@ -224,7 +228,8 @@ class Consumer:
                 )
                 stop_task.cancel()
                 if batch_task in done:
-                    await self._handle(subscription, batch_task.result())
+                    with self._observer.batch(batch_task.result()) as batch:
+                        await self._handle(subscription, batch)
                     continue
                 # Events taken but not handled are not acked: the group redelivers them.
                 batch_task.cancel()

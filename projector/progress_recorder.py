@@ -16,6 +16,7 @@ from typing import Any
 import structlog
 from kurrentdbclient import AsyncKurrentDBClient
 
+from projector.batch_telemetry import BatchObserver
 from projector.envelope import Envelope
 from projector.event_source import HeadTracker, Lag
 from projector.failures import describe
@@ -38,6 +39,7 @@ class ProgressRecorder:
         *,
         interval: float,
         stopping: asyncio.Event,
+        observer: BatchObserver | None = None,
     ) -> None:
         self._db = db
         self._board = board
@@ -49,6 +51,7 @@ class ProgressRecorder:
         self._last: Envelope | None = None
         self._state_pending = False
         self._task: asyncio.Task[None] | None = None
+        self._observer = observer or BatchObserver()
         board.listen(self._state_changed)
 
     def add(self, counts: Counter[str], last: Envelope | None) -> None:
@@ -93,6 +96,7 @@ class ProgressRecorder:
                 position = last.commit_position if last is not None else 0
                 if last is not None:
                     self._lag = await self._head.lag(position, last.recorded_at)
+                    self._observer.lagged(self._lag, position)
                 version = await active_version(self._db)
                 replica = (self._board.replica, self._board.report)
                 await record_progress(
@@ -101,6 +105,9 @@ class ProgressRecorder:
         except Exception as error:
             log.warning("progress not recorded", error=describe(error))
             return False
+        # Counted once recorded, as the status documents count them: a failed write's counts
+        # come back with the next one.
+        self._observer.counted(counts)
         skipped = {k: counts[k] for k in ("unknown_type", "newer_schema") if counts[k]}
         if skipped:
             log.warning("events skipped: not understood by this projector version", **skipped)

@@ -15,6 +15,7 @@ from orders_runtime.setting_types import (
     LogLevel,
     MongoDatabase,
     MongoUri,
+    OtlpEndpoint,
     Port,
     PositiveCount,
     PositiveSeconds,
@@ -62,6 +63,11 @@ class Settings:
     health_host: Annotated[Host, Variable("PROJECTOR_HEALTH_HOST")] = "127.0.0.1"
     # The gRPC server: standard health and ProjectionAdminService; 0 leaves it off.
     health_port: Annotated[Port, Variable("PROJECTOR_HEALTH_PORT")] = 0
+    # /metrics for Prometheus; 0 leaves it off (`orders dev` gives it 9103).
+    metrics_host: Annotated[Host, Variable("METRICS_HOST")] = "127.0.0.1"
+    metrics_port: Annotated[Port, Variable("METRICS_PORT")] = 0
+    # Spans to this OpenTelemetry collector (OTLP/gRPC); unset, no tracing.
+    otlp_endpoint: Annotated[OtlpEndpoint, Variable("OTEL_EXPORTER_OTLP_ENDPOINT")] = ""
     # A read model this many events behind answers NOT_SERVING (lag is counted up to 1000).
     max_lag_events: Annotated[
         int, Meta(ge=1, le=LAG_EVENTS_CAP), Variable("PROJECTOR_MAX_LAG_EVENTS")

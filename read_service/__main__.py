@@ -10,28 +10,47 @@ import structlog
 
 from orders_runtime.credentials import without_credentials
 from orders_runtime.logs import configure_logging
+from orders_runtime.metrics_mongo import MongoCommandMetrics
 from orders_runtime.settings import load_settings
 from orders_runtime.stop_signals import stop_requested
 from orders_runtime.store_refusals import mongo_refusal
+from orders_runtime.telemetry import start_telemetry
+from read_service.metrics import ReadMetrics
 from read_service.server import build_server, mongo_client_for
 from read_service.settings import Settings
 
 
 async def serve(settings: Settings) -> None:
     log = structlog.get_logger("read_service")
-    client = mongo_client_for(settings)
+    try:
+        telemetry = start_telemetry(
+            "read_service",
+            metrics_host=settings.metrics_host,
+            metrics_port=settings.metrics_port,
+            otlp_endpoint=settings.otlp_endpoint,
+        )
+    except OSError as error:  # the metrics port is taken
+        log.error("cannot start", reason=str(error))
+        raise SystemExit(1) from None
+    client = mongo_client_for(settings, [MongoCommandMetrics(telemetry.registry)])
     refusal = await mongo_refusal(client, settings.mongo_database, settings.mongo_timeout_seconds)
     if refusal is not None:
         log.error("cannot start", reason=refusal)
         await client.close()
+        telemetry.close()
         raise SystemExit(1)
-    # Authentication (issue 13) and metrics (issue 14) plug in here, as build_server's guards
-    # and observers.
+    # Authentication (issue 13) plugs in here, as build_server's guards.
     try:
-        server, port = build_server(settings, client)
+        server, port = build_server(
+            settings,
+            client,
+            observers=telemetry.observers(),
+            metrics=ReadMetrics(telemetry.registry, telemetry.tracer),
+        )
     except OSError as error:  # the address is taken or cannot be bound
         log.error("cannot start", reason=str(error))
         await client.close()
+        telemetry.close()
         raise SystemExit(1) from None
     stopping = stop_requested()
     await server.start()
@@ -43,6 +62,8 @@ async def serve(settings: Settings) -> None:
         mongo_database=settings.mongo_database,
         consistency_watch=server.watcher.mode,
         answer_cache_max_entries=settings.read_cache_max_entries,
+        metrics_port=telemetry.endpoint.port or None,
+        tracing=bool(settings.otlp_endpoint),
         page_token_key="READ_PAGE_TOKEN_KEY"
         if settings.page_token_key
         else "random: tokens die with this process and work only on this replica",
@@ -53,6 +74,7 @@ async def serve(settings: Settings) -> None:
         await server.stop(settings.shutdown_grace_seconds)
     finally:
         await client.close()
+        telemetry.close()
     log.info("read service stopped")
 
 

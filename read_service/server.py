@@ -10,6 +10,7 @@ import grpc
 import structlog
 from grpc_health.v1.health import aio as health_aio
 from pymongo import AsyncMongoClient
+from pymongo.monitoring import CommandListener
 
 from orders.v1 import query_service_pb2, query_service_pb2_grpc, views_pb2
 from orders_runtime.call_chain import Interceptor
@@ -26,6 +27,7 @@ from read_service.cached_answers import CachedAnswers
 from read_service.change_feed import ChangeFeed
 from read_service.grpc_api import QueryApi
 from read_service.health import MongoHealthMonitor
+from read_service.metrics import ObservedProjectionWatcher, ReadMetrics
 from read_service.page_token_seal import PageTokenSeal
 from read_service.progress_cache import ProgressCache
 from read_service.projection_watcher import ProjectionWatcher
@@ -91,6 +93,7 @@ def build_server(
     *,
     observers: Sequence[Interceptor] = (),
     guards: Sequence[Interceptor] = (),
+    metrics: ReadMetrics | None = None,
 ) -> tuple[ReadServer, int]:
     """A ready-to-start server bound to settings.host:settings.port (port 0 picks a free one).
     ``observers`` and ``guards`` join the interceptor chain where metrics and authentication
@@ -109,11 +112,14 @@ def build_server(
         # Bounds each getMore on a server that holds it to the end even when changes came.
         max_await_ms=max(1, int(settings.consistency_poll_seconds * 1000 * 4)),
     )
-    watcher = ProjectionWatcher(
-        store,
-        feed,
-        poll_seconds=settings.consistency_poll_seconds,
-        recheck_seconds=settings.consistency_recheck_seconds,
+    watcher_options: dict[str, Any] = {
+        "poll_seconds": settings.consistency_poll_seconds,
+        "recheck_seconds": settings.consistency_recheck_seconds,
+    }
+    watcher = (
+        ProjectionWatcher(store, feed, **watcher_options)
+        if metrics is None
+        else ObservedProjectionWatcher(store, feed, metrics=metrics, **watcher_options)
     )
     feed.listen(watcher.notify)
     server, port = build_grpc_server(
@@ -142,10 +148,14 @@ def build_server(
         interval_seconds=settings.health_ping_seconds,
         timeout_seconds=settings.mongo_timeout_seconds,
     )
+    if metrics is not None:
+        metrics.watch(cache, watcher)
     return ReadServer(server, health, monitor, watcher, cache, feed), port
 
 
-def mongo_client_for(settings: Settings) -> AsyncMongoClient[Document]:
+def mongo_client_for(
+    settings: Settings, event_listeners: Sequence[CommandListener] = ()
+) -> AsyncMongoClient[Document]:
     """The client the composition root uses: fails fast (UNAVAILABLE) when MongoDB is away."""
     timeout_ms = int(settings.mongo_timeout_seconds * 1000)
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
@@ -153,6 +163,7 @@ def mongo_client_for(settings: Settings) -> AsyncMongoClient[Document]:
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
         appname="orders-read-service",
+        event_listeners=event_listeners,
         **settings.mongo_credentials,
     )
     return client

@@ -15,6 +15,7 @@ from orders_runtime.setting_types import (
     LogLevel,
     MongoDatabase,
     MongoUri,
+    OtlpEndpoint,
     Port,
     PositiveSeconds,
     Seconds,
@@ -68,6 +69,11 @@ class Settings:
     page_token_key: Annotated[PageTokenKey, Variable("READ_PAGE_TOKEN_KEY", secret=True)] = field(
         default="", repr=False
     )
+    # /metrics for Prometheus; 0 leaves it off (`orders dev` gives it 9102).
+    metrics_host: Annotated[Host, Variable("METRICS_HOST")] = "127.0.0.1"
+    metrics_port: Annotated[Port, Variable("METRICS_PORT")] = 0
+    # Spans to this OpenTelemetry collector (OTLP/gRPC); unset, no tracing.
+    otlp_endpoint: Annotated[OtlpEndpoint, Variable("OTEL_EXPORTER_OTLP_ENDPOINT")] = ""
 
     # Apart from the URI so that the password can come from a secret file (MONGO_PASSWORD_FILE).
     mongo_username: Annotated[str, Variable("MONGO_USERNAME")] = ""

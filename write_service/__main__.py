@@ -16,6 +16,8 @@ from orders_runtime.logs import configure_logging
 from orders_runtime.settings import load_settings
 from orders_runtime.stop_signals import stop_requested
 from orders_runtime.store_refusals import eventstore_refusal
+from orders_runtime.telemetry import start_telemetry
+from write_service.metrics import CommandMetrics
 from write_service.server import build_server
 from write_service.settings import Settings
 
@@ -28,10 +30,20 @@ async def serve(settings: Settings) -> None:
     if refusal is not None:
         log.error("cannot start", reason=refusal)
         raise SystemExit(1)
-    # Authentication (issue 13) and metrics (issue 14) plug in here, as build_server's guards
-    # and observers.
+    # Authentication (issue 13) plugs in here, as build_server's guards.
     try:
-        server, port = await build_server(settings, client)
+        telemetry = start_telemetry(
+            "write_service",
+            metrics_host=settings.metrics_host,
+            metrics_port=settings.metrics_port,
+            otlp_endpoint=settings.otlp_endpoint,
+        )
+        server, port = await build_server(
+            settings,
+            client,
+            observers=telemetry.observers(),
+            metrics=CommandMetrics(telemetry.registry),
+        )
     except OSError as error:  # the address is taken or cannot be bound
         log.error("cannot start", reason=str(error))
         raise SystemExit(1) from None
@@ -42,6 +54,8 @@ async def serve(settings: Settings) -> None:
         host=settings.host,
         port=port,
         eventstore_uri=without_credentials(settings.eventstore_uri),
+        metrics_port=telemetry.endpoint.port or None,
+        tracing=bool(settings.otlp_endpoint),
     )
     await stop.wait()
     log.info("stopping: draining calls in flight", grace_seconds=settings.shutdown_grace)
@@ -49,6 +63,7 @@ async def serve(settings: Settings) -> None:
     # Closing a client that never reached the store raises; there is nothing to close then.
     with contextlib.suppress(ProgrammingError):
         await client.close()
+    telemetry.close()
     log.info("stopped")
 
 

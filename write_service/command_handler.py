@@ -23,6 +23,7 @@ from kurrentdbclient.exceptions import (
 
 from orders_contracts.events import Event
 from orders_runtime.deadlines import within_deadline
+from orders_runtime.tracing import current_traceparent
 from write_service.domain.commands import Command
 from write_service.domain.customer import UNKNOWN_CUSTOMER, CustomerState
 from write_service.domain.decider import (
@@ -37,6 +38,7 @@ from write_service.domain.decider import (
 from write_service.domain.refusal import DomainError
 from write_service.event_appender import EventAppender
 from write_service.idempotency import command_id, fingerprint
+from write_service.metrics import ACCEPTED, REPLAYED, CommandMetrics
 from write_service.snapshots import (
     NO_REVISION,
     Snapshot,
@@ -44,7 +46,7 @@ from write_service.snapshots import (
     fold_appended,
     fold_records,
 )
-from write_service.stream_records import CommandMetadata, new_events
+from write_service.stream_records import CommandMetadata, StreamUnreadableError, new_events
 
 _STORE_DOWN = (ServiceUnavailableError, DeadlineExceededError, DiscoveryFailedError)
 
@@ -98,6 +100,7 @@ class CommandHandler:
         cache_capacity: int,
         store_timeout: float,
         rng: random.Random | None = None,
+        metrics: CommandMetrics | None = None,
     ) -> None:
         self._client = client
         self._appends = appender
@@ -106,13 +109,21 @@ class CommandHandler:
         self._store_timeout = store_timeout
         self._rng = rng or random.Random()
         self._log = structlog.get_logger("write_service.command_handler")
+        self._metrics = metrics or CommandMetrics()
 
     async def handle(self, command: Command, key: str, correlation_id: str) -> Outcome:
+        name = type(command).__name__
         try:
-            return await self._handle(command, key, correlation_id)
+            outcome = await self._handle(command, key, correlation_id)
         except _STORE_DOWN as error:
             self._cache.drop(target(command)[1])
+            self._metrics.command(name, "unavailable")
             raise StoreUnavailableError(str(error) or type(error).__name__) from error
+        except Exception as error:
+            self._metrics.command(name, _outcome_of(error))
+            raise
+        self._metrics.command(name, REPLAYED if outcome.replayed else ACCEPTED)
+        return outcome
 
     async def _handle(self, command: Command, key: str, correlation_id: str) -> Outcome:
         kind, stream = target(command)
@@ -156,6 +167,7 @@ class CommandHandler:
                 correlation_id=correlation_id,
                 causation_id=this_command,
                 payload_hash=payload_hash,
+                traceparent=current_traceparent(),
             )
             try:
                 commit_position = await self._appends.append(
@@ -175,8 +187,10 @@ class CommandHandler:
                     fresh, snapshot = True, await self._catch_up(snapshot)
                     continue
                 conflicts += 1
+                self._metrics.conflicts.inc()
                 if conflicts > self._retry.conflict_retries:
                     raise ConcurrencyConflictError(stream, conflicts) from None
+                self._metrics.conflict_retries.inc()
                 self._log.info("append conflict, retrying", stream=stream, attempt=conflicts)
                 await asyncio.sleep(self._backoff(conflicts))
                 fresh, snapshot = True, await self._catch_up(snapshot)
@@ -225,6 +239,20 @@ class CommandHandler:
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self._retry.max_delay, self._retry.base_delay * 2 ** (attempt - 1))
         return self._rng.uniform(0, ceiling)
+
+
+def _outcome_of(error: Exception) -> str:
+    match error:
+        case DomainError():
+            return "refused"
+        case IdempotencyKeyReusedError():
+            return "key_reused"
+        case ConcurrencyConflictError():
+            return "aborted"
+        case StreamUnreadableError():
+            return "unreadable"
+        case _:
+            return "failed"
 
 
 def _registered(snapshot: Snapshot) -> bool:

@@ -24,6 +24,7 @@ from orders_runtime.interceptors import service_interceptors
 from write_service.command_handler import CommandHandler, RetryPolicy
 from write_service.event_appender import appender_for
 from write_service.grpc_api import CommandApi
+from write_service.metrics import CommandMetrics
 from write_service.rpc_errors import error_reply
 from write_service.settings import Settings
 from write_service.store_probe import StoreProbe
@@ -76,6 +77,7 @@ async def build_server(
     clock: Callable[[], datetime] = _utc_now,
     observers: Sequence[Interceptor] = (),
     guards: Sequence[Interceptor] = (),
+    metrics: CommandMetrics | None = None,
 ) -> tuple[WriteServer, int]:
     """A server bound to the configured address (port 0 picks a free port), not yet started.
     ``observers`` and ``guards`` join the interceptor chain where metrics and authentication
@@ -90,6 +92,7 @@ async def build_server(
         retry=RetryPolicy(conflict_retries=settings.conflict_retries),
         cache_capacity=settings.cache_size,
         store_timeout=settings.store_timeout,
+        metrics=metrics,
     )
     command_service_pb2_grpc.add_CommandServiceServicer_to_server(
         CommandApi(handler, clock), server

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from msgspec import Meta
 
-from orders_runtime.setting_types import EventStoreUri, Host, LogLevel, Port
+from orders_runtime.setting_types import EventStoreUri, Host, LogLevel, OtlpEndpoint, Port
 from orders_runtime.settings import Before, Variable
 from orders_runtime.store_credentials import StorePassword, StoreUser, eventstore_uri_with
 from write_service.event_appender import AppendMode
@@ -45,6 +45,11 @@ class Settings:
     append_mode: Annotated[AppendMode, Before(str.lower), Variable("WRITE_SERVICE_APPEND_MODE")] = (
         "batch"
     )
+    # /metrics for Prometheus; 0 leaves it off (`orders dev` gives it 9101).
+    metrics_host: Annotated[Host, Variable("METRICS_HOST")] = "127.0.0.1"
+    metrics_port: Annotated[Port, Variable("METRICS_PORT")] = 0
+    # Spans to this OpenTelemetry collector (OTLP/gRPC); unset, no tracing.
+    otlp_endpoint: Annotated[OtlpEndpoint, Variable("OTEL_EXPORTER_OTLP_ENDPOINT")] = ""
     # Apart from the URI so that the password can come from a secret file (_FILE).
     eventstore_username: Annotated[StoreUser, Variable("EVENTSTORE_USERNAME")] = ""
     eventstore_password: Annotated[StorePassword, Variable("EVENTSTORE_PASSWORD", secret=True)] = (

@@ -17,6 +17,12 @@ from orders_runtime.ports import free_port
 __all__ = ["READY_LINE", "DevPorts", "DevStack", "free_port", "start_dev", "stop_quietly"]
 
 READY_LINE = "stack is up"
+METRICS_PORT_VARIABLES = (
+    "ORDERS_DEV_WRITE_METRICS_PORT",
+    "ORDERS_DEV_READ_METRICS_PORT",
+    "ORDERS_DEV_PROJECTOR_METRICS_PORT",
+    "ORDERS_DEV_EVENTSTORE_METRICS_PORT",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +46,8 @@ class DevPorts:
             "WRITE_SERVICE_PORT": str(self.write),
             "READ_SERVICE_PORT": str(self.read),
             "PROJECTOR_HEALTH_PORT": str(self.projector_health),
+            # Off: the dev defaults (9101-9104) may be taken by a developer's own stack.
+            **dict.fromkeys(METRICS_PORT_VARIABLES, "0"),
             # A busy CI machine can lag the projection past the 5 s default of a --wait.
             "READ_CONSISTENCY_MAX_WAIT_SECONDS": "30",
         }
