@@ -30,7 +30,10 @@ async def _project_placed_then_break_its_timeline(
     stores: Stores, order_id: str
 ) -> dict[str, object]:
     """The order placed and projected (by a writer of its own, so no replica caches it), then
-    its details document stripped of its timeline; the intact document, to restore later."""
+    its details document stripped of its timeline; the intact document, to restore later.
+
+    A document that does not decode fails every event of its order: the group's redelivery of
+    the placement (a duplicate otherwise) is parked beside the payment."""
     await place(stores.eventstore, order_id)
     placed = await read_revisions(stores.eventstore, order_stream(order_id), range(0, 1))
     await stores.writer().write(placed)
@@ -56,8 +59,8 @@ async def test_a_poison_event_is_parked_listed_and_applied_by_a_replay_once_repa
             async def parked() -> bool:
                 status = await replica.status()
                 # The counter is written beside the pipeline, a moment after the record.
-                counted = all(m.events_parked_total == 1 for m in status.read_models)
-                return status.parked_events == 1 and counted
+                counted = all(m.events_parked_total == 2 for m in status.read_models)
+                return status.parked_events == 2 and counted
 
             await wait_until(parked, "the poison event parked")
             status = await replica.status()
@@ -77,9 +80,11 @@ async def test_a_poison_event_is_parked_listed_and_applied_by_a_replay_once_repa
             status_after = await replica.status()
             others = await summaries.count_documents({"_id": {"$regex": "^good"}})
 
-    assert [m.parked_events for m in status.read_models] == [1] * len(status.read_models)
-    assert listed.total_size == 1
-    (event,) = listed.parked_events
+    assert [m.parked_events for m in status.read_models] == [2] * len(status.read_models)
+    assert listed.total_size == 2
+    by_id = {parked.id: parked for parked in listed.parked_events}
+    assert sorted(by_id) == ["order-victim@0", "order-victim@1"]
+    event = by_id["order-victim@1"]
     assert (event.id, event.stream_name, event.revision) == ("order-victim@1", "order-victim", 1)
     assert event.event_type == "PaymentProcessed"
     assert "timeline" in event.reason
@@ -87,9 +92,12 @@ async def test_a_poison_event_is_parked_listed_and_applied_by_a_replay_once_repa
 
     assert (before_repair.applied_count, before_repair.still_parked_count) == (0, 1)
     assert "timeline" in before_repair.outcomes[0].reason
-    assert still.parked_events[0].replay_attempts == 1
+    assert {p.id: p.replay_attempts for p in still.parked_events} == {
+        "order-victim@0": 0,
+        "order-victim@1": 1,
+    }
 
-    assert (after_repair.applied_count, after_repair.still_parked_count) == (1, 0)
+    assert (after_repair.applied_count, after_repair.still_parked_count) == (2, 0)
     assert victim is not None
     assert (victim["status"], victim["revision"]) == ("PAID", 1)
     assert remaining.total_size == 0
