@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
+from pathlib import Path
 from typing import assert_never
 
 import grpc
@@ -37,8 +38,15 @@ def tcp_open(port: int, host: str = HOST) -> bool:
         return False
 
 
-def grpc_serving(port: int, host: str = HOST) -> bool:
-    with grpc.insecure_channel(f"{host}:{port}") as channel:
+def grpc_serving(port: int, host: str = HOST, ca_file: Path | None = None) -> bool:
+    """Whether the service answers SERVING; over TLS (checked against ``ca_file``) if given."""
+    address = f"{host}:{port}"
+    channel = (
+        grpc.insecure_channel(address)
+        if ca_file is None
+        else grpc.secure_channel(address, grpc.ssl_channel_credentials(ca_file.read_bytes()))
+    )
+    with channel:
         stub = health_pb2_grpc.HealthStub(channel)
         try:
             reply = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1.0)
@@ -68,8 +76,8 @@ def _is_ready(readiness: Readiness, started: float) -> bool:
     match readiness:
         case TcpOpen(port=port):
             return tcp_open(port)
-        case GrpcServing(port=port):
-            return grpc_serving(port)
+        case GrpcServing(port=port, ca_file=ca_file):
+            return grpc_serving(port, ca_file=ca_file)
         case StaysUp(seconds=seconds):
             return time.monotonic() - started >= seconds
         case _:

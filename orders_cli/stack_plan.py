@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeAlias
 
+from orders_cli.dev_keys import DevSecurity
 from orders_cli.stack_settings import (
     EVENTSTORE_PORT_VAR,
     HOST,
@@ -30,6 +31,8 @@ class GrpcServing:
     """Healthy once the standard gRPC health service answers SERVING."""
 
     port: int
+    # The CA of the service's TLS certificate; None: the port speaks plaintext.
+    ca_file: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,9 +59,14 @@ class ProcessSpec:
     port_var: str | None = None
 
 
-def plan_stack(settings: StackSettings, python: str, secantusd: str) -> list[ProcessSpec]:
-    """Every process of the stack, each after the ones it needs."""
+def plan_stack(
+    settings: StackSettings, python: str, secantusd: str, security: DevSecurity | None = None
+) -> list[ProcessSpec]:
+    """Every process of the stack, each after the ones it needs. With ``security`` the two
+    services serve TLS and require tokens signed by its key."""
     logs = settings.log_dir
+    service_env = security.service_environment() if security else {}
+    ca_file = security.ca_cert if security else None
     store_env = {"EVENTSTORE_URI": settings.eventstore_uri}
     mongo_env = {"MONGO_URI": settings.mongo_uri, "MONGO_DATABASE": settings.mongo_database}
     return [
@@ -105,9 +113,14 @@ def plan_stack(settings: StackSettings, python: str, secantusd: str) -> list[Pro
             title="write service",
             argv=(python, "-m", "write_service"),
             address=f"{HOST}:{settings.write_port}",
-            readiness=GrpcServing(settings.write_port),
+            readiness=GrpcServing(settings.write_port, ca_file),
             log_file=logs / "write_service.log",
-            env={**store_env, "WRITE_SERVICE_HOST": HOST, WRITE_PORT_VAR: str(settings.write_port)},
+            env={
+                **store_env,
+                **service_env,
+                "WRITE_SERVICE_HOST": HOST,
+                WRITE_PORT_VAR: str(settings.write_port),
+            },
             port=settings.write_port,
             port_var=WRITE_PORT_VAR,
         ),
@@ -131,9 +144,14 @@ def plan_stack(settings: StackSettings, python: str, secantusd: str) -> list[Pro
             title="read service",
             argv=(python, "-m", "read_service"),
             address=f"{HOST}:{settings.read_port}",
-            readiness=GrpcServing(settings.read_port),
+            readiness=GrpcServing(settings.read_port, ca_file),
             log_file=logs / "read_service.log",
-            env={**mongo_env, "READ_SERVICE_HOST": HOST, READ_PORT_VAR: str(settings.read_port)},
+            env={
+                **mongo_env,
+                **service_env,
+                "READ_SERVICE_HOST": HOST,
+                READ_PORT_VAR: str(settings.read_port),
+            },
             port=settings.read_port,
             port_var=READ_PORT_VAR,
         ),

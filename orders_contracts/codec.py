@@ -17,6 +17,10 @@ class EventMetadata(msgspec.Struct, frozen=True, omit_defaults=True):
     correlation_id: str
     causation_id: str
     schema_version: int = CURRENT_SCHEMA_VERSION
+    # Who made the change: the authenticated caller's token subject and OAuth client id. Empty
+    # when authentication was off, and in events written before they existed.
+    principal_subject: str = ""
+    principal_client_id: str = ""
 
 
 class UnknownEventTypeError(ValueError):

@@ -8,22 +8,27 @@ import sys
 
 import structlog
 
+from orders_runtime.auth_setup import guards_for, load_security
 from orders_runtime.credentials import without_credentials
 from orders_runtime.logs import configure_logging
+from orders_runtime.security_settings import SecuritySettings
 from orders_runtime.settings import load_settings
 from orders_runtime.stop_signals import stop_requested
 from read_service.server import build_server, mongo_client_for
 from read_service.settings import Settings
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings, security: SecuritySettings) -> None:
     log = structlog.get_logger("read_service")
     client = mongo_client_for(settings)
-    # Authentication (issue 13) and metrics (issue 14) plug in here, as build_server's guards
-    # and observers.
+    # Metrics (issue 14) plug in here, as build_server's observers.
     try:
-        server, port = build_server(settings, client)
-    except OSError as error:  # the address is taken or cannot be bound
+        guards = await guards_for(security, log)
+        server, port = build_server(
+            settings, client, guards=guards, tls=security.tls, reflection=security.reflection
+        )
+    except (OSError, ValueError) as error:  # the address is taken, or keys or certificates
+        # cannot be read
         log.error("cannot start", reason=str(error))
         await client.close()
         raise SystemExit(1) from None
@@ -52,8 +57,9 @@ async def serve(settings: Settings) -> None:
 
 def main() -> int:
     settings = load_settings(Settings, os.environ)
+    security = load_security(os.environ, "read_service")
     configure_logging(settings.log_level)
-    asyncio.run(serve(settings))
+    asyncio.run(serve(settings, security))
     return 0
 
 

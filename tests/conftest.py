@@ -7,6 +7,7 @@ SecantusDB, run as its own process because it is GPL-2.0 and must never be impor
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 import uuid
@@ -33,6 +34,9 @@ def _dump_tasks(signum: int, frame: FrameType | None) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     signal.signal(signal.SIGUSR1, _dump_tasks)
+    # Services started by tests (and the `orders` CLI run in this process) go without TLS and
+    # bearer tokens unless a test sets them up: tests/security does, with ORDERS_AUTH=on.
+    os.environ["ORDERS_AUTH"] = "off"
 
 
 @pytest.fixture(scope="session")

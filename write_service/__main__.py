@@ -11,23 +11,28 @@ import structlog
 from kurrentdbclient import AsyncKurrentDBClient
 from kurrentdbclient.exceptions import ProgrammingError
 
+from orders_runtime.auth_setup import guards_for, load_security
 from orders_runtime.credentials import without_credentials
 from orders_runtime.logs import configure_logging
+from orders_runtime.security_settings import SecuritySettings
 from orders_runtime.settings import load_settings
 from orders_runtime.stop_signals import stop_requested
 from write_service.server import build_server
 from write_service.settings import Settings
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings, security: SecuritySettings) -> None:
     log = structlog.get_logger("write_service")
     # The client connects lazily, so the service starts (NOT_SERVING) while the store is down.
     client = AsyncKurrentDBClient(settings.eventstore_uri)
-    # Authentication (issue 13) and metrics (issue 14) plug in here, as build_server's guards
-    # and observers.
+    # Metrics (issue 14) plug in here, as build_server's observers.
     try:
-        server, port = await build_server(settings, client)
-    except OSError as error:  # the address is taken or cannot be bound
+        guards = await guards_for(security, log)
+        server, port = await build_server(
+            settings, client, guards=guards, tls=security.tls, reflection=security.reflection
+        )
+    except (OSError, ValueError) as error:  # the address is taken, or keys or certificates
+        # cannot be read
         log.error("cannot start", reason=str(error))
         raise SystemExit(1) from None
     stop = stop_requested()
@@ -49,8 +54,9 @@ async def serve(settings: Settings) -> None:
 
 def main() -> None:
     settings = load_settings(Settings, os.environ)
+    security = load_security(os.environ, "write_service")
     configure_logging(settings.log_level)
-    asyncio.run(serve(settings))
+    asyncio.run(serve(settings, security))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@ from kurrentdbclient.exceptions import (
 )
 
 from orders_contracts.events import Event
+from orders_runtime.auth_errors import CustomerMismatchError
 from orders_runtime.deadlines import within_deadline
+from orders_runtime.principal import current_principal
 from write_service.domain.commands import Command
 from write_service.domain.customer import UNKNOWN_CUSTOMER, CustomerState
 from write_service.domain.decider import (
@@ -34,6 +36,7 @@ from write_service.domain.decider import (
     referenced_customer,
     target,
 )
+from write_service.domain.order import OrderState
 from write_service.domain.refusal import DomainError
 from write_service.event_appender import EventAppender
 from write_service.idempotency import command_id, fingerprint
@@ -129,7 +132,9 @@ class CommandHandler:
             snapshot = await self._catch_up(Snapshot(stream, initial(kind)))
             self._cache.put(snapshot)
         conflicts = 0
+        principal = current_principal()
         while True:
+            _check_owner(snapshot.state)
             earlier = snapshot.commands.get(this_command) if key else None
             if earlier is not None:
                 if earlier.payload_hash != payload_hash:
@@ -156,6 +161,8 @@ class CommandHandler:
                 correlation_id=correlation_id,
                 causation_id=this_command,
                 payload_hash=payload_hash,
+                principal_subject=principal.subject if principal else "",
+                principal_client_id=principal.client_id if principal else "",
             )
             try:
                 commit_position = await self._appends.append(
@@ -225,6 +232,17 @@ class CommandHandler:
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self._retry.max_delay, self._retry.base_delay * 2 ** (attempt - 1))
         return self._rng.uniform(0, ceiling)
+
+
+def _check_owner(state: State) -> None:
+    """Refuse a customer-bound caller another customer's order. An order's customer never
+    changes, so a cached state is as good as a fresh one; an order not placed has none, and
+    the decision refuses it as not found."""
+    principal = current_principal()
+    if principal is None or not principal.customer_id or not isinstance(state, OrderState):
+        return
+    if state.customer_id and state.customer_id != principal.customer_id:
+        raise CustomerMismatchError()
 
 
 def _registered(snapshot: Snapshot) -> bool:
