@@ -219,6 +219,9 @@ class TimelineEntry(TypedDict):
     """The domain time carried by the event."""
     summary: str
     """Human-readable one-liner, e.g. "paid 12.50 EUR by card"."""
+    # Who made the change: set only when the event's metadata names an authenticated caller.
+    actor_subject: NotRequired[str]
+    actor_client_id: NotRequired[str]
 
 
 class OrderDetailsDoc(TypedDict):

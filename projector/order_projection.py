@@ -111,7 +111,16 @@ def _placed(envelope: Envelope, event: OrderPlaced) -> OrderView:
 
 
 def _entry(envelope: Envelope, kind: TimelineKind, at: datetime, text: str) -> TimelineEntry:
-    return {"revision": envelope.revision, "event_type": kind, "at": at, "summary": text}
+    entry: TimelineEntry = {
+        "revision": envelope.revision,
+        "event_type": kind,
+        "at": at,
+        "summary": text,
+    }
+    if envelope.actor_subject:
+        entry["actor_subject"] = envelope.actor_subject
+        entry["actor_client_id"] = envelope.actor_client_id
+    return entry
 
 
 def _advance(

@@ -120,6 +120,12 @@ def order_details(view: OrderDetailsView) -> views_pb2.OrderDetails:
                 occurred_at=_timestamp(entry["at"]),
                 revision=entry["revision"],
                 status=_status(_STATUS_AFTER.get(entry["event_type"], "UNSPECIFIED")),
+                actor=views_pb2.Actor(
+                    subject=entry.get("actor_subject", ""),
+                    client_id=entry.get("actor_client_id", ""),
+                )
+                if "actor_subject" in entry
+                else None,
             )
             for entry in doc["timeline"]
         ],

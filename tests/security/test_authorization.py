@@ -16,6 +16,7 @@ from kurrentdbclient import AsyncKurrentDBClient
 from orders.v1 import (
     command_service_pb2,
     command_service_pb2_grpc,
+    consistency_pb2,
     query_service_pb2,
     query_service_pb2_grpc,
     types_pb2,
@@ -194,3 +195,39 @@ async def test_every_event_names_who_made_it(secure_stack: SecureStack, clients:
             subject,
             client_id,
         )
+
+
+async def test_the_timeline_shows_who_made_each_change(
+    secure_stack: SecureStack, clients: Clients
+) -> None:
+    placer = secure_stack.security.token(OPERATOR, subject="svc-checkout", client_id="web")
+    placed = await register_and_place(clients.commands, placer)
+    payer = secure_stack.security.token(OPERATOR, subject="svc-payments", client_id="psp")
+    paid = await clients.commands.ProcessPayment(
+        command_service_pb2.ProcessPaymentRequest(
+            idempotency_key=uuid.uuid4().hex,
+            order_id=placed.order_id,
+            amount=placed.response.total,
+            payment_id=f"p-{uuid.uuid4().hex[:8]}",
+            method="card",
+        ),
+        metadata=bearer(payer),
+        timeout=30,
+    )
+    details = await clients.queries.GetOrderDetails(
+        query_service_pb2.GetOrderDetailsRequest(
+            order_id=placed.order_id,
+            consistency=consistency_pb2.ReadConsistency(
+                min_token=paid.consistency_token, policy=consistency_pb2.STALENESS_POLICY_WAIT
+            ),
+        ),
+        metadata=bearer(placer),
+        timeout=60,
+    )
+    assert [
+        (entry.event_type, entry.actor.subject, entry.actor.client_id)
+        for entry in details.order.timeline
+    ] == [
+        ("OrderPlaced", "svc-checkout", "web"),
+        ("PaymentProcessed", "svc-payments", "psp"),
+    ]
