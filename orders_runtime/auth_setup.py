@@ -26,13 +26,10 @@ def load_security(environ: Mapping[str, str], program: str) -> SecuritySettings:
         raise SystemExit(EXIT_INVALID_SETTINGS) from None
 
 
-async def guards_for(settings: SecuritySettings, log: Any) -> list[Interceptor]:
+async def guards_for(settings: SecuritySettings) -> list[Interceptor]:
     """The guard layers; the keys are fetched once now, so a wrong JWKS source stops the start.
     Raises OSError or ValueError when they cannot be had."""
-    if not settings.tls_cert_file:
-        log.warning("no TLS on the gRPC port: set TLS_CERT_FILE and TLS_KEY_FILE")
     if not settings.auth:
-        log.warning(f"authentication is off ({AUTH_VAR}=off): anyone who reaches the port may call")
         return []
     source: Path | str = Path(settings.jwks_file) if settings.jwks_file else settings.jwks_url
     keys = JwksKeys(
@@ -44,5 +41,16 @@ async def guards_for(settings: SecuritySettings, log: Any) -> list[Interceptor]:
     verifier = TokenVerifier(
         keys, issuer=settings.issuer, audience=settings.audience, leeway=settings.leeway_seconds
     )
-    log.info("bearer tokens required", issuer=settings.issuer, audience=settings.audience)
     return [AuthGuard(verifier)]
+
+
+def log_security(settings: SecuritySettings, log: Any) -> None:
+    """What the service protects, or a warning for what it does not; after its start line."""
+    if settings.tls_cert_file:
+        log.info("tls on", mutual=bool(settings.tls_client_ca_file))
+    else:
+        log.warning("no TLS on the gRPC port: set TLS_CERT_FILE and TLS_KEY_FILE")
+    if settings.auth:
+        log.info("bearer tokens required", issuer=settings.issuer, audience=settings.audience)
+    else:
+        log.warning(f"authentication is off ({AUTH_VAR}=off): anyone who reaches the port may call")

@@ -8,7 +8,7 @@ import sys
 
 import structlog
 
-from orders_runtime.auth_setup import guards_for, load_security
+from orders_runtime.auth_setup import guards_for, load_security, log_security
 from orders_runtime.credentials import without_credentials
 from orders_runtime.logs import configure_logging
 from orders_runtime.security_settings import SecuritySettings
@@ -23,7 +23,7 @@ async def serve(settings: Settings, security: SecuritySettings) -> None:
     client = mongo_client_for(settings)
     # Metrics (issue 14) plug in here, as build_server's observers.
     try:
-        guards = await guards_for(security, log)
+        guards = await guards_for(security)
         server, port = build_server(
             settings, client, guards=guards, tls=security.tls, reflection=security.reflection
         )
@@ -46,6 +46,7 @@ async def serve(settings: Settings, security: SecuritySettings) -> None:
         if settings.page_token_key
         else "random: tokens die with this process and work only on this replica",
     )
+    log_security(security, log)
     try:
         await stopping.wait()
         log.info("shutting down", grace_seconds=settings.shutdown_grace_seconds)

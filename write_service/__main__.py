@@ -11,7 +11,7 @@ import structlog
 from kurrentdbclient import AsyncKurrentDBClient
 from kurrentdbclient.exceptions import ProgrammingError
 
-from orders_runtime.auth_setup import guards_for, load_security
+from orders_runtime.auth_setup import guards_for, load_security, log_security
 from orders_runtime.credentials import without_credentials
 from orders_runtime.logs import configure_logging
 from orders_runtime.security_settings import SecuritySettings
@@ -27,7 +27,7 @@ async def serve(settings: Settings, security: SecuritySettings) -> None:
     client = AsyncKurrentDBClient(settings.eventstore_uri)
     # Metrics (issue 14) plug in here, as build_server's observers.
     try:
-        guards = await guards_for(security, log)
+        guards = await guards_for(security)
         server, port = await build_server(
             settings, client, guards=guards, tls=security.tls, reflection=security.reflection
         )
@@ -43,6 +43,7 @@ async def serve(settings: Settings, security: SecuritySettings) -> None:
         port=port,
         eventstore_uri=without_credentials(settings.eventstore_uri),
     )
+    log_security(security, log)
     await stop.wait()
     log.info("stopping: draining calls in flight", grace_seconds=settings.shutdown_grace)
     await server.stop(settings.shutdown_grace)
