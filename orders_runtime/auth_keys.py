@@ -52,7 +52,8 @@ class JwksKeys:
             await self._refresh()
             found = self._find(kid)
         if found is None:
-            raise NoSuchKeyError(f"no key with id {kid!r}")
+            # The id comes from the caller: cut short, it cannot flood the log line it lands in.
+            raise NoSuchKeyError(f"no key with id {kid[:64] if kid else kid!r}")
         return found
 
     async def load(self) -> None:
