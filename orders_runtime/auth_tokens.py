@@ -9,7 +9,9 @@ must not be able to make them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import jwt
@@ -33,15 +35,46 @@ ALGORITHMS: Final = (
 _REQUIRED_CLAIMS: Final = ["exp", "iss", "aud", "sub"]
 
 
+# Verified tokens kept, so a client sending the same token on every call pays the signature
+# check once: a token is kept until it expires, and at most this long, so a key the issuer
+# withdraws stops being honoured soon after the keys are fetched again.
+VERIFIED_CACHE_SIZE: Final = 10_000
+VERIFIED_CACHE_SECONDS: Final = 60.0
+
+
 class TokenVerifier:
-    def __init__(self, keys: JwksKeys, *, issuer: str, audience: str, leeway: float) -> None:
+    def __init__(
+        self,
+        keys: JwksKeys,
+        *,
+        issuer: str,
+        audience: str,
+        leeway: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._keys = keys
         self._issuer = issuer
         self._audience = audience
         self._leeway = leeway
+        self._clock = clock
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
 
     async def principal(self, token: str) -> Principal:
         """The principal the token names; ``UnauthenticatedError`` if it does not verify."""
+        now = self._clock()
+        kept = self._verified.get(token)
+        if kept is not None:
+            principal, valid_until = kept
+            if now < valid_until:
+                return principal
+            del self._verified[token]
+        principal, expires = await self._verify(token)
+        self._verified[token] = (principal, min(expires, now + VERIFIED_CACHE_SECONDS))
+        if len(self._verified) > VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
             key = await self._keys.key(header.get("kid"))
@@ -61,7 +94,8 @@ class TokenVerifier:
             raise UnauthenticatedError("expired") from None
         except (jwt.PyJWTError, NoSuchKeyError) as error:
             raise UnauthenticatedError("invalid", f"{type(error).__name__}: {error}") from None
-        return principal_of(claims)
+        # A token past "exp" (plus the leeway) is answered TOKEN_EXPIRED by the next check.
+        return principal_of(claims), float(claims["exp"]) + self._leeway
 
 
 def principal_of(claims: Mapping[str, Any]) -> Principal:
