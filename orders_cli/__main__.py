@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -12,6 +13,7 @@ import grpc
 from rich.console import Console
 
 from orders_cli import query_commands, write_commands
+from orders_cli.client_security import client_security
 from orders_cli.connection import Stubs, open_stubs
 from orders_cli.demo import run_demo
 from orders_cli.dev_stack import run_dev
@@ -21,6 +23,7 @@ from orders_cli.parser import build_parser
 from orders_cli.readiness import grpc_serving
 from orders_cli.rpc_errors import describe
 from orders_cli.status import run_status
+from orders_cli.token_command import print_token
 
 Handler = Callable[[argparse.Namespace, Stubs], Outcome]
 
@@ -48,7 +51,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_status(args, console)
     if args.command == "health":
         host, _, port = args.address.rpartition(":")
-        return ExitCode.OK if grpc_serving(int(port), host or "127.0.0.1") else ExitCode.UNAVAILABLE
+        ca_file = client_security(os.environ).ca_file
+        serving = grpc_serving(int(port), host or "127.0.0.1", ca_file=ca_file)
+        return ExitCode.OK if serving else ExitCode.UNAVAILABLE
+    if args.command == "token":
+        return print_token(args, Console(stderr=True, soft_wrap=True))
     return _run_rpc_command(args, console)
 
 

@@ -8,9 +8,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Final
 
-import grpc
-
 from orders.v1 import command_service_pb2_grpc, query_service_pb2_grpc
+from orders_cli.client_security import client_security
 
 WRITE_ADDR_VAR: Final = "ORDERS_WRITE_ADDR"
 READ_ADDR_VAR: Final = "ORDERS_READ_ADDR"
@@ -36,7 +35,8 @@ class Stubs:
 
 @contextmanager
 def open_stubs(write_addr: str, read_addr: str, timeout: float) -> Iterator[Stubs]:
-    with grpc.insecure_channel(write_addr) as write, grpc.insecure_channel(read_addr) as read:
+    security = client_security(os.environ)
+    with security.channel(write_addr) as write, security.channel(read_addr) as read:
         yield Stubs(
             commands=command_service_pb2_grpc.CommandServiceStub(write),
             queries=query_service_pb2_grpc.QueryServiceStub(read),

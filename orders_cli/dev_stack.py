@@ -12,6 +12,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
+from orders_cli.client_security import SECURITY_FOLDER, auth_is_off
+from orders_cli.dev_keys import ensure_dev_security
 from orders_cli.exit_codes import ExitCode
 from orders_cli.readiness import NotReadyError, port_is_free, wait_until_ready
 from orders_cli.stack_plan import ProcessSpec, plan_stack
@@ -33,12 +35,22 @@ def run_dev(console: Console) -> int:
     if secantusd is None:
         console.print("[red]✗[/] secantusd-py is not installed: run `make venv` first")
         return ExitCode.USAGE
-    plan = plan_stack(settings, sys.executable, secantusd, metrics=True)
+    # TLS and bearer tokens unless told otherwise, as in production; the CLI finds the keys.
+    security = (
+        None
+        if auth_is_off(os.environ)
+        else ensure_dev_security(settings.data_dir / SECURITY_FOLDER)
+    )
+    plan = plan_stack(settings, sys.executable, secantusd, security, metrics=True)
     clash = _port_clash(plan)
     if clash is not None:
         console.print(f"[red]✗[/] {escape(clash)}")
         return ExitCode.PORT_IN_USE
     console.print(f"orders dev: data in {settings.data_dir.resolve()}")
+    if security is None:
+        console.print("[yellow]![/] ORDERS_AUTH=off: the services run without TLS and tokens")
+    else:
+        console.print(f"  TLS and bearer tokens on; keys in {security.folder.resolve()}")
     running: list[Running] = []
     with _stop_signals_interrupt():
         try:

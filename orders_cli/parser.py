@@ -14,6 +14,7 @@ from orders_cli.connection import (
     default_read_addr,
     default_write_addr,
 )
+from orders_cli.dev_keys import ALL_SCOPES
 from orders_cli.status import add_status_parser
 
 _T = TypeVar("_T")
@@ -29,6 +30,7 @@ examples:
   orders list --status paid --status shipped
   orders analytics --since 2026-01-01
   orders status                                the projection, refreshing (or --json, --once)
+  orders token --scope orders:read --customer CUSTOMER_ID   a token for other tools
 exit codes: 0 ok, 1 other failure, 2 usage, 3 port in use, 4 invalid argument, 5 not found,
   6 conflict (already exists, aborted), 7 refused (illegal transition), 8 unavailable,
   9 deadline exceeded (e.g. the read side did not reach a token in time)
@@ -111,6 +113,22 @@ def build_parser() -> argparse.ArgumentParser:
     health = subs.add_parser("health", help="exit 0 if a gRPC service reports SERVING")
     health.add_argument("address", help="HOST:PORT")
     add_status_parser(subs)
+    token = subs.add_parser(
+        "token", help="print a bearer token signed with the dev stack's key (for buf curl, etc.)"
+    )
+    token.add_argument(
+        "--scope",
+        action="append",
+        choices=ALL_SCOPES,
+        help="repeat for several (default: all of them)",
+    )
+    token.add_argument("--customer", default="", help="bind the token to this customer id")
+    token.add_argument(
+        "--subject", default="orders-cli", help="the sub claim (default %(default)s)"
+    )
+    token.add_argument(
+        "--ttl", type=int, default=3600, help="seconds until it expires (default %(default)s)"
+    )
 
     sub = subs.add_parser("register-customer", parents=common, help="register a customer")
     sub.add_argument("--name", required=True)

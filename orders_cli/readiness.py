@@ -27,8 +27,8 @@ def probe(readiness: Readiness) -> Callable[[], bool]:
     match readiness:
         case TcpOpen(port=port):
             return lambda: tcp_open(port)
-        case GrpcServing(port=port):
-            return lambda: grpc_serving(port)
+        case GrpcServing(port=port, ca_file=ca_file):
+            return lambda: grpc_serving(port, ca_file=ca_file)
         case StaysUp(seconds=seconds):
             started = time.monotonic()
             return lambda: time.monotonic() - started >= seconds

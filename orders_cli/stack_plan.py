@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeAlias
 
+from orders_cli.dev_keys import DevSecurity
 from orders_cli.stack_settings import (
     EVENTSTORE_PORT_VAR,
     HOST,
@@ -30,6 +31,8 @@ class GrpcServing:
     """Healthy once the standard gRPC health service answers SERVING."""
 
     port: int
+    # The CA of the service's TLS certificate; None: the port speaks plaintext.
+    ca_file: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +60,19 @@ class ProcessSpec:
 
 
 def plan_stack(
-    settings: StackSettings, python: str, secantusd: str, *, metrics: bool = False
+    settings: StackSettings,
+    python: str,
+    secantusd: str,
+    security: DevSecurity | None = None,
+    *,
+    metrics: bool = False,
 ) -> list[ProcessSpec]:
-    """Every process of the stack, each after the ones it needs; with ``metrics``, each of our
+    """Every process of the stack, each after the ones it needs. With ``security`` the two
+    services serve TLS and require tokens signed by its key; with ``metrics``, each of our
     processes serves /metrics on its port of ``settings``."""
     logs = settings.log_dir
+    service_env = security.service_environment() if security else {}
+    ca_file = security.ca_cert if security else None
 
     def metrics_on(port: int) -> dict[str, str]:
         return {"METRICS_PORT": str(port)} if metrics else {}
@@ -113,10 +124,11 @@ def plan_stack(
             title="write service",
             argv=(python, "-m", "write_service"),
             address=f"{HOST}:{settings.write_port}",
-            readiness=GrpcServing(settings.write_port),
+            readiness=GrpcServing(settings.write_port, ca_file),
             log_file=logs / "write_service.log",
             env={
                 **store_env,
+                **service_env,
                 "WRITE_SERVICE_HOST": HOST,
                 WRITE_PORT_VAR: str(settings.write_port),
                 **metrics_on(settings.write_metrics_port),
@@ -145,10 +157,11 @@ def plan_stack(
             title="read service",
             argv=(python, "-m", "read_service"),
             address=f"{HOST}:{settings.read_port}",
-            readiness=GrpcServing(settings.read_port),
+            readiness=GrpcServing(settings.read_port, ca_file),
             log_file=logs / "read_service.log",
             env={
                 **mongo_env,
+                **service_env,
                 "READ_SERVICE_HOST": HOST,
                 READ_PORT_VAR: str(settings.read_port),
                 **metrics_on(settings.read_metrics_port),

@@ -20,6 +20,10 @@ class EventMetadata(msgspec.Struct, frozen=True, omit_defaults=True):
     # W3C trace context of the command that appended the event ("" when it was not traced), so
     # the projector's batch span links to it; absent in events written before it existed.
     traceparent: str = ""
+    # Who made the change: the authenticated caller's token subject and OAuth client id. Empty
+    # when authentication was off, and in events written before they existed.
+    principal_subject: str = ""
+    principal_client_id: str = ""
 
 
 class UnknownEventTypeError(ValueError):

@@ -214,13 +214,16 @@ TimelineKind: TypeAlias = Literal[
 ]
 
 
-class TimelineEntry(Struct, frozen=True):
+class TimelineEntry(Struct, frozen=True, omit_defaults=True):
     revision: int
     event_type: TimelineKind
     at: datetime
     """The domain time carried by the event."""
     summary: str
     """Human-readable one-liner, e.g. "paid 12.50 EUR by card"."""
+    # Who made the change: stored only when the event's metadata names an authenticated caller.
+    actor_subject: str = ""
+    actor_client_id: str = ""
 
 
 class OrderDetailsDoc(Struct, frozen=True, omit_defaults=True):

@@ -14,6 +14,8 @@ import grpc
 from grpc_health.v1 import health, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from orders_runtime.tls import TlsFiles, server_credentials
+
 Option: TypeAlias = tuple[str, Any]
 
 SERVER_OPTIONS: Final[tuple[Option, ...]] = (
@@ -36,12 +38,17 @@ def build_grpc_server(
     *,
     interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
     options: Iterable[Option] = (),
+    tls: TlsFiles | None = None,
 ) -> tuple[grpc.aio.Server, int]:
     """A server listening (once started) on ``address``, and its port: port 0 picks a free one.
-    ``options`` come after ``SERVER_OPTIONS``, so a server may override them (message sizes)."""
+    ``options`` come after ``SERVER_OPTIONS``, so a server may override them (message sizes).
+    With ``tls`` the port speaks only TLS (see ``orders_runtime.tls``)."""
     server = grpc.aio.server(interceptors=list(interceptors), options=[*SERVER_OPTIONS, *options])
     try:
-        port = server.add_insecure_port(address)
+        if tls is None:
+            port = server.add_insecure_port(address)
+        else:
+            port = server.add_secure_port(address, server_credentials(tls))
     except RuntimeError as error:
         raise OSError(f"cannot listen on {address}: is another server using it?") from error
     return server, port

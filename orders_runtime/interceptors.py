@@ -12,6 +12,8 @@ Outermost first; each layer wraps every later one::
     deadline         the caller's deadline made known to the code serving the call
     guards           EXTENSION POINT (issue 13, authentication and authorization): refuse a call
                      before the servicer runs, by raising an exception the error table answers
+                     (``orders_runtime.auth_guard``; its refusals are answered after the
+                     service's table by ``orders_runtime.auth_errors``)
     undecodable      request bytes that do not decode become an exception the error status
                      answers (always innermost: grpc decodes the request before any layer runs,
                      and the check runs as the servicer is called)
@@ -27,6 +29,7 @@ from collections.abc import Sequence
 
 import grpc
 
+from orders_runtime.auth_errors import with_auth_errors
 from orders_runtime.call_chain import CallChain, Interceptor
 from orders_runtime.correlation import CorrelationIds
 from orders_runtime.deadlines import Deadlines
@@ -45,7 +48,7 @@ def service_interceptors(
         CorrelationIds(),
         RequestLog(),
         *observers,
-        ErrorStatus(errors),
+        ErrorStatus(with_auth_errors(errors)),
         Deadlines(),
         *guards,
     ]

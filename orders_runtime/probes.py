@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -18,8 +19,17 @@ def tcp_open(port: int, host: str = LOCALHOST) -> bool:
         return False
 
 
-def grpc_serving(port: int, host: str = LOCALHOST, service: str = "") -> bool:
-    with grpc.insecure_channel(f"{host}:{port}") as channel:
+def grpc_serving(
+    port: int, host: str = LOCALHOST, service: str = "", *, ca_file: Path | None = None
+) -> bool:
+    """Whether the service answers SERVING; over TLS (checked against ``ca_file``) if given."""
+    address = f"{host}:{port}"
+    channel = (
+        grpc.insecure_channel(address)
+        if ca_file is None
+        else grpc.secure_channel(address, grpc.ssl_channel_credentials(ca_file.read_bytes()))
+    )
+    with channel:
         stub = health_pb2_grpc.HealthStub(channel)
         try:
             reply = stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=1.0)

@@ -41,6 +41,9 @@ class Envelope:
     event: Event | None
     skip_reason: SkipReason | None = None
     recorded_at: datetime | None = None
+    # Who made the change (the command's authenticated caller); empty when nobody was.
+    actor_subject: str = ""
+    actor_client_id: str = ""
 
 
 def schema_version_of(metadata: bytes) -> int:
@@ -69,6 +72,7 @@ def open_envelope(
     """
     event: Event | None = None
     skip_reason: SkipReason | None = None
+    written_by = decode_metadata(metadata) if metadata.strip() else None
     try:
         event = decode_event(event_type, data, schema_version_of(metadata))
     except UnknownEventTypeError:
@@ -86,6 +90,8 @@ def open_envelope(
         event=event,
         skip_reason=skip_reason,
         recorded_at=recorded_at,
+        actor_subject=written_by.principal_subject if written_by else "",
+        actor_client_id=written_by.principal_client_id if written_by else "",
     )
 
 

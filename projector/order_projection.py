@@ -120,7 +120,14 @@ def _placed(envelope: Envelope, event: OrderPlaced) -> OrderView:
 
 
 def _entry(envelope: Envelope, kind: TimelineKind, at: datetime, text: str) -> TimelineEntry:
-    return TimelineEntry(revision=envelope.revision, event_type=kind, at=at, summary=text)
+    return TimelineEntry(
+        revision=envelope.revision,
+        event_type=kind,
+        at=at,
+        summary=text,
+        actor_subject=envelope.actor_subject,
+        actor_client_id=envelope.actor_client_id,
+    )
 
 
 def _advance(

@@ -8,9 +8,11 @@ import sys
 
 import structlog
 
+from orders_runtime.auth_setup import guards_for, load_security, log_security
 from orders_runtime.credentials import without_credentials
 from orders_runtime.logs import configure_logging
 from orders_runtime.metrics_mongo import MongoCommandMetrics
+from orders_runtime.security_settings import SecuritySettings
 from orders_runtime.settings import load_settings
 from orders_runtime.stop_signals import stop_requested
 from orders_runtime.store_refusals import mongo_refusal
@@ -20,7 +22,7 @@ from read_service.server import build_server, mongo_client_for
 from read_service.settings import Settings
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings, security: SecuritySettings) -> None:
     log = structlog.get_logger("read_service")
     try:
         telemetry = start_telemetry(
@@ -39,15 +41,19 @@ async def serve(settings: Settings) -> None:
         await client.close()
         telemetry.close()
         raise SystemExit(1)
-    # Authentication (issue 13) plugs in here, as build_server's guards.
     try:
+        guards = await guards_for(security)
         server, port = build_server(
             settings,
             client,
             observers=telemetry.observers(),
+            guards=guards,
             metrics=ReadMetrics(telemetry.registry, telemetry.tracer),
+            tls=security.tls,
+            reflection=security.reflection,
         )
-    except OSError as error:  # the address is taken or cannot be bound
+    except (OSError, ValueError) as error:  # the address is taken, or keys or certificates
+        # cannot be read
         log.error("cannot start", reason=str(error))
         await client.close()
         telemetry.close()
@@ -68,6 +74,7 @@ async def serve(settings: Settings) -> None:
         if settings.page_token_key
         else "random: tokens die with this process and work only on this replica",
     )
+    log_security(security, log)
     try:
         await stopping.wait()
         log.info("shutting down", grace_seconds=settings.shutdown_grace_seconds)
@@ -80,8 +87,9 @@ async def serve(settings: Settings) -> None:
 
 def main() -> int:
     settings = load_settings(Settings, os.environ)
+    security = load_security(os.environ, "read_service")
     configure_logging(settings.log_level)
-    asyncio.run(serve(settings))
+    asyncio.run(serve(settings, security))
     return 0
 
 

@@ -128,6 +128,9 @@ def order_details(view: OrderDetailsView) -> views_pb2.OrderDetails:
                 occurred_at=_timestamp(entry.at),
                 revision=entry.revision,
                 status=_STATUS[_STATUS_AFTER[entry.event_type]],
+                actor=views_pb2.Actor(subject=entry.actor_subject, client_id=entry.actor_client_id)
+                if entry.actor_subject
+                else None,
             )
             for entry in doc.timeline
         ],

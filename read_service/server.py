@@ -22,6 +22,7 @@ from orders_runtime.grpc_server import (
     listen_address,
 )
 from orders_runtime.interceptors import service_interceptors
+from orders_runtime.tls import TlsFiles
 from read_service.answer_cache import AnswerCache
 from read_service.cached_answers import CachedAnswers
 from read_service.change_feed import ChangeFeed
@@ -94,6 +95,8 @@ def build_server(
     observers: Sequence[Interceptor] = (),
     guards: Sequence[Interceptor] = (),
     metrics: ReadMetrics | None = None,
+    tls: TlsFiles | None = None,
+    reflection: bool = True,
 ) -> tuple[ReadServer, int]:
     """A ready-to-start server bound to settings.host:settings.port (port 0 picks a free one).
     ``observers`` and ``guards`` join the interceptor chain where metrics and authentication
@@ -125,6 +128,7 @@ def build_server(
     server, port = build_grpc_server(
         listen_address(settings.host, settings.port),
         interceptors=service_interceptors(error_reply, observers=observers, guards=guards),
+        tls=tls,
     )
     ctx = QueryContext(
         store=store,
@@ -140,7 +144,8 @@ def build_server(
     query_service_pb2_grpc.add_QueryServiceServicer_to_server(api, server)
 
     health = add_health(server)
-    add_reflection(server, (SERVICE_NAME,))
+    if reflection:
+        add_reflection(server, (SERVICE_NAME,))
     monitor = MongoHealthMonitor(
         mongo_client,
         health,

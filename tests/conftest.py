@@ -7,6 +7,7 @@ SecantusDB, run as its own process because it is GPL-2.0 and must never be impor
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import sys
 import uuid
@@ -72,6 +73,9 @@ def _plain_tracebacks() -> None:
 def pytest_configure(config: pytest.Config) -> None:
     signal.signal(signal.SIGUSR1, _dump_tasks)
     _plain_tracebacks()
+    # Services started by tests (and the `orders` CLI run in this process) go without TLS and
+    # bearer tokens unless a test sets them up: tests/security does, with ORDERS_AUTH=on.
+    os.environ["ORDERS_AUTH"] = "off"
     config.addinivalue_line("markers", f"{UNIT}: needs no server process (`make test-unit`)")
     config.addinivalue_line("markers", f"{SERVERS}: starts server processes in its own body")
     config.addinivalue_line("markers", f"{SLOW}: takes seconds without any server")

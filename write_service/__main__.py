@@ -11,8 +11,10 @@ import structlog
 from kurrentdbclient import AsyncKurrentDBClient
 from kurrentdbclient.exceptions import ProgrammingError
 
+from orders_runtime.auth_setup import guards_for, load_security, log_security
 from orders_runtime.credentials import without_credentials
 from orders_runtime.logs import configure_logging
+from orders_runtime.security_settings import SecuritySettings
 from orders_runtime.settings import load_settings
 from orders_runtime.stop_signals import stop_requested
 from orders_runtime.store_refusals import eventstore_refusal
@@ -22,7 +24,7 @@ from write_service.server import build_server
 from write_service.settings import Settings
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings, security: SecuritySettings) -> None:
     log = structlog.get_logger("write_service")
     # The client connects lazily, so the service starts (NOT_SERVING) while the store is down.
     client = AsyncKurrentDBClient(settings.eventstore_connection)
@@ -30,7 +32,6 @@ async def serve(settings: Settings) -> None:
     if refusal is not None:
         log.error("cannot start", reason=refusal)
         raise SystemExit(1)
-    # Authentication (issue 13) plugs in here, as build_server's guards.
     try:
         telemetry = start_telemetry(
             "write_service",
@@ -38,13 +39,18 @@ async def serve(settings: Settings) -> None:
             metrics_port=settings.metrics_port,
             otlp_endpoint=settings.otlp_endpoint,
         )
+        guards = await guards_for(security)
         server, port = await build_server(
             settings,
             client,
             observers=telemetry.observers(),
+            guards=guards,
             metrics=CommandMetrics(telemetry.registry),
+            tls=security.tls,
+            reflection=security.reflection,
         )
-    except OSError as error:  # the address is taken or cannot be bound
+    except (OSError, ValueError) as error:  # the address is taken, or keys or certificates
+        # cannot be read
         log.error("cannot start", reason=str(error))
         raise SystemExit(1) from None
     stop = stop_requested()
@@ -57,6 +63,7 @@ async def serve(settings: Settings) -> None:
         metrics_port=telemetry.endpoint.port or None,
         tracing=bool(settings.otlp_endpoint),
     )
+    log_security(security, log)
     await stop.wait()
     log.info("stopping: draining calls in flight", grace_seconds=settings.shutdown_grace)
     await server.stop(settings.shutdown_grace)
@@ -69,8 +76,9 @@ async def serve(settings: Settings) -> None:
 
 def main() -> None:
     settings = load_settings(Settings, os.environ)
+    security = load_security(os.environ, "write_service")
     configure_logging(settings.log_level)
-    asyncio.run(serve(settings))
+    asyncio.run(serve(settings, security))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,9 @@ from kurrentdbclient.exceptions import (
 )
 
 from orders_contracts.events import Event
+from orders_runtime.auth_errors import CustomerMismatchError
 from orders_runtime.deadlines import within_deadline
+from orders_runtime.principal import current_principal
 from orders_runtime.tracing import current_traceparent
 from write_service.domain.commands import Command
 from write_service.domain.customer import UNKNOWN_CUSTOMER, CustomerState
@@ -35,6 +37,7 @@ from write_service.domain.decider import (
     referenced_customer,
     target,
 )
+from write_service.domain.order import OrderState
 from write_service.domain.refusal import DomainError
 from write_service.event_appender import EventAppender
 from write_service.idempotency import command_id, fingerprint
@@ -140,7 +143,9 @@ class CommandHandler:
             snapshot = await self._catch_up(Snapshot(stream, initial(kind)))
             self._cache.put(snapshot)
         conflicts = 0
+        principal = current_principal()
         while True:
+            _check_owner(snapshot.state)
             earlier = snapshot.commands.get(this_command) if key else None
             if earlier is not None:
                 if earlier.payload_hash != payload_hash:
@@ -168,6 +173,8 @@ class CommandHandler:
                 causation_id=this_command,
                 payload_hash=payload_hash,
                 traceparent=current_traceparent(),
+                principal_subject=principal.subject if principal else "",
+                principal_client_id=principal.client_id if principal else "",
             )
             try:
                 commit_position = await self._appends.append(
@@ -253,6 +260,17 @@ def _outcome_of(error: Exception) -> str:
             return "unreadable"
         case _:
             return "failed"
+
+
+def _check_owner(state: State) -> None:
+    """Refuse a customer-bound caller another customer's order. An order's customer never
+    changes, so a cached state is as good as a fresh one; an order not placed has none, and
+    the decision refuses it as not found."""
+    principal = current_principal()
+    if principal is None or not principal.customer_id or not isinstance(state, OrderState):
+        return
+    if state.customer_id and state.customer_id != principal.customer_id:
+        raise CustomerMismatchError()
 
 
 def _registered(snapshot: Snapshot) -> bool:

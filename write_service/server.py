@@ -21,6 +21,7 @@ from orders_runtime.grpc_server import (
     listen_address,
 )
 from orders_runtime.interceptors import service_interceptors
+from orders_runtime.tls import TlsFiles
 from write_service.command_handler import CommandHandler, RetryPolicy
 from write_service.event_appender import appender_for
 from write_service.grpc_api import CommandApi
@@ -78,6 +79,8 @@ async def build_server(
     observers: Sequence[Interceptor] = (),
     guards: Sequence[Interceptor] = (),
     metrics: CommandMetrics | None = None,
+    tls: TlsFiles | None = None,
+    reflection: bool = True,
 ) -> tuple[WriteServer, int]:
     """A server bound to the configured address (port 0 picks a free port), not yet started.
     ``observers`` and ``guards`` join the interceptor chain where metrics and authentication
@@ -85,6 +88,7 @@ async def build_server(
     server, port = build_grpc_server(
         listen_address(settings.host, settings.port),
         interceptors=service_interceptors(error_reply, observers=observers, guards=guards),
+        tls=tls,
     )
     handler = CommandHandler(
         client,
@@ -101,7 +105,8 @@ async def build_server(
     services = ("", COMMAND_SERVICE)
     for service in services:
         await health_servicer.set(service, health_pb2.HealthCheckResponse.NOT_SERVING)
-    add_reflection(server, (COMMAND_SERVICE,))
+    if reflection:
+        add_reflection(server, (COMMAND_SERVICE,))
     probe = StoreProbe(
         client,
         health_servicer,

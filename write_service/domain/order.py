@@ -50,6 +50,8 @@ class OrderState:
     currency: str = ""
     # Whether a payment was taken: a cancelled order that was paid is owed a refund.
     paid: bool = False
+    # Whose order it is: a token bound to a customer may only act on that customer's orders.
+    customer_id: str = ""
 
 
 NO_ORDER: Final = OrderState()
@@ -57,8 +59,8 @@ NO_ORDER: Final = OrderState()
 
 def evolve_order(state: OrderState, event: OrderEvent) -> OrderState:
     match event:
-        case OrderPlaced(total_minor=total, currency=currency):
-            return OrderState(Status.PLACED, total, currency)
+        case OrderPlaced(total_minor=total, currency=currency, customer_id=customer_id):
+            return OrderState(Status.PLACED, total, currency, customer_id=customer_id)
         case PaymentProcessed():
             return replace(state, status=Status.PAID, paid=True)
         case OrderShipped():

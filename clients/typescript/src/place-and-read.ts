@@ -4,11 +4,14 @@
 //   node dist/place-and-read.js [write-address] [read-address]
 //
 // Addresses default to ORDERS_WRITE_ADDR / ORDERS_READ_ADDR, else 127.0.0.1:50051 / :50052.
+// With ORDERS_CA_FILE set it speaks TLS, trusting that CA; with ORDERS_TOKEN set it sends
+// "authorization: Bearer <token>" (e.g. ORDERS_TOKEN=$(orders token)).
 // Prints one JSON object (the order as the read side reports it) on stdout.
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 
 import { toJson } from "@bufbuild/protobuf";
-import { ConnectError, createClient } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 
 import { CommandService } from "./gen/orders/v1/command_service_pb.js";
@@ -19,14 +22,26 @@ import { OrderSummarySchema } from "./gen/orders/v1/views_pb.js";
 const writeAddress = process.argv[2] ?? process.env.ORDERS_WRITE_ADDR ?? "127.0.0.1:50051";
 const readAddress = process.argv[3] ?? process.env.ORDERS_READ_ADDR ?? "127.0.0.1:50052";
 
-const commands = createClient(
-  CommandService,
-  createGrpcTransport({ baseUrl: `http://${writeAddress}` }),
-);
-const queries = createClient(
-  QueryService,
-  createGrpcTransport({ baseUrl: `http://${readAddress}` }),
-);
+const caFile = process.env.ORDERS_CA_FILE;
+const token = process.env.ORDERS_TOKEN;
+
+const bearer: Interceptor = (next) => async (request) => {
+  if (token) {
+    request.header.set("authorization", `Bearer ${token}`);
+  }
+  return next(request);
+};
+
+function transport(address: string) {
+  return createGrpcTransport({
+    baseUrl: `${caFile ? "https" : "http"}://${address}`,
+    nodeOptions: caFile ? { ca: readFileSync(caFile) } : {},
+    interceptors: [bearer],
+  });
+}
+
+const commands = createClient(CommandService, transport(writeAddress));
+const queries = createClient(QueryService, transport(readAddress));
 
 async function main(): Promise<void> {
   const customer = await commands.registerCustomer({
@@ -62,7 +77,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const reason = error instanceof ConnectError ? `${error.code}: ${error.rawMessage}` : error;
+  const reason =
+    error instanceof ConnectError ? `${Code[error.code]}: ${error.rawMessage}` : error;
   console.error("orders client failed:", reason);
   process.exit(1);
 });

@@ -216,8 +216,8 @@ def test_an_illegal_step_names_the_current_and_the_requested_status() -> None:
 
 def test_a_cancelled_order_remembers_whether_it_was_paid() -> None:
     assert reduce(evolve, CANCELLED_PAID, initial(Kind.ORDER)) == OrderState(
-        Status.CANCELLED, 1250, "EUR", paid=True
+        Status.CANCELLED, 1250, "EUR", paid=True, customer_id="c-1"
     )
     assert reduce(evolve, CANCELLED_UNPAID, initial(Kind.ORDER)) == OrderState(
-        Status.CANCELLED, 1250, "EUR", paid=False
+        Status.CANCELLED, 1250, "EUR", paid=False, customer_id="c-1"
     )

@@ -108,6 +108,32 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     (in this replica, or named by the version pointer). Wait for it, or pass force when a
     rebuild died and left the pointer naming its version. Metadata: "building_version".
     """
+    TOKEN_MISSING: _ErrorReason.ValueType  # 16
+    """UNAUTHENTICATED. The call carries no bearer token: send "authorization: Bearer <JWT>" in
+    the request metadata. Only health checks (and reflection, where enabled) need none.
+    """
+    TOKEN_EXPIRED: _ErrorReason.ValueType  # 17
+    """UNAUTHENTICATED. The bearer token has expired (its "exp" has passed): get a new one and
+    retry. Nothing was done.
+    """
+    TOKEN_INVALID: _ErrorReason.ValueType  # 18
+    """UNAUTHENTICATED. The bearer token is not one this service accepts: malformed, signed by a
+    key the service does not trust, for another issuer or audience, not yet valid, or missing
+    a required claim ("sub", "exp", "iss", "aud"). Not retryable with the same token. The
+    message does not say which check failed; the service logs it.
+    """
+    SCOPE_INSUFFICIENT: _ErrorReason.ValueType  # 19
+    """PERMISSION_DENIED. The token is valid but lacks the scope the RPC needs ("orders:write"
+    for CommandService, "orders:read" for QueryService, "orders:admin" for operator RPCs).
+    Metadata: "required_scope".
+    """
+    CUSTOMER_MISMATCH: _ErrorReason.ValueType  # 20
+    """PERMISSION_DENIED. The token is bound to one customer (claim "orders_customer_id") and the
+    call concerns another customer, or spans all customers (ListOrders, GetOrderStats or
+    GetSalesAnalytics without that customer, operator RPCs). An order of another customer is
+    refused this way, not answered ORDER_NOT_FOUND: order ids are not secrets, and the caller
+    learns only that the order is not theirs. Nothing was done.
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Why a call failed: the machine-readable part of every error of the orders services.
@@ -209,5 +235,31 @@ REBUILD_IN_PROGRESS: ErrorReason.ValueType  # 15
 """FAILED_PRECONDITION. ProjectionAdminService.StartRebuild: a rebuild is already under way
 (in this replica, or named by the version pointer). Wait for it, or pass force when a
 rebuild died and left the pointer naming its version. Metadata: "building_version".
+"""
+TOKEN_MISSING: ErrorReason.ValueType  # 16
+"""UNAUTHENTICATED. The call carries no bearer token: send "authorization: Bearer <JWT>" in
+the request metadata. Only health checks (and reflection, where enabled) need none.
+"""
+TOKEN_EXPIRED: ErrorReason.ValueType  # 17
+"""UNAUTHENTICATED. The bearer token has expired (its "exp" has passed): get a new one and
+retry. Nothing was done.
+"""
+TOKEN_INVALID: ErrorReason.ValueType  # 18
+"""UNAUTHENTICATED. The bearer token is not one this service accepts: malformed, signed by a
+key the service does not trust, for another issuer or audience, not yet valid, or missing
+a required claim ("sub", "exp", "iss", "aud"). Not retryable with the same token. The
+message does not say which check failed; the service logs it.
+"""
+SCOPE_INSUFFICIENT: ErrorReason.ValueType  # 19
+"""PERMISSION_DENIED. The token is valid but lacks the scope the RPC needs ("orders:write"
+for CommandService, "orders:read" for QueryService, "orders:admin" for operator RPCs).
+Metadata: "required_scope".
+"""
+CUSTOMER_MISMATCH: ErrorReason.ValueType  # 20
+"""PERMISSION_DENIED. The token is bound to one customer (claim "orders_customer_id") and the
+call concerns another customer, or spans all customers (ListOrders, GetOrderStats or
+GetSalesAnalytics without that customer, operator RPCs). An order of another customer is
+refused this way, not answered ORDER_NOT_FOUND: order ids are not secrets, and the caller
+learns only that the order is not theirs. Nothing was done.
 """
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015

@@ -293,6 +293,7 @@ class TimelineEntry(_message.Message):
     OCCURRED_AT_FIELD_NUMBER: _builtins.int
     REVISION_FIELD_NUMBER: _builtins.int
     STATUS_FIELD_NUMBER: _builtins.int
+    ACTOR_FIELD_NUMBER: _builtins.int
     event_type: _builtins.str
     """The event's stable type name in the event store: "OrderPlaced", "PaymentProcessed",
     "OrderShipped", "OrderDelivered" or "OrderCancelled".
@@ -307,6 +308,12 @@ class TimelineEntry(_message.Message):
     def occurred_at(self) -> _timestamp_pb2.Timestamp:
         """When it happened (the event's own time, not when it was projected)."""
 
+    @_builtins.property
+    def actor(self) -> Global___Actor:
+        """Who made the change: the authenticated caller of the command that wrote the event. Unset
+        for events written while authentication was off (ORDERS_AUTH=off) or before it existed.
+        """
+
     def __init__(
         self,
         *,
@@ -315,14 +322,45 @@ class TimelineEntry(_message.Message):
         occurred_at: _timestamp_pb2.Timestamp | None = ...,
         revision: _builtins.int = ...,
         status: _types_pb2.OrderStatus.ValueType = ...,
+        actor: Global___Actor | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["occurred_at", b"occurred_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "occurred_at", b"occurred_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "event_type", b"event_type", "occurred_at", b"occurred_at", "revision", b"revision", "status", b"status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actor", b"actor", "description", b"description", "event_type", b"event_type", "occurred_at", b"occurred_at", "revision", b"revision", "status", b"status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___TimelineEntry: _TypeAlias = TimelineEntry  # noqa: Y015
+
+@_typing.final
+class Actor(_message.Message):
+    """An authenticated caller, as recorded in the metadata of the events its commands wrote. Ids
+    only: never a name or an e-mail address.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    CLIENT_ID_FIELD_NUMBER: _builtins.int
+    subject: _builtins.str
+    """The token's subject ("sub" claim): the user or service that called."""
+    client_id: _builtins.str
+    """The OAuth client the token was issued to ("client_id" or "azp" claim). Empty if the token
+    named none.
+    """
+    def __init__(
+        self,
+        *,
+        subject: _builtins.str = ...,
+        client_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["client_id", b"client_id", "subject", b"subject"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Actor: _TypeAlias = Actor  # noqa: Y015
 
 @_typing.final
 class Customer(_message.Message):

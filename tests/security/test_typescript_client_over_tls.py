@@ -1,0 +1,69 @@
+"""The TypeScript client (clients/typescript, Connect over gRPC under Node) over TLS to the
+secured development stack: served with a token, refused UNAUTHENTICATED without or with an
+expired one. Needs its toolchain (`make clients`, which `make test` runs first)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.security.secure_stack import SecureStack
+
+CLIENT = Path(__file__).resolve().parents[2] / "clients" / "typescript"
+BIN = CLIENT / "node_modules" / ".bin"
+
+
+def run(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, cwd=CLIENT, env=env, capture_output=True, text=True, timeout=180)
+
+
+@pytest.fixture(scope="module")
+def client_script() -> Path:
+    if not (BIN / "buf").exists() or shutil.which("node") is None:
+        pytest.fail("the TypeScript toolchain is missing: run `make clients` (needs node and npm)")
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    for argv in (
+        [str(BIN / "buf"), "generate", "--template", "buf.gen.yaml", "../../protos"],
+        [str(BIN / "tsc"), "-p", "tsconfig.json"],
+    ):
+        built = run(argv, env)
+        assert built.returncode == 0, built.stdout + built.stderr
+    return CLIENT / "dist" / "place-and-read.js"
+
+
+def place_and_read(
+    script: Path, stack: SecureStack, token: str | None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ORDERS_CA_FILE": str(stack.security.ca_cert)}
+    env.pop("ORDERS_TOKEN", None)
+    if token is not None:
+        env["ORDERS_TOKEN"] = token
+    return run(["node", str(script), stack.write_addr, stack.read_addr], env)
+
+
+def test_the_typescript_client_is_served_over_tls_with_a_token(
+    client_script: Path, secure_stack: SecureStack
+) -> None:
+    token = secure_stack.security.token(["orders:write", "orders:read"])
+    result = place_and_read(client_script, secure_stack, token)
+    assert result.returncode == 0, result.stderr
+    printed = json.loads(result.stdout.strip().splitlines()[-1])
+    assert printed["read"]["orderId"] == printed["placed"]["orderId"]
+
+
+@pytest.mark.parametrize(
+    ("expired", "message"), [(False, "needs a bearer token"), (True, "has expired")]
+)
+def test_the_typescript_client_is_refused_without_a_valid_token(
+    client_script: Path, secure_stack: SecureStack, expired: bool, message: str
+) -> None:
+    token = secure_stack.security.token(["orders:write"], ttl_seconds=-3600) if expired else None
+    result = place_and_read(client_script, secure_stack, token)
+    assert result.returncode == 1
+    assert "Unauthenticated" in result.stderr
+    assert message in result.stderr
