@@ -141,11 +141,12 @@ def plan_stack(
             title="projector",
             argv=(python, "-m", "projector"),
             address=f"{settings.eventstore_uri} -> {settings.mongo_database}",
-            readiness=GrpcServing(settings.projector_health_port),
+            readiness=GrpcServing(settings.projector_health_port, ca_file),
             log_file=logs / "projector.log",
             env={
                 **store_env,
                 **mongo_env,
+                **service_env,
                 PROJECTOR_HEALTH_PORT_VAR: str(settings.projector_health_port),
                 **metrics_on(settings.projector_metrics_port),
             },

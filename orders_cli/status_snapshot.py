@@ -12,6 +12,7 @@ from google.protobuf.json_format import MessageToDict
 
 from orders.v1 import admin_pb2 as pb
 from orders.v1 import admin_pb2_grpc as pb_grpc
+from orders_cli.client_security import client_security
 
 ADMIN_ADDR_VAR: Final = "ORDERS_ADMIN_ADDR"
 # The projector's gRPC port in the dev stack (PROJECTOR_HEALTH_PORT).
@@ -67,5 +68,6 @@ def rates(previous: Snapshot | None, current: Snapshot) -> dict[str, float]:
 
 
 def open_admin(address: str) -> tuple[grpc.Channel, pb_grpc.ProjectionAdminServiceStub]:
-    channel = grpc.insecure_channel(address)
+    # TLS and a token as for the services (the dev stack's own, or ORDERS_CA_FILE/ORDERS_TOKEN).
+    channel = client_security(os.environ).channel(address)
     return channel, pb_grpc.ProjectionAdminServiceStub(channel)

@@ -17,8 +17,10 @@ import structlog
 from kurrentdbclient import AsyncKurrentDBClient
 from pymongo import AsyncMongoClient
 
+from orders_runtime.auth_setup import guards_for, load_security, log_security
 from orders_runtime.logs import configure_logging
 from orders_runtime.metrics_mongo import MongoCommandMetrics
+from orders_runtime.security_settings import SecuritySettings
 from orders_runtime.settings import load_settings
 from orders_runtime.store_refusals import eventstore_refusal, mongo_refusal
 from orders_runtime.telemetry import Telemetry, start_telemetry
@@ -68,7 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _main(settings: Settings, args: argparse.Namespace) -> int:
+async def _main(
+    settings: Settings, security: SecuritySettings | None, args: argparse.Namespace
+) -> int:
     command = args.command or "run"
     # Only the live projector serves metrics and traces; the one-shot commands print.
     live = command == "run"
@@ -110,7 +114,7 @@ async def _main(settings: Settings, args: argparse.Namespace) -> int:
             pointer = await read_pointer(db)
             assert pointer is not None
             await ensure_collections(db, pointer["version"])
-            await _run(settings, eventstore, mongo, writer_for, telemetry)
+            await _run(settings, security, eventstore, mongo, writer_for, telemetry)
         elif command == "rebuild":
             version = await rebuild(eventstore, writer_for, db, show_progress=True)
             print(json.dumps({"active_version": version}))
@@ -142,11 +146,17 @@ async def _main(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _run(
     settings: Settings,
+    security: SecuritySettings | None,
     eventstore: AsyncKurrentDBClient,
     mongo: AsyncMongoClient[dict[str, Any]],
     writer_for: Callable[[int | None], BatchWriter],
     telemetry: Telemetry,
 ) -> None:
+    try:
+        guards = await guards_for(security) if security else []
+    except (OSError, ValueError) as error:  # the token keys cannot be read
+        structlog.get_logger("projector").error("cannot start", reason=str(error))
+        raise SystemExit(1) from None
     replica_settings = ReplicaSettings(
         group=settings.group,
         batch=settings.batch,
@@ -155,7 +165,11 @@ async def _run(
         host=settings.health_host,
         port=settings.health_port or None,
         observer=BatchTelemetry(telemetry.registry, telemetry.tracer),
+        guards=guards,
+        tls=security.tls if security else None,
     )
+    if security is not None:
+        log_security(security, structlog.get_logger("projector"))
     # The stall watch reads the head of $all on a connection of its own.
     watch = eventstore_client(settings.eventstore_connection)
     try:
@@ -174,8 +188,12 @@ async def _run(
 def main() -> None:
     args = _parser().parse_args()
     settings = load_settings(Settings, os.environ)
+    # The live projector's gRPC server (health, ProjectionAdminService) is secured as the
+    # services are; the one-shot commands serve nothing.
+    serving = (args.command or "run") == "run" and bool(settings.health_port)
+    security = load_security(os.environ, "projector") if serving else None
     configure_logging(settings.log_level)
-    sys.exit(asyncio.run(_main(settings, args)))
+    sys.exit(asyncio.run(_main(settings, security, args)))
 
 
 if __name__ == "__main__":

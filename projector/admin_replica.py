@@ -7,13 +7,15 @@ The composition root (``__main__``) builds one from the settings; tests build on
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from kurrentdbclient import AsyncKurrentDBClient
 from pymongo import AsyncMongoClient
 
+from orders_runtime.call_chain import Interceptor
+from orders_runtime.tls import TlsFiles
 from projector.admin_consumption import Consumption
 from projector.admin_control import Control
 from projector.admin_rebuild import RebuildJobs
@@ -46,6 +48,9 @@ class ReplicaSettings:
     """The replica's id; host and process id by default (tests run several in one process)."""
     observer: BatchObserver | None = None
     """Metrics and traces of each batch."""
+    guards: Sequence[Interceptor] = ()
+    """Authentication of the gRPC server's callers (``orders_runtime.auth_setup``)."""
+    tls: TlsFiles | None = None
 
 
 @dataclass
@@ -111,7 +116,14 @@ async def assembled_replica(
             status=StatusReader(db, eventstore, control, parked, settings.max_lag_events),
             rebuilds=rebuilds,
         )
-        server = await serve_projector(board, settings.host, settings.port, admin=operations)
+        server = await serve_projector(
+            board,
+            settings.host,
+            settings.port,
+            admin=operations,
+            guards=settings.guards,
+            tls=settings.tls,
+        )
     try:
         yield Replica(board, consumption, server)
     finally:

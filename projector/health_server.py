@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -21,6 +22,7 @@ import structlog
 from grpc_health.v1 import health, health_pb2
 
 from orders.v1 import admin_pb2_grpc
+from orders_runtime.call_chain import Interceptor
 from orders_runtime.grpc_server import (
     add_health,
     add_reflection,
@@ -29,6 +31,7 @@ from orders_runtime.grpc_server import (
     listen_address,
 )
 from orders_runtime.interceptors import service_interceptors
+from orders_runtime.tls import TlsFiles
 from projector.admin_errors import error_reply
 from projector.admin_health import health_service
 from projector.admin_service import SERVICE_NAME, Admin, AdminApi
@@ -67,10 +70,15 @@ async def serve_projector(
     port: int,
     *,
     admin: Admin | None = None,
+    guards: Sequence[Interceptor] = (),
+    tls: TlsFiles | None = None,
 ) -> ProjectorServer:
-    """A started server on ``host:port`` (0 picks a free port)."""
+    """A started server on ``host:port`` (0 picks a free port); ``guards`` and ``tls`` as on
+    the services (the admin RPCs need the ``orders:admin`` scope, health stays open)."""
     server, bound = build_grpc_server(
-        listen_address(host, port), interceptors=service_interceptors(error_reply)
+        listen_address(host, port),
+        interceptors=service_interceptors(error_reply, guards=guards),
+        tls=tls,
     )
     servicer = add_health(server)
     services = [health.SERVICE_NAME]
