@@ -96,6 +96,7 @@ async def serve(settings: ServerSettings) -> None:
         settings.max_append_size,
         tls=tls,
         users=settings.user_passwords(),
+        stream_cache_size=settings.stream_cache_size,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -14,7 +14,11 @@ from kurrentdbclient.protos.v1 import gossip_pb2_grpc, streams_pb2_grpc
 
 from eventstore_lite.access import BasicAuthentication
 from eventstore_lite.gossip import Gossip
-from eventstore_lite.storage import DEFAULT_MAX_APPEND_SIZE, EventStorage
+from eventstore_lite.storage import (
+    DEFAULT_MAX_APPEND_SIZE,
+    DEFAULT_STREAM_CACHE_SIZE,
+    EventStorage,
+)
 from eventstore_lite.streams_service import Streams
 from eventstore_lite.wire import MalformedRequest
 from orders_runtime.grpc_server import SERVER_OPTIONS, build_grpc_server, listen_address
@@ -74,10 +78,13 @@ async def create_server(
     max_append_size: int = DEFAULT_MAX_APPEND_SIZE,
     tls: ServerTls | None = None,
     users: Mapping[str, str] | None = None,
+    stream_cache_size: int = DEFAULT_STREAM_CACHE_SIZE,
 ) -> EventStoreServer:
     """Build and start the server; `port=0` picks a free port (see `.port`). With `tls` it
     serves TLS only; with `users` every call needs one of them (name -> password)."""
-    storage = EventStorage(storage_dir, max_append_size=max_append_size)
+    storage = EventStorage(
+        storage_dir, max_append_size=max_append_size, stream_cache_size=stream_cache_size
+    )
     interceptors: list[grpc.aio.ServerInterceptor] = []
     if users:
         interceptors.append(BasicAuthentication(users))

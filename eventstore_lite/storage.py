@@ -62,7 +62,7 @@ __all__ = ["EventFilter", "EventStorage", "RecordedEvent"]
 
 DATABASE_FILE = "eventstore.sqlite3"
 DEFAULT_MAX_APPEND_SIZE = 1024 * 1024
-_MAX_CACHED_STREAMS = 200_000
+DEFAULT_STREAM_CACHE_SIZE = 200_000
 _INSERT = (
     "INSERT INTO events (position, stream_name, revision, event_id, type, content_type,"
     " data, metadata, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -80,12 +80,18 @@ def _now() -> int:
 
 
 class EventStorage:
-    def __init__(self, data_dir: Path, max_append_size: int = DEFAULT_MAX_APPEND_SIZE) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        max_append_size: int = DEFAULT_MAX_APPEND_SIZE,
+        stream_cache_size: int = DEFAULT_STREAM_CACHE_SIZE,
+    ) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.connection: sqlite3.Connection = open_database(str(data_dir / DATABASE_FILE))
         self._checkpoints = WalCheckpointer(str(data_dir / DATABASE_FILE))
         self._checkpoints.start()
         self.max_append_size = max_append_size
+        self._stream_cache_size = stream_cache_size
         self._streams: dict[str, StreamStatus] = {}
         row = self.connection.execute("SELECT MAX(position) FROM events").fetchone()
         self._head: int = row[0] or 0
@@ -142,7 +148,7 @@ class EventStorage:
                 return StreamStatus(-1, 0, False)
             truncate_before, tombstoned = row if row is not None else (0, 0)
             status = StreamStatus(-1 if last is None else last, truncate_before, bool(tombstoned))
-            if len(self._streams) >= _MAX_CACHED_STREAMS:
+            if len(self._streams) >= self._stream_cache_size:
                 # Only a cache: everything in it can be read back from the database.
                 self._streams.clear()
             self._streams[name] = status
@@ -239,6 +245,8 @@ class EventStorage:
         return statuses
 
     def _applied(self, rows: list[Row], statuses: dict[str, StreamStatus]) -> None:
+        if len(self._streams) + len(statuses) > self._stream_cache_size:
+            self._streams.clear()
         self._streams.update(statuses)
         if rows:
             self._head = rows[-1][0]
