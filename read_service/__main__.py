@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
-
 import structlog
 
-from orders_runtime.auth_setup import guards_for, load_security, log_security
+from orders_runtime.auth_setup import guards_for, log_security
 from orders_runtime.credentials import without_credentials
-from orders_runtime.logs import configure_logging
 from orders_runtime.metrics_mongo import MongoCommandMetrics
 from orders_runtime.security_settings import SecuritySettings
-from orders_runtime.settings import load_settings
+from orders_runtime.service_main import run_service
 from orders_runtime.stop_signals import stop_requested
 from orders_runtime.store_refusals import mongo_refusal
 from orders_runtime.telemetry import start_telemetry
@@ -85,13 +80,9 @@ async def serve(settings: Settings, security: SecuritySettings) -> None:
     log.info("read service stopped")
 
 
-def main() -> int:
-    settings = load_settings(Settings, os.environ)
-    security = load_security(os.environ, "read_service")
-    configure_logging(settings.log_level)
-    asyncio.run(serve(settings, security))
-    return 0
+def main() -> None:
+    run_service("read_service", Settings, serve)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -3,19 +3,16 @@ store client, the server; serve until SIGTERM or SIGINT, then drain calls in fli
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import os
 
 import structlog
 from kurrentdbclient import AsyncKurrentDBClient
 from kurrentdbclient.exceptions import ProgrammingError
 
-from orders_runtime.auth_setup import guards_for, load_security, log_security
+from orders_runtime.auth_setup import guards_for, log_security
 from orders_runtime.credentials import without_credentials
-from orders_runtime.logs import configure_logging
 from orders_runtime.security_settings import SecuritySettings
-from orders_runtime.settings import load_settings
+from orders_runtime.service_main import run_service
 from orders_runtime.stop_signals import stop_requested
 from orders_runtime.store_refusals import eventstore_refusal
 from orders_runtime.telemetry import start_telemetry
@@ -75,10 +72,7 @@ async def serve(settings: Settings, security: SecuritySettings) -> None:
 
 
 def main() -> None:
-    settings = load_settings(Settings, os.environ)
-    security = load_security(os.environ, "write_service")
-    configure_logging(settings.log_level)
-    asyncio.run(serve(settings, security))
+    run_service("write_service", Settings, serve)
 
 
 if __name__ == "__main__":

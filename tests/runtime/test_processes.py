@@ -18,8 +18,9 @@ pytestmark = pytest.mark.servers
 LISTEN = """
 import signal, socket, sys
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-server = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+# Written before the port opens: the test stops the server as soon as the port is open.
 print("listening", flush=True)
+server = socket.create_server(("127.0.0.1", int(sys.argv[1])))
 while True:
     server.accept()
 """
