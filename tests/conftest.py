@@ -39,6 +39,14 @@ SERVER_FIXTURES = frozenset(
         "query_target",
         "eventstore_target",
         "fault_run",
+        "secure_stack",
+        "stack",
+        "prometheus",
+        "workload_done",
+        "secure_eventstore_uri",
+        "secure_mongo_uri",
+        "secure_stores",
+        "status_stack",
     }
 )
 

@@ -21,6 +21,9 @@ from eventstore_lite.access import authenticated, parse_users
 from eventstore_lite.testing import EventStoreProcess
 from tests.certificate_authority import CertificateAuthority, create_authority
 
+# Starts server processes in its tests' bodies (not `make test-unit`).
+pytestmark = pytest.mark.servers
+
 ADMIN_PASSWORD = "s3cret-admin-pw"
 USERS = "orders-writer:writer-pw:with-colon\nreporter:reporter-pw\n"
 

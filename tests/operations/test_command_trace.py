@@ -16,6 +16,9 @@ from tests.operations.observed_stack import ObservedStack, observed_stack
 from tests.operations.otlp_receiver import ReceivedSpan, TraceCollector, otlp_receiver
 from tests.operations.workload import Clients, place, read_waiting, register
 
+# Starts server processes in its tests' bodies (not `make test-unit`).
+pytestmark = pytest.mark.servers
+
 PLACE_ORDER = "orders.v1.CommandService/PlaceOrder"
 GET_SUMMARY = "orders.v1.QueryService/GetOrderSummary"
 

@@ -12,6 +12,9 @@ import pytest
 
 from tests.cli.dev_process import free_port
 
+# Starts server processes in its tests' bodies (not `make test-unit`).
+pytestmark = pytest.mark.servers
+
 
 @pytest.mark.parametrize(
     ("module", "own_port"),

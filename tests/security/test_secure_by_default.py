@@ -12,6 +12,9 @@ import pytest
 from orders_runtime.security_settings import SecuritySettings
 from orders_runtime.settings import EXIT_INVALID_SETTINGS, variable_names
 
+# Starts server processes in its tests' bodies (not `make test-unit`).
+pytestmark = pytest.mark.servers
+
 SECURITY_VARIABLES = set(variable_names(SecuritySettings).values())
 
 
