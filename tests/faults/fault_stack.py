@@ -18,7 +18,7 @@ from pathlib import Path
 
 from orders_cli.dev_stack import find_secantusd
 from orders_cli.readiness import wait_until_ready
-from orders_cli.stack_plan import ProcessSpec, plan_stack
+from orders_cli.stack_plan import GrpcServing, ProcessSpec, plan_stack
 from orders_cli.stack_settings import StackSettings
 from orders_cli.supervisor import Running, launch, stop
 from orders_runtime.ports import free_port
@@ -125,6 +125,7 @@ def plan_fault_stack(data_dir: Path, extra_env: Mapping[str, str]) -> FaultStack
         mongo_port=free_port(),
         write_port=free_port(),
         read_port=free_port(),
+        projector_health_port=free_port(),
         mongo_database="orders",
         start_timeout_seconds=START_TIMEOUT_SECONDS,
     )
@@ -134,11 +135,16 @@ def plan_fault_stack(data_dir: Path, extra_env: Mapping[str, str]) -> FaultStack
     }
     first = specs[PROJECTOR]
     specs[PROJECTOR] = replace(first, title="projector replica 1")
+    # Its own gRPC port: the servers refuse to share one (no SO_REUSEPORT).
+    second_port = free_port()
     specs[SECOND_PROJECTOR] = replace(
         first,
         key=SECOND_PROJECTOR,
         title="projector replica 2",
         log_file=first.log_file.with_name("projector_2.log"),
+        env={**first.env, "PROJECTOR_HEALTH_PORT": str(second_port)},
+        port=second_port,
+        readiness=GrpcServing(second_port),
     )
     ordered = [EVENT_STORE, SECANTUS, WRITE_SERVICE, PROJECTOR, SECOND_PROJECTOR, READ_SERVICE]
     return FaultStack(settings, {key: specs[key] for key in ordered})
