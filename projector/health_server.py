@@ -101,12 +101,6 @@ async def serve_projector(
     return running
 
 
-async def serve_health(board: StateBoard, host: str, port: int) -> tuple[grpc.aio.Server, int]:
-    """Only the health service; the server and the port it bound (0 picks one)."""
-    running = await serve_projector(board, host, port)
-    return running.server, running.port
-
-
 async def _follow_read_models(
     admin: Admin, board: StateBoard, servicer: health.aio.HealthServicer
 ) -> None:

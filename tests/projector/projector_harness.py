@@ -16,7 +16,7 @@ from orders_contracts.read_models import PROJECTION_STATUS, VERSIONED_COLLECTION
 from projector.batch_writer import BatchWriter
 from projector.consumer import AfterWrite, BatchSettings, Consumer
 from projector.event_source import eventstore_client, read_revisions
-from projector.health_server import serve_health
+from projector.health_server import serve_projector
 from projector.projector_state import StateBoard
 from projector.rebuild import replay_into_memory, write_model
 from projector.store_retry import Backoff
@@ -100,7 +100,8 @@ async def running_replica(
     mongo = mongo or stores.mongo
     writer = BatchWriter(mongo, stores.database, partial(read_revisions, eventstore))
     board = StateBoard()
-    health, port = await serve_health(board, "127.0.0.1", 0)
+    running = await serve_projector(board, "127.0.0.1", 0)
+    health, port = running.server, running.port
     consumer = Consumer(
         eventstore,
         mongo[stores.database],
