@@ -1,6 +1,7 @@
 """The TypeScript client (clients/typescript, Connect over gRPC under Node) over TLS to the
-secured development stack: served with a token, refused UNAUTHENTICATED without or with an
-expired one. Needs its toolchain (`make clients`, which `make test` runs first)."""
+secured development stack: served with a token, refused UNAUTHENTICATED without one, or with
+one expired, forged or for another audience. Needs its toolchain (`make clients`, which
+`make test` runs first)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from orders_cli.dev_keys import DevSecurity
 from tests.security.secure_stack import SecureStack
+from tests.security.tokens import claims, forged, signed
 
 CLIENT = Path(__file__).resolve().parents[2] / "clients" / "typescript"
 BIN = CLIENT / "node_modules" / ".bin"
@@ -56,14 +59,39 @@ def test_the_typescript_client_is_served_over_tls_with_a_token(
     assert printed["read"]["orderId"] == printed["placed"]["orderId"]
 
 
+def _token(security: DevSecurity, kind: str) -> str | None:
+    scopes = {"scope": "orders:write orders:read"}
+    match kind:
+        case "expired":
+            return security.token(["orders:write"], ttl_seconds=-3600)
+        case "wrong signature":
+            return forged(security, claims(**scopes))
+        case "wrong audience":
+            return signed(security, claims(aud="another-service", **scopes))
+        case "wrong scope":
+            return security.token(["orders:read"])
+        case "another customer":
+            return security.token(["orders:write", "orders:read"], customer_id="someone-else")
+        case _:
+            return None
+
+
 @pytest.mark.parametrize(
-    ("expired", "message"), [(False, "needs a bearer token"), (True, "has expired")]
+    ("kind", "code", "message"),
+    [
+        ("none", "Unauthenticated", "needs a bearer token"),
+        ("expired", "Unauthenticated", "has expired"),
+        ("wrong signature", "Unauthenticated", "not accepted by this service"),
+        ("wrong audience", "Unauthenticated", "not accepted by this service"),
+        ("wrong scope", "PermissionDenied", "needs the scope 'orders:write'"),
+        ("another customer", "PermissionDenied", "bound to another customer"),
+    ],
 )
 def test_the_typescript_client_is_refused_without_a_valid_token(
-    client_script: Path, secure_stack: SecureStack, expired: bool, message: str
+    client_script: Path, secure_stack: SecureStack, kind: str, code: str, message: str
 ) -> None:
-    token = secure_stack.security.token(["orders:write"], ttl_seconds=-3600) if expired else None
+    token = _token(secure_stack.security, kind)
     result = place_and_read(client_script, secure_stack, token)
     assert result.returncode == 1
-    assert "Unauthenticated" in result.stderr
-    assert message in result.stderr
+    assert code in result.stderr, result.stderr
+    assert message in result.stderr, result.stderr
