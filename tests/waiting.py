@@ -44,11 +44,15 @@ async def wait_until(
 
 
 def wait_until_blocking(
-    check: Callable[[], bool], what: str, *, patience: float = PATIENCE_SECONDS
+    check: Callable[[], bool],
+    what: str | Callable[[], str],
+    *,
+    patience: float = PATIENCE_SECONDS,
 ) -> None:
-    """`wait_until` for code outside an event loop (threads, subprocess probes)."""
+    """`wait_until` for code outside an event loop (threads, subprocess probes); ``what`` may
+    be worked out when it never came (to name the last thing seen)."""
     deadline = time.monotonic() + patience
     while not check():
         if time.monotonic() > deadline:
-            raise AssertionError(f"never saw {what}")
+            raise AssertionError(f"never saw {what if isinstance(what, str) else what()}")
         time.sleep(POLL_SECONDS)

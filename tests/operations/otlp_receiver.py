@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent import futures
 from contextlib import contextmanager
@@ -15,7 +14,7 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as otlp
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc as otlp_grpc
 from opentelemetry.proto.trace.v1 import trace_pb2
 
-PATIENCE_SECONDS = 120.0
+from tests.waiting import wait_until_blocking
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +71,11 @@ class TraceCollector(otlp_grpc.TraceServiceServicer):
             return list(self._spans)
 
     def wait_for(self, what: str, found: Callable[[list[ReceivedSpan]], bool]) -> None:
-        deadline = time.monotonic() + PATIENCE_SECONDS
-        while not found(self.spans()):
-            if time.monotonic() > deadline:
-                names = sorted({(s.service, s.span.name) for s in self.spans()})
-                raise AssertionError(f"no {what} among the spans received: {names}")
-            time.sleep(0.1)
+        def names() -> str:
+            received = sorted({(s.service, s.span.name) for s in self.spans()})
+            return f"{what} among the spans received: {received}"
+
+        wait_until_blocking(lambda: found(self.spans()), names)
 
 
 @contextmanager

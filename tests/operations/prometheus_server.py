@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
@@ -19,9 +18,9 @@ from typing import Any
 import yaml
 
 from tests.cli.dev_process import free_port
+from tests.waiting import wait_until_blocking
 
 # Waits are for conditions; the bound only turns a hang into a failure with a message.
-PATIENCE_SECONDS = 120.0
 
 
 def prometheus_binary() -> str | None:
@@ -76,15 +75,14 @@ class Prometheus:
         self.wait_until(lambda: f"sum({expression}) == {expected} (last: {seen[-1:]})", reached)
 
     def wait_until(self, what: str | Callable[[], str], condition: Callable[[], bool]) -> None:
-        deadline = time.monotonic() + PATIENCE_SECONDS
-        while not condition():
+        def met() -> bool:
+            if condition():
+                return True
             if self.process.poll() is not None:
                 raise AssertionError(f"prometheus exited: {self.log.read_text()[-2000:]}")
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"waited in vain for {what if isinstance(what, str) else what()}"
-                )
-            time.sleep(0.25)
+            return False
+
+        wait_until_blocking(met, what)
 
     def _get(self, path: str, params: Mapping[str, str]) -> dict[str, Any]:
         url = f"{self.url}{path}?{urllib.parse.urlencode(params)}"

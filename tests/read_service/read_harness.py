@@ -15,6 +15,7 @@ from read_service.server import ReadServer, build_server
 from read_service.settings import Settings
 from tests.read_service.order_history import History
 from tests.read_service.read_model_seed import project
+from tests.waiting import wait_until
 
 Doc = dict[str, Any]
 
@@ -72,3 +73,12 @@ async def running_read_service(
     finally:
         await channel.close()
         await server.stop(0)
+
+
+async def feed_following(service: ReadService) -> None:
+    """Wait until the service's change feed is open."""
+
+    async def following() -> bool:
+        return service.server.feed.following
+
+    await wait_until(following, "the change feed following")

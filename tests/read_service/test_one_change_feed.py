@@ -12,18 +12,15 @@ from pymongo import AsyncMongoClient
 from orders.v1 import query_service_pb2 as pb
 from orders.v1 import types_pb2
 from tests.read_service.order_history import START
-from tests.read_service.read_harness import ReadService, running_read_service, settings_for
+from tests.read_service.read_harness import (
+    feed_following,
+    running_read_service,
+    settings_for,
+)
 from tests.read_service.test_read_your_writes import WAIT, consistency, project_later
+from tests.waiting import read_until
 
 Doc = dict[str, object]
-
-
-async def _following(service: ReadService) -> None:
-    """Wait until the change feed is open."""
-    while True:
-        if service.server.feed.following:
-            return
-        await asyncio.sleep(0.01)
 
 
 async def test_one_change_feed_wakes_waiting_reads_drops_cached_answers_and_renews_progress(
@@ -32,7 +29,7 @@ async def test_one_change_feed_wakes_waiting_reads_drops_cached_answers_and_rene
     # Progress kept for an hour: only the feed can have it read again within this test.
     settings = replace(settings_for(mongo_db_name), progress_max_age_seconds=3600.0)
     async with running_read_service(mongo_client, projector_client, settings) as service:
-        await _following(service)
+        await feed_following(service)
         service.history.place("o-1", "c-1", START)
         await service.project_pending()
         request = pb.GetOrderSummaryRequest(order_id="o-1")
@@ -50,14 +47,14 @@ async def test_one_change_feed_wakes_waiting_reads_drops_cached_answers_and_rene
         await projection
         # The summary's change precedes the progress record in the stream; a token-less read
         # shows both once the feed has applied them.
-        while True:
-            after = await service.stub.GetOrderSummary(request)
-            if after.order.status == types_pb2.ORDER_STATUS_PAID:
-                break
-            await asyncio.sleep(0.01)
-        while after.read_metadata.projected_commit_position != paid.commit_position:
-            await asyncio.sleep(0.01)
-            after = await service.stub.GetOrderSummary(request)
+        await read_until(
+            lambda: service.stub.GetOrderSummary(request),
+            lambda answer: (
+                answer.order.status == types_pb2.ORDER_STATUS_PAID
+                and answer.read_metadata.projected_commit_position == paid.commit_position
+            ),
+            "the paid order and its progress in a token-less read",
+        )
 
         assert cached.order.status == types_pb2.ORDER_STATUS_PLACED
         assert waited.order.status == types_pb2.ORDER_STATUS_PAID

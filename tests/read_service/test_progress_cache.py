@@ -10,7 +10,13 @@ from pymongo import AsyncMongoClient
 
 from orders.v1 import query_service_pb2 as pb
 from tests.read_service.order_history import START
-from tests.read_service.read_harness import ReadService, running_read_service, settings_for
+from tests.read_service.read_harness import (
+    ReadService,
+    feed_following,
+    running_read_service,
+    settings_for,
+)
+from tests.waiting import read_until
 
 Doc = dict[str, Any]
 
@@ -50,7 +56,7 @@ async def test_with_the_change_feed_progress_follows_the_projector_without_waiti
 ) -> None:
     settings = settings_for(mongo_db_name, progress_max_age_seconds=3600.0)
     async with running_read_service(mongo_client, projector_client, settings) as service:
-        await _following(service)
+        await feed_following(service)
         service.history.place("o-1", "c-1", START)
         await service.project_pending()
         request = pb.GetOrderSummaryRequest(order_id="o-1")
@@ -59,24 +65,16 @@ async def test_with_the_change_feed_progress_follows_the_projector_without_waiti
         await service.project_pending()
 
         # The feed hears the progress record and has the copy read again: no hour goes by.
-        while True:
-            after = await service.stub.GetOrderSummary(request)
-            if (
-                after.read_metadata.projected_commit_position
+        after = await read_until(
+            lambda: service.stub.GetOrderSummary(request),
+            lambda answer: (
+                answer.read_metadata.projected_commit_position
                 != before.read_metadata.projected_commit_position
-            ):
-                break
-            await asyncio.sleep(0.01)
+            ),
+            "the new progress in a token-less read",
+        )
 
     assert after.read_metadata.projected_commit_position == paid.commit_position
-
-
-async def _following(service: ReadService) -> None:
-    """Wait until the change feed is open (the condition this test's promise needs)."""
-    while True:
-        if service.server.feed.following:
-            return
-        await asyncio.sleep(0.01)
 
 
 async def test_progress_older_than_the_bound_is_read_again(
