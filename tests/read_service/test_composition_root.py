@@ -16,11 +16,11 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from orders.v1 import query_service_pb2 as pb
 from orders.v1 import query_service_pb2_grpc
-from tests.runtime.json_log_reader import LogReader
+from tests.process_output import ProcessOutput
 
 
 @pytest.fixture
-def service_process(mongo_uri: str, mongo_db_name: str) -> Iterator[LogReader]:
+def service_process(mongo_uri: str, mongo_db_name: str) -> Iterator[ProcessOutput]:
     env = {
         **os.environ,
         "READ_SERVICE_PORT": "0",
@@ -32,7 +32,7 @@ def service_process(mongo_uri: str, mongo_db_name: str) -> Iterator[LogReader]:
         [sys.executable, "-m", "read_service"], env=env, stderr=subprocess.PIPE
     )
     try:
-        yield LogReader(process)
+        yield ProcessOutput(process)
     finally:
         if process.poll() is None:
             process.kill()
@@ -40,7 +40,7 @@ def service_process(mongo_uri: str, mongo_db_name: str) -> Iterator[LogReader]:
 
 
 def test_the_service_logs_json_with_the_callers_correlation_id_and_stops_on_sigterm(
-    service_process: LogReader,
+    service_process: ProcessOutput,
 ) -> None:
     listening = service_process.wait_for(lambda line: line["event"] == "read service listening")
     with grpc.insecure_channel(f"127.0.0.1:{listening['port']}") as channel:

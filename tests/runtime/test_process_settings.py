@@ -19,7 +19,7 @@ from orders_runtime.probes import grpc_serving
 from orders_runtime.settings import variable_names
 from projector.settings import Settings as ProjectorSettings
 from read_service.settings import Settings as ReadSettings
-from tests.runtime.json_log_reader import LogReader
+from tests.process_output import ProcessOutput
 from tests.waiting import wait_until_blocking
 from write_service.settings import Settings as WriteSettings
 
@@ -182,7 +182,7 @@ def test_the_write_service_reads_its_event_store_secret_from_a_file_and_logs_no_
         stderr=subprocess.PIPE,
     )
     running.append(process)
-    logs = LogReader(process)
+    logs = ProcessOutput(process)
 
     started = logs.wait_for(lambda line: line["event"] == "started")
     host_and_port = eventstore_uri.removeprefix("kurrentdb://")
@@ -191,7 +191,7 @@ def test_the_write_service_reads_its_event_store_secret_from_a_file_and_logs_no_
     process.terminate()
     assert process.wait(timeout=60) == 0
     logs.wait_for(lambda line: line["event"] == "stopped")
-    assert all(SECRET not in str(line) for line in logs.seen)
+    assert SECRET not in logs.text
 
 
 def test_the_read_service_reads_its_mongo_secret_from_a_file(
@@ -205,7 +205,7 @@ def test_the_read_service_reads_its_mongo_secret_from_a_file(
         stderr=subprocess.PIPE,
     )
     running.append(process)
-    logs = LogReader(process)
+    logs = ProcessOutput(process)
 
     listening = logs.wait_for(lambda line: line["event"] == "read service listening")
     assert listening["mongo_uri"] == mongo_uri

@@ -18,6 +18,7 @@ from orders.v1 import command_service_pb2 as commands
 from orders.v1 import command_service_pb2_grpc, consistency_pb2, query_service_pb2_grpc, types_pb2
 from orders.v1 import query_service_pb2 as queries
 from tests.certificate_authority import create_authority
+from tests.process_output import LogLine, ProcessOutput
 from tests.stores_tls.conftest import (
     EVENTSTORE_PASSWORD,
     EVENTSTORE_USER,
@@ -25,7 +26,6 @@ from tests.stores_tls.conftest import (
     MONGO_USER,
     SecureStores,
 )
-from tests.stores_tls.process_output import LogLine, ProcessOutput
 
 START_SECONDS = 120.0
 
@@ -83,7 +83,7 @@ def _mongo(stores: SecureStores, password: str, database: str) -> dict[str, str]
 
 
 def _port(logs: ProcessOutput, event: str) -> int:
-    line = logs.wait_for(lambda line: line["event"] == event, timeout=START_SECONDS)
+    line = logs.wait_for(lambda line: line["event"] == event, patience=START_SECONDS)
     return int(line["port"])
 
 
@@ -149,7 +149,7 @@ async def test_an_order_placed_over_secure_stores_is_projected_and_no_log_holds_
 
 
 def _refused(logs: ProcessOutput) -> LogLine:
-    line = logs.wait_for(lambda line: line["event"] == "cannot start", timeout=START_SECONDS)
+    line = logs.wait_for(lambda line: line["event"] == "cannot start", patience=START_SECONDS)
     assert logs.wait_for_exit(START_SECONDS) == 1
     return line
 
