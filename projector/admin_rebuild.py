@@ -31,9 +31,10 @@ class RebuildJobs:
 
     async def start(self, *, force: bool) -> AsyncIterator[RebuildProgress]:
         """Start a rebuild and follow its progress to the end; its failure is raised."""
-        if self._task is not None and not self._task.done():
-            raise RebuildInProgressError(None)
+        self._refuse_if_running()
         pointer = await read_pointer(self._db)
+        # Asked again: a second call may have started a rebuild while this one read the pointer.
+        self._refuse_if_running()
         building = None if pointer is None else pointer.get("building_version")
         if building is not None and not force:
             raise RebuildInProgressError(building)
@@ -42,6 +43,10 @@ class RebuildJobs:
         self._task = asyncio.create_task(self._start(self._tell))
         self._task.add_done_callback(_log_end)
         return _follow(queue, self._task)
+
+    def _refuse_if_running(self) -> None:
+        if self._task is not None and not self._task.done():
+            raise RebuildInProgressError(None)
 
     def _tell(self, progress: RebuildProgress) -> None:
         for queue in self._followers:
