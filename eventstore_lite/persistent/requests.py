@@ -64,6 +64,12 @@ def _settings(settings: _Settings, strategy: str) -> GroupSettings:
     )
 
 
+def _require_group_name(group: str) -> None:
+    # A group without a name could be created but never named again by a consumer or an admin.
+    if not group:
+        raise MalformedRequest("Group name cannot be empty")
+
+
 def _stream_key(identifier: shared_pb2.StreamIdentifier, group: str) -> GroupKey:
     name = identifier.stream_name.decode("utf8", "replace")
     if not name:
@@ -126,6 +132,7 @@ def _filter(options: persistent_pb2.CreateReq.AllOptions) -> EventFilter | None:
 
 def decode_create(request: persistent_pb2.CreateReq) -> GroupDefinition:
     options = request.options
+    _require_group_name(options.group_name)
     settings = options.settings
     strategy = settings.consumer_strategy or _STRATEGY_NAMES.get(
         settings.named_consumer_strategy, str(settings.named_consumer_strategy)
@@ -148,6 +155,7 @@ def decode_create(request: persistent_pb2.CreateReq) -> GroupDefinition:
 
 def decode_update(request: persistent_pb2.UpdateReq) -> tuple[GroupKey, GroupSettings, int]:
     options = request.options
+    _require_group_name(options.group_name)
     settings = options.settings
     strategy = _STRATEGY_NAMES.get(
         settings.named_consumer_strategy, str(settings.named_consumer_strategy)

@@ -9,6 +9,7 @@ from eventstore_lite.filters import FilterTarget
 from eventstore_lite.persistent.errors import GroupFailedError
 from eventstore_lite.persistent.requests import decode_create, decode_update
 from eventstore_lite.persistent.settings import END, GroupKey
+from eventstore_lite.wire import MalformedRequest
 
 Create = persistent_pb2.CreateReq
 Expression = Create.AllOptions.FilterOptions.Expression
@@ -80,3 +81,17 @@ def test_an_update_names_its_strategy_with_the_enum() -> None:
     )
     key, settings, start = decode_update(request)
     assert (key, settings.consumer_strategy, start) == (GroupKey("orders", "g"), "Pinned", 7)
+
+
+def test_a_group_without_a_name_is_refused_on_create_and_on_update() -> None:
+    nameless = _create_all(Create.AllOptions.FilterOptions())
+    nameless.options.group_name = ""
+    with pytest.raises(MalformedRequest, match="Group name cannot be empty"):
+        decode_create(nameless)
+    update = persistent_pb2.UpdateReq(
+        options=persistent_pb2.UpdateReq.Options(
+            group_name="", all=persistent_pb2.UpdateReq.AllOptions(end=shared_pb2.Empty())
+        )
+    )
+    with pytest.raises(MalformedRequest, match="Group name cannot be empty"):
+        decode_update(update)
