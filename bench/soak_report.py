@@ -27,18 +27,18 @@ LAG_GROWTH_FACTOR: Final = 1.5
 LAG_FLOOR_SECONDS: Final = 1.0
 # Why each process's memory is judged or not; the report prints it next to each verdict.
 JUDGED_BECAUSE: Final = {
-    "event store": "judged: its caches (streams, SQLite pages) are bounded and fill in warm-up",
-    "write service": "judged: its aggregate cache is bounded and fills in warm-up",
-    "projector": "judged: its document cache is bounded and fills in warm-up",
-    "read service": "judged: its answer cache is bounded, waiters end with their calls",
+    "event store": "ours; its caches (streams, SQLite pages) are set small and fill in warm-up",
+    "write service": "ours; its aggregate cache is set small and fills in warm-up",
+    "projector": "ours; its document cache is set small and fills in warm-up",
+    "read service": "ours; its answer cache is set small, its waiters end with their calls",
 }
 # Shown, not judged. SecantusDB is not our code and keeps what the soak writes in memory as it
 # grows: its WiredTiger cache (1 GiB by default) fills with every document written, and its
 # oplog grows to its 100,000-entry cap. The load generator is the measuring instrument (its
 # own process only: the servers it started are the rows above).
 NOT_JUDGED: Final = {
-    "SecantusDB": "not judged: a third-party store whose cache (1 GiB) grows with the data",
-    "load generator": "not judged: the measuring instrument, not part of the system",
+    "SecantusDB": "not ours; its WiredTiger cache (1 GiB) and oplog grow with the data written",
+    "load generator": "the measuring instrument (its own process), not part of the system",
 }
 
 
