@@ -8,10 +8,14 @@ the same write replays the reply. Every later retryable write scans all kept rep
 there are 10,000 it also sorts them all to drop the oldest, twice per write (lookup and record),
 in pure Python under the lock every transaction statement, commit and abort of the server takes.
 Measured with SecantusDB's own registry: 0.02 ms per write with 1,000 replies kept, 0.4 ms
-with 9,000, then 20 to 50 ms from 10,000 on (a loaded two-core machine). The soak at 96
-commands/s writes about that many batches before minute 6: the server then spends most of its
-time sorting, the projector falls seconds behind, waiting queries give up with
-DEADLINE_EXCEEDED, until bigger batches (fewer progress writes) let it catch up.
+with 9,000, then 20 to 50 ms from 10,000 on (a loaded two-core machine); through the server,
+the median write went from 41 ms to 129 ms at the 10,000th. At 96 commands/s, with a batch
+closing every 50 ms or so (PROJECTOR_BATCH_MAX_WAIT_MS), the projector writes an estimated 15
+to 25 progress records a second, so it reaches 10,000 some 7 to 11 minutes after it starts;
+the soak's spike began about 7 minutes after (minute 6 of the soak). SecantusDB, one Python
+process already near a third of what it sustains, then also sorts on every batch, the
+projector falls seconds behind and waiting queries give up with DEADLINE_EXCEEDED, until
+bigger batches (fewer progress writes) let it catch up: the two minutes of the spike.
 
 MongoDB itself keeps these records in a table and has no such cost; this is SecantusDB's, so
 the soak works around it in how it connects the projector. The progress write's `$inc` counts
