@@ -5,6 +5,7 @@ must not wait for it)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -31,9 +32,12 @@ class LagSample:
 
 
 def resident_bytes(process: psutil.Process) -> int:
-    """The process's resident memory, with that of any children it started."""
+    """The process's resident memory, with that of any children it started, except for the
+    soak's own process: its children are the servers, each sampled on its own row."""
     try:
         total: int = process.memory_info().rss
+        if process.pid == os.getpid():
+            return total
         for child in process.children(recursive=True):
             total += child.memory_info().rss
     except psutil.NoSuchProcess:

@@ -97,6 +97,7 @@ async def serve(settings: ServerSettings) -> None:
         tls=tls,
         users=settings.user_passwords(),
         stream_cache_size=settings.stream_cache_size,
+        page_cache_kib=settings.page_cache_kib,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -4,6 +4,11 @@ the same file but are owned by `eventstore_lite.persistent`."""
 from __future__ import annotations
 
 import sqlite3
+from typing import Final
+
+# SQLite's page cache per connection, in KiB (64 MiB). It fills as the log is read and only
+# then stays flat, so a short run sees it grow (EVENTSTORE_LITE_PAGE_CACHE_KIB bounds it).
+DEFAULT_PAGE_CACHE_KIB: Final = 65536
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -28,7 +33,7 @@ CREATE TABLE IF NOT EXISTS streams (
 """
 
 
-def open_database(path: str) -> sqlite3.Connection:
+def open_database(path: str, page_cache_kib: int = DEFAULT_PAGE_CACHE_KIB) -> sqlite3.Connection:
     # Autocommit mode: every write path opens its own BEGIN IMMEDIATE ... COMMIT.
     connection = sqlite3.connect(path, isolation_level=None, cached_statements=256)
     # WAL + synchronous=NORMAL: a committed transaction survives the death of this process
@@ -38,6 +43,7 @@ def open_database(path: str) -> sqlite3.Connection:
     # Checkpoints run on their own thread (wal_checkpoints.py), never inside an append's COMMIT.
     connection.execute("PRAGMA wal_autocheckpoint=0")
     connection.execute("PRAGMA temp_store=MEMORY")
-    connection.execute("PRAGMA cache_size=-65536")
+    # A negative cache_size counts KiB, not pages.
+    connection.execute(f"PRAGMA cache_size=-{int(page_cache_kib)}")
     connection.executescript(SCHEMA)
     return connection

@@ -14,6 +14,7 @@ from kurrentdbclient.protos.v1 import gossip_pb2_grpc, streams_pb2_grpc
 
 from eventstore_lite.access import BasicAuthentication
 from eventstore_lite.gossip import Gossip
+from eventstore_lite.schema import DEFAULT_PAGE_CACHE_KIB
 from eventstore_lite.storage import (
     DEFAULT_MAX_APPEND_SIZE,
     DEFAULT_STREAM_CACHE_SIZE,
@@ -79,11 +80,15 @@ async def create_server(
     tls: ServerTls | None = None,
     users: Mapping[str, str] | None = None,
     stream_cache_size: int = DEFAULT_STREAM_CACHE_SIZE,
+    page_cache_kib: int = DEFAULT_PAGE_CACHE_KIB,
 ) -> EventStoreServer:
     """Build and start the server; `port=0` picks a free port (see `.port`). With `tls` it
     serves TLS only; with `users` every call needs one of them (name -> password)."""
     storage = EventStorage(
-        storage_dir, max_append_size=max_append_size, stream_cache_size=stream_cache_size
+        storage_dir,
+        max_append_size=max_append_size,
+        stream_cache_size=stream_cache_size,
+        page_cache_kib=page_cache_kib,
     )
     interceptors: list[grpc.aio.ServerInterceptor] = []
     if users:

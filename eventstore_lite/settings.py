@@ -9,6 +9,7 @@ from typing import Annotated, TypeAlias
 from msgspec import Meta
 
 from eventstore_lite.access import DEFAULT_ADMIN, DEFAULT_ADMIN_PASSWORD, parse_users
+from eventstore_lite.schema import DEFAULT_PAGE_CACHE_KIB
 from eventstore_lite.storage import DEFAULT_MAX_APPEND_SIZE, DEFAULT_STREAM_CACHE_SIZE
 from orders_runtime.setting_types import Folder, Host, LogLevel, Port, PositiveCount
 from orders_runtime.settings import Variable
@@ -38,6 +39,10 @@ class ServerSettings:
     # Streams whose last revision is kept in memory (a cache; cleared when full).
     stream_cache_size: Annotated[PositiveCount, Variable("EVENTSTORE_LITE_STREAM_CACHE_SIZE")] = (
         DEFAULT_STREAM_CACHE_SIZE
+    )
+    # SQLite's page cache in KiB: memory grows until it is full, then stays flat.
+    page_cache_kib: Annotated[PositiveCount, Variable("EVENTSTORE_LITE_PAGE_CACHE_KIB")] = (
+        DEFAULT_PAGE_CACHE_KIB
     )
     # KurrentDB's names. Usually given as files: EVENTSTORE_LITE_CERTIFICATE_FILE=/path/node.crt.
     # With both, the server speaks TLS only and every call needs a user's credentials (as a

@@ -46,7 +46,7 @@ from eventstore_lite.records import (
     ProposedEvent,
     RecordedEvent,
 )
-from eventstore_lite.schema import open_database
+from eventstore_lite.schema import DEFAULT_PAGE_CACHE_KIB, open_database
 from eventstore_lite.stream_state import (
     StreamStatus,
     check_deletable,
@@ -85,9 +85,12 @@ class EventStorage:
         data_dir: Path,
         max_append_size: int = DEFAULT_MAX_APPEND_SIZE,
         stream_cache_size: int = DEFAULT_STREAM_CACHE_SIZE,
+        page_cache_kib: int = DEFAULT_PAGE_CACHE_KIB,
     ) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
-        self.connection: sqlite3.Connection = open_database(str(data_dir / DATABASE_FILE))
+        self.connection: sqlite3.Connection = open_database(
+            str(data_dir / DATABASE_FILE), page_cache_kib
+        )
         self._checkpoints = WalCheckpointer(str(data_dir / DATABASE_FILE))
         self._checkpoints.start()
         self.max_append_size = max_append_size
