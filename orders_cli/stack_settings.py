@@ -48,7 +48,10 @@ class StackSettings:
 
     @property
     def mongo_uri(self) -> str:
-        return f"mongodb://{HOST}:{self.mongo_port}/?directConnection=true"
+        # No retryable writes against the stand-in: SecantusDB keeps every retryable write's
+        # reply and, past 10,000, sorts them all on each write, under the lock its transactions
+        # take (bench/soak_secantus.py); a long-running dev stack would slow down by the minute.
+        return f"mongodb://{HOST}:{self.mongo_port}/?directConnection=true&retryWrites=false"
 
     @property
     def log_dir(self) -> Path:
