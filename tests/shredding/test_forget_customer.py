@@ -28,6 +28,8 @@ from tests.security.tokens import bearer
 from tests.shredding.file_search import files_holding
 from tests.waiting import wait_until_blocking
 
+pytestmark = pytest.mark.servers
+
 ADMIN = ("orders:write", "orders:read", "orders:admin")
 
 
@@ -169,9 +171,7 @@ async def test_a_forgotten_customer_is_in_no_answer_no_rebuild_no_data_file_and_
             metadata=bearer(token),
             timeout=30,
         )
-        after = await every_answer(
-            queries, token, placed, wait_for(forgotten.consistency_token)
-        )
+        after = await every_answer(queries, token, placed, wait_for(forgotten.consistency_token))
         assert person.found_in(after) == []
         assert placed.customer_id.encode() in after
 
