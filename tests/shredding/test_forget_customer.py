@@ -47,14 +47,14 @@ class Person:
         return [text for text in (self.name, self.email) if text.encode() in data]
 
 
-def wait_for(token: command_service_pb2.ConsistencyToken) -> consistency_pb2.ReadConsistency:
+def wait_for(token: consistency_pb2.ConsistencyToken) -> consistency_pb2.ReadConsistency:
     return consistency_pb2.ReadConsistency(
         min_token=token, policy=consistency_pb2.STALENESS_POLICY_WAIT
     )
 
 
 async def every_answer(
-    queries: query_service_pb2_grpc.QueryServiceStub,
+    queries: query_service_pb2_grpc.QueryServiceAsyncStub,
     token: str,
     placed: Placed,
     consistency: consistency_pb2.ReadConsistency,
@@ -97,7 +97,7 @@ async def every_answer(
 
 
 async def pay(
-    commands: command_service_pb2_grpc.CommandServiceStub, token: str, placed: Placed
+    commands: command_service_pb2_grpc.CommandServiceAsyncStub, token: str, placed: Placed
 ) -> None:
     await commands.ProcessPayment(
         command_service_pb2.ProcessPaymentRequest(
@@ -205,8 +205,8 @@ async def test_a_forgotten_customer_is_in_no_answer_no_rebuild_no_data_file_and_
         assert person.found_in(rebuilt.encode()) == []
 
     # No file of any store holds the name, the e-mail or the deleted key.
-    for text in (person.name, person.email, key):
-        assert files_holding(data, text) == [], f"{text!r} is still in a data file"
+    for secret in (person.name.encode(), person.email.encode(), key):
+        assert files_holding(data, secret) == [], f"{secret!r} is still in a data file"
     # And no log line ever held them.
     for log in sorted(stack.log_dir.glob("*.log")):
         assert person.found_in(log.read_bytes()) == [], log.name
