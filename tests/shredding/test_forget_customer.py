@@ -4,6 +4,7 @@ the e-mail, the logs never did, and the customer's orders still take commands.""
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 import uuid
@@ -240,3 +241,36 @@ async def test_forgetting_a_customer_nobody_registered_is_not_found(
                 timeout=30,
             )
     assert refused.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_the_cli_forgets_a_customer_and_waits_until_the_read_side_shows_it(
+    shredding_stack: SecureStack,
+) -> None:
+    stack, person = shredding_stack, Person.made_up()
+    async with stack.channel(stack.write_addr) as write:
+        commands = command_service_pb2_grpc.CommandServiceStub(write)
+        placed = await register_and_place(
+            commands, stack.security.token(ADMIN), name=person.name, email=person.email
+        )
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "orders_cli", "forget", placed.customer_id, "--wait", "--json"],
+        env={
+            **stack.environment,
+            "ORDERS_WRITE_ADDR": stack.write_addr,
+            "ORDERS_READ_ADDR": stack.read_addr,
+        },
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(done.stdout)
+    assert shown["customer_id"] == placed.customer_id
+    customer = shown["read"]["customer"]
+    assert (customer["customer_id"], customer["name"], customer["email"]) == (
+        placed.customer_id,
+        "",
+        "",
+    )
+    assert person.found_in(done.stdout.encode()) == []
