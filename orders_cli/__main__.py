@@ -12,7 +12,7 @@ from typing import Any
 import grpc
 from rich.console import Console
 
-from orders_cli import query_commands, write_commands
+from orders_cli import forget_command, query_commands, write_commands
 from orders_cli.client_security import client_security
 from orders_cli.connection import Stubs, open_stubs
 from orders_cli.demo import run_demo
@@ -34,6 +34,7 @@ HANDLERS: dict[str, Handler] = {
     "ship": write_commands.ship,
     "deliver": write_commands.deliver,
     "cancel": write_commands.cancel,
+    "forget": forget_command.forget,
     "get": query_commands.get,
     "list": query_commands.list_orders,
     "stats": query_commands.stats,

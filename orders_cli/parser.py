@@ -24,6 +24,7 @@ examples:
   orders dev                                   start the local stack (or: make dev)
   orders demo                                  fill it with realistic orders
   orders register-customer --name Ada --email ada@example.com --wait
+  orders forget CUSTOMER_ID --wait             erase a customer's name and e-mail for good
   orders place --customer CUSTOMER_ID BOOK-1:2:1250 PEN-7:1:399 --currency EUR --wait
   orders pay ORDER_ID --wait        (pays the order total)
   orders get ORDER_ID --details
@@ -164,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = subs.add_parser("cancel", parents=common, help="cancel an order that is not shipped")
     sub.add_argument("order")
     sub.add_argument("--reason", default="cancelled by the customer", help="default %(default)r")
+    _command_flags(sub)
+
+    sub = subs.add_parser(
+        "forget", parents=common, help="erase a customer's name and e-mail for good (admin)"
+    )
+    sub.add_argument("customer", help="customer id")
     _command_flags(sub)
 
     sub = subs.add_parser("get", parents=common, help="one order: summary, or --details")

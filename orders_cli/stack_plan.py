@@ -79,6 +79,8 @@ def plan_stack(
 
     store_env = {"EVENTSTORE_URI": settings.eventstore_uri}
     mongo_env = {"MONGO_URI": settings.mongo_uri, "MONGO_DATABASE": settings.mongo_database}
+    # The customers' keys: the write service seals with them, the read service opens with them.
+    keys_env = {"KEY_STORE_PATH": str(settings.data_dir / "keys" / "customer_keys.sqlite3")}
     return [
         ProcessSpec(
             key="eventstore",
@@ -129,6 +131,7 @@ def plan_stack(
             env={
                 **store_env,
                 **service_env,
+                **keys_env,
                 "WRITE_SERVICE_HOST": HOST,
                 WRITE_PORT_VAR: str(settings.write_port),
                 **metrics_on(settings.write_metrics_port),
@@ -163,6 +166,7 @@ def plan_stack(
             env={
                 **mongo_env,
                 **service_env,
+                **keys_env,
                 "READ_SERVICE_HOST": HOST,
                 READ_PORT_VAR: str(settings.read_port),
                 **metrics_on(settings.read_metrics_port),

@@ -12,10 +12,15 @@ from typing import Annotated, Final, TypeAlias
 
 import msgspec
 
+from orders_contracts.personal import personal
+
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
 MinorUnits = Annotated[int, msgspec.Meta(ge=0)]
 Quantity = Annotated[int, msgspec.Meta(gt=0)]
+# Personal data: sealed with the customer's key before it is stored (orders_contracts.personal).
+PersonalName = Annotated[str, personal("name")]
+PersonalEmail = Annotated[str, personal("email")]
 
 
 class OrderLine(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
@@ -28,16 +33,26 @@ class OrderLine(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
 
 class CustomerRegistered(msgspec.Struct, frozen=True):
     customer_id: Id
-    name: str
-    email: str
+    name: PersonalName
+    email: PersonalEmail
     registered_at: datetime
+
+
+class CustomerForgotten(msgspec.Struct, frozen=True):
+    """The customer's key was deleted: every personal field sealed with it reads as forgotten.
+
+    Carries no personal data itself; the events before it stay as they were.
+    """
+
+    customer_id: Id
+    forgotten_at: datetime
 
 
 class OrderPlaced(msgspec.Struct, frozen=True):
     order_id: Id
     customer_id: Id
     # The customer's name when the order was placed, so read models need no cross-stream join.
-    customer_name: str
+    customer_name: PersonalName
     lines: tuple[OrderLine, ...]
     currency: Currency
     total_minor: MinorUnits
@@ -74,7 +89,7 @@ class OrderCancelled(msgspec.Struct, frozen=True):
 OrderEvent: TypeAlias = (
     OrderPlaced | PaymentProcessed | OrderShipped | OrderDelivered | OrderCancelled
 )
-CustomerEvent: TypeAlias = CustomerRegistered
+CustomerEvent: TypeAlias = CustomerRegistered | CustomerForgotten
 Event: TypeAlias = OrderEvent | CustomerEvent
 
 EVENT_TYPES: Final[tuple[type[Event], ...]] = (
@@ -84,6 +99,7 @@ EVENT_TYPES: Final[tuple[type[Event], ...]] = (
     OrderShipped,
     OrderDelivered,
     OrderCancelled,
+    CustomerForgotten,
 )
 
 # The event store's type name of each event: the class name, which must therefore never change.

@@ -68,6 +68,15 @@ Money and why no sum overflows
     read models already store as int64 (and at a million events a second, 2^63 events take
     290,000 years).
 
+Personal data
+    ``order_summaries.customer_name``, ``order_details.customer.name``, ``customers.name`` and
+    ``customers.email`` hold what the events hold: values sealed with the customer's key
+    (``orders_contracts.personal_sealing``), or clear text from events written before sealing.
+    The projector copies them and never opens them; the read service opens them as it answers,
+    with the key store. So forgetting a customer (deleting the key) erases them from every read
+    model at once, old versions and rebuilds included, and no plaintext is ever written to
+    MongoDB's files (a test searches them byte-wise). ``customers.forgotten`` records it.
+
 Times are UTC ``datetime`` (BSON dates, millisecond precision). Days are ``"YYYY-MM-DD"``
 strings of the order's ``created_at`` in UTC.
 """
@@ -284,6 +293,9 @@ class CustomerDoc(Struct, frozen=True, omit_defaults=True):
     """Revision of the customer's own stream, -1 before CustomerRegistered is applied."""
     commit_position: int
     projected_at: datetime | None = None
+    forgotten: bool = False
+    """Set by CustomerForgotten: ``name`` is "" and ``email`` None from then on, whatever the
+    customer's orders say (their names are sealed with the deleted key)."""
 
 
 # --- analytics ---------------------------------------------------------------------------------

@@ -23,6 +23,12 @@ _SERVICE_SCOPES: Final = {
     "orders.v1.QueryService": SCOPE_READ,
 }
 
+# RPCs that need more than their service's scope. Forgetting a customer destroys data for
+# good: an operator's act, never a customer-bound token's (it spans the customer's orders).
+_METHOD_SCOPES: Final = {
+    "/orders.v1.CommandService/ForgetCustomer": SCOPE_ADMIN,
+}
+
 # Served without a token: probes must work before anyone has one, and the schema is public.
 OPEN_SERVICES: Final = frozenset(
     {
@@ -76,7 +82,7 @@ def service_of(method: str) -> str:
 
 
 def required_scope(method: str) -> str:
-    return _SERVICE_SCOPES.get(service_of(method), SCOPE_ADMIN)
+    return _METHOD_SCOPES.get(method) or _SERVICE_SCOPES.get(service_of(method), SCOPE_ADMIN)
 
 
 def customer_rule(method: str) -> CustomerRule | None:

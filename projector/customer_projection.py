@@ -10,7 +10,7 @@ from datetime import datetime
 
 from msgspec.structs import replace
 
-from orders_contracts.events import CustomerRegistered
+from orders_contracts.events import CustomerForgotten, CustomerRegistered
 from orders_contracts.read_models import Contribution, CustomerDoc
 from projector.envelope import Envelope
 from projector.order_projection import ProjectionError
@@ -46,10 +46,16 @@ def apply_customer_event(doc: CustomerDoc, envelope: Envelope, customer_id: str)
     event = envelope.event
     if event is None:
         return changed
+    if isinstance(event, CustomerForgotten) and event.customer_id == customer_id:
+        # The sealed values no longer open anyway (the key is gone); emptying them leaves the
+        # read model nothing at all of the customer's, and says so.
+        return replace(changed, forgotten=True, name="", email=None)
     if not isinstance(event, CustomerRegistered) or event.customer_id != customer_id:
         raise ProjectionError(
             f"{envelope.stream_name}@{envelope.revision}: unexpected {envelope.event_type}"
         )
+    if doc.forgotten:
+        return replace(changed, registered=True, registered_at=to_millis(event.registered_at))
     return replace(
         changed,
         registered=True,
@@ -98,6 +104,6 @@ def apply_order_transition(
             changed,
             last_order_at=created_at,
             last_order_id=order_id,
-            name=changed.name if doc.registered else customer_name,
+            name=changed.name if doc.registered or doc.forgotten else customer_name,
         )
     return changed

@@ -14,7 +14,12 @@ from orders_contracts.codec import (
     decode_event,
     decode_metadata,
 )
-from orders_contracts.events import CURRENT_SCHEMA_VERSION, CustomerRegistered, Event
+from orders_contracts.events import (
+    CURRENT_SCHEMA_VERSION,
+    CustomerForgotten,
+    CustomerRegistered,
+    Event,
+)
 from orders_contracts.streams import CUSTOMER_STREAM_PREFIX, ORDER_STREAM_PREFIX, id_from_stream
 
 SkipReason: TypeAlias = Literal["unknown_type", "newer_schema"]
@@ -98,7 +103,7 @@ def open_envelope(
 def _check_stream(stream_name: str, revision: int, event_type: str, event: Event) -> None:
     """An order event must name its stream's order, a customer event its stream's customer."""
     expected = id_from_stream(stream_name)
-    if isinstance(event, CustomerRegistered):
+    if isinstance(event, CustomerRegistered | CustomerForgotten):
         kind, named = "customer", event.customer_id
         fits = stream_name.startswith(CUSTOMER_STREAM_PREFIX)
     else:

@@ -9,6 +9,7 @@ from typing import Any, assert_never
 from msgspec.structs import replace
 
 from orders_contracts.events import (
+    CustomerForgotten,
     CustomerRegistered,
     OrderCancelled,
     OrderDelivered,
@@ -181,7 +182,7 @@ def apply_order_event(view: OrderView | None, envelope: Envelope) -> OrderView:
     if event is None:
         return _advance(view, envelope)
     match event:
-        case OrderPlaced() | CustomerRegistered():
+        case OrderPlaced() | CustomerRegistered() | CustomerForgotten():
             raise ProjectionError(
                 f"{envelope.stream_name}@{envelope.revision}: unexpected {envelope.event_type}"
             )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import structlog
 
 from orders_runtime.auth_setup import guards_for, log_security
 from orders_runtime.credentials import without_credentials
+from orders_runtime.key_store import SqliteKeyStore
 from orders_runtime.metrics_mongo import MongoCommandMetrics
 from orders_runtime.security_settings import SecuritySettings
 from orders_runtime.service_main import run_service
@@ -38,6 +42,7 @@ async def serve(settings: Settings, security: SecuritySettings) -> None:
         raise SystemExit(1)
     try:
         guards = await guards_for(security)
+        keys = SqliteKeyStore(Path(settings.key_store_path)) if settings.key_store_path else None
         server, port = build_server(
             settings,
             client,
@@ -46,9 +51,10 @@ async def serve(settings: Settings, security: SecuritySettings) -> None:
             metrics=ReadMetrics(telemetry.registry, telemetry.tracer),
             tls=security.tls,
             reflection=security.reflection,
+            keys=keys,
         )
-    except (OSError, ValueError) as error:  # the address is taken, or keys or certificates
-        # cannot be read
+    except (OSError, ValueError, sqlite3.Error) as error:  # the address is taken, or keys or
+        # certificates (or the key store) cannot be read
         log.error("cannot start", reason=str(error))
         await client.close()
         telemetry.close()
@@ -70,6 +76,8 @@ async def serve(settings: Settings, security: SecuritySettings) -> None:
         else "random: tokens die with this process and work only on this replica",
     )
     log_security(security, log)
+    if keys is None:
+        log.warning("KEY_STORE_PATH is not set: sealed names and e-mails are answered empty")
     try:
         await stopping.wait()
         log.info("shutting down", grace_seconds=settings.shutdown_grace_seconds)
@@ -77,6 +85,8 @@ async def serve(settings: Settings, security: SecuritySettings) -> None:
     finally:
         await client.close()
         telemetry.close()
+        if keys is not None:
+            keys.close()
     log.info("read service stopped")
 
 

@@ -17,6 +17,7 @@ from orders_runtime.deadlines import time_remaining
 from read_service import messages, request_checks
 from read_service.cached_answers import CachedAnswers
 from read_service.page_token_seal import PageTokenSeal
+from read_service.personal_data import PersonalDataOpener
 from read_service.queries import analytics, customers, listing, orders, stats
 from read_service.queries.context import QueryContext
 from read_service.validation import raise_if_any
@@ -33,8 +34,10 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
         seal: PageTokenSeal,
         *,
         max_wait_seconds: float,
+        personal_data: PersonalDataOpener | None = None,
     ) -> None:
         self._ctx = ctx
+        self._personal_data = personal_data or PersonalDataOpener(None)
         self._answers = answers
         self._seal = seal
         self._max_wait = max_wait_seconds
@@ -156,7 +159,9 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
 
     async def _serve(self, request: Any, run: Callable[[float], Awaitable[Response]]) -> Response:
         raise_if_any(request_checks.violations(request, self._seal))
-        return await run(self._wait_seconds())
+        response = await run(self._wait_seconds())
+        await self._personal_data.open(response)  # type: ignore[arg-type]
+        return response
 
     def _opened(self, page_token: str) -> str:
         # Checked before: request_checks refuses a token the seal does not open.

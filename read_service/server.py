@@ -22,6 +22,7 @@ from orders_runtime.grpc_server import (
     listen_address,
 )
 from orders_runtime.interceptors import service_interceptors
+from orders_runtime.key_store import KeyStore
 from orders_runtime.tls import TlsFiles
 from read_service.answer_cache import AnswerCache
 from read_service.cached_answers import CachedAnswers
@@ -30,6 +31,7 @@ from read_service.grpc_api import QueryApi
 from read_service.health import MongoHealthMonitor
 from read_service.metrics import ObservedProjectionWatcher, ReadMetrics
 from read_service.page_token_seal import PageTokenSeal
+from read_service.personal_data import PersonalDataOpener
 from read_service.progress_cache import ProgressCache
 from read_service.projection_watcher import ProjectionWatcher
 from read_service.queries.context import QueryContext
@@ -97,6 +99,7 @@ def build_server(
     metrics: ReadMetrics | None = None,
     tls: TlsFiles | None = None,
     reflection: bool = True,
+    keys: KeyStore | None = None,
 ) -> tuple[ReadServer, int]:
     """A ready-to-start server bound to settings.host:settings.port (port 0 picks a free one).
     ``observers`` and ``guards`` join the interceptor chain where metrics and authentication
@@ -140,6 +143,7 @@ def build_server(
         CachedAnswers(ctx, cache),
         PageTokenSeal.from_setting(settings.page_token_key),
         max_wait_seconds=settings.consistency_max_wait_seconds,
+        personal_data=PersonalDataOpener(keys),
     )
     query_service_pb2_grpc.add_QueryServiceServicer_to_server(api, server)
 

@@ -70,6 +70,9 @@ class Settings:
         default="", repr=False
     )
     # /metrics for Prometheus; 0 leaves it off (`orders dev` gives it 9102).
+    # The customers' keys (orders_runtime.key_store), those the write service seals with. Empty:
+    # sealed names and e-mails are answered as "" (a warning at start).
+    key_store_path: Annotated[str, Variable("KEY_STORE_PATH")] = ""
     metrics_host: Annotated[Host, Variable("METRICS_HOST")] = "127.0.0.1"
     metrics_port: Annotated[Port, Variable("METRICS_PORT")] = 0
     # Spans to this OpenTelemetry collector (OTLP/gRPC); unset, no tracing.

@@ -4,6 +4,8 @@ store client, the server; serve until SIGTERM or SIGINT, then drain calls in fli
 from __future__ import annotations
 
 import contextlib
+import sqlite3
+from pathlib import Path
 
 import structlog
 from kurrentdbclient import AsyncKurrentDBClient
@@ -11,6 +13,7 @@ from kurrentdbclient.exceptions import ProgrammingError
 
 from orders_runtime.auth_setup import guards_for, log_security
 from orders_runtime.credentials import without_credentials
+from orders_runtime.key_store import SqliteKeyStore
 from orders_runtime.security_settings import SecuritySettings
 from orders_runtime.service_main import run_service
 from orders_runtime.stop_signals import stop_requested
@@ -37,6 +40,7 @@ async def serve(settings: Settings, security: SecuritySettings) -> None:
             otlp_endpoint=settings.otlp_endpoint,
         )
         guards = await guards_for(security)
+        keys = SqliteKeyStore(Path(settings.key_store_path)) if settings.key_store_path else None
         server, port = await build_server(
             settings,
             client,
@@ -45,9 +49,10 @@ async def serve(settings: Settings, security: SecuritySettings) -> None:
             metrics=CommandMetrics(telemetry.registry),
             tls=security.tls,
             reflection=security.reflection,
+            keys=keys,
         )
-    except (OSError, ValueError) as error:  # the address is taken, or keys or certificates
-        # cannot be read
+    except (OSError, ValueError, sqlite3.Error) as error:  # the address is taken, or keys or
+        # certificates (or the key store) cannot be read
         log.error("cannot start", reason=str(error))
         raise SystemExit(1) from None
     stop = stop_requested()
@@ -61,6 +66,11 @@ async def serve(settings: Settings, security: SecuritySettings) -> None:
         tracing=bool(settings.otlp_endpoint),
     )
     log_security(security, log)
+    if keys is None:
+        log.warning(
+            "KEY_STORE_PATH is not set: customers' names and e-mails are stored in clear text "
+            "and ForgetCustomer is refused"
+        )
     await stop.wait()
     log.info("stopping: draining calls in flight", grace_seconds=settings.shutdown_grace)
     await server.stop(settings.shutdown_grace)
@@ -68,6 +78,8 @@ async def serve(settings: Settings, security: SecuritySettings) -> None:
     with contextlib.suppress(ProgrammingError):
         await client.close()
     telemetry.close()
+    if keys is not None:
+        keys.close()
     log.info("stopped")
 
 

@@ -40,6 +40,7 @@ from write_service.domain.decider import (
 from write_service.domain.order import OrderState
 from write_service.domain.refusal import DomainError
 from write_service.event_appender import EventAppender
+from write_service.forgetting import PersonalData
 from write_service.idempotency import command_id, fingerprint
 from write_service.metrics import ACCEPTED, REPLAYED, CommandMetrics
 from write_service.snapshots import (
@@ -104,8 +105,10 @@ class CommandHandler:
         store_timeout: float,
         rng: random.Random | None = None,
         metrics: CommandMetrics | None = None,
+        personal_data: PersonalData | None = None,
     ) -> None:
         self._client = client
+        self._personal_data = personal_data or PersonalData(None)
         self._appends = appender
         self._retry = retry
         self._cache = SnapshotCache(cache_capacity)
@@ -159,7 +162,7 @@ class CommandHandler:
                     replayed=True,
                 )
             try:
-                events = decide(command, snapshot.state, await self._customer(command))
+                decided = decide(command, snapshot.state, await self._customer(command))
             except DomainError:
                 if fresh:
                     raise
@@ -167,6 +170,7 @@ class CommandHandler:
                 snapshot = await self._catch_up(snapshot)
                 self._cache.put(snapshot)
                 continue
+            events = await self._personal_data.before_append(decided)
             metadata = CommandMetadata(
                 command_id=this_command,
                 correlation_id=correlation_id,

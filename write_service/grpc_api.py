@@ -76,6 +76,13 @@ class CommandApi(pb_grpc.CommandServiceServicer):
     ) -> pb.CancelOrderResponse:
         return await self._run(request, context, messages.cancel_order, messages.order_cancelled)
 
+    async def ForgetCustomer(  # noqa: N802 (gRPC method names)
+        self, request: pb.ForgetCustomerRequest, context: grpc.aio.ServicerContext[None, None]
+    ) -> pb.ForgetCustomerResponse:
+        return await self._run(
+            request, context, messages.forget_customer, messages.customer_forgotten
+        )
+
     async def _run(
         self,
         request: RequestT,

@@ -15,6 +15,7 @@ from write_service.command_handler import Outcome
 from write_service.domain.commands import (
     CancelOrder,
     DeliverOrder,
+    ForgetCustomer,
     Line,
     PlaceOrder,
     ProcessPayment,
@@ -45,6 +46,10 @@ def register_customer(
         email=request.email,
         at=now,
     )
+
+
+def forget_customer(request: pb.ForgetCustomerRequest, key: str, now: datetime) -> ForgetCustomer:
+    return ForgetCustomer(customer_id=request.customer_id, at=now)
 
 
 def place_order(request: pb.PlaceOrderRequest, key: str, now: datetime) -> PlaceOrder:
@@ -97,6 +102,12 @@ def token(outcome: Outcome) -> consistency_pb2.ConsistencyToken:
 
 def customer_registered(command: RegisterCustomer, outcome: Outcome) -> pb.RegisterCustomerResponse:
     return pb.RegisterCustomerResponse(
+        customer_id=command.customer_id, consistency_token=token(outcome)
+    )
+
+
+def customer_forgotten(command: ForgetCustomer, outcome: Outcome) -> pb.ForgetCustomerResponse:
+    return pb.ForgetCustomerResponse(
         customer_id=command.customer_id, consistency_token=token(outcome)
     )
 

@@ -24,6 +24,7 @@ from write_service.command_handler import (
 from write_service.domain.commands import Command
 from write_service.domain.refusal import DomainError, Refusal
 from write_service.domain.status import Status
+from write_service.forgetting import NoKeyStoreError
 from write_service.messages import ORDER_STATUS
 from write_service.stream_records import StreamUnreadableError
 from write_service.validation import FieldViolation
@@ -126,6 +127,10 @@ def error_reply(error: Exception) -> ErrorReply | None:
                 errors_pb2.STREAM_UNREADABLE,
                 str(error),
                 {"stream": stream, "revision": str(revision), "event_type": event_type},
+            )
+        case NoKeyStoreError():
+            return ErrorReply(
+                grpc.StatusCode.FAILED_PRECONDITION, errors_pb2.INVALID_REQUEST, str(error)
             )
         case StoreUnavailableError():
             return ErrorReply(

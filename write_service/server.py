@@ -21,9 +21,11 @@ from orders_runtime.grpc_server import (
     listen_address,
 )
 from orders_runtime.interceptors import service_interceptors
+from orders_runtime.key_store import KeyStore
 from orders_runtime.tls import TlsFiles
 from write_service.command_handler import CommandHandler, RetryPolicy
 from write_service.event_appender import appender_for
+from write_service.forgetting import PersonalData
 from write_service.grpc_api import CommandApi
 from write_service.metrics import CommandMetrics
 from write_service.rpc_errors import error_reply
@@ -81,6 +83,7 @@ async def build_server(
     metrics: CommandMetrics | None = None,
     tls: TlsFiles | None = None,
     reflection: bool = True,
+    keys: KeyStore | None = None,
 ) -> tuple[WriteServer, int]:
     """A server bound to the configured address (port 0 picks a free port), not yet started.
     ``observers`` and ``guards`` join the interceptor chain where metrics and authentication
@@ -97,6 +100,7 @@ async def build_server(
         cache_capacity=settings.cache_size,
         store_timeout=settings.store_timeout,
         metrics=metrics,
+        personal_data=PersonalData(keys),
     )
     command_service_pb2_grpc.add_CommandServiceServicer_to_server(
         CommandApi(handler, clock), server

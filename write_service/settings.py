@@ -50,6 +50,9 @@ class Settings:
     metrics_port: Annotated[Port, Variable("METRICS_PORT")] = 0
     # Spans to this OpenTelemetry collector (OTLP/gRPC); unset, no tracing.
     otlp_endpoint: Annotated[OtlpEndpoint, Variable("OTEL_EXPORTER_OTLP_ENDPOINT")] = ""
+    # The customers' keys (orders_runtime.key_store), shared with the read service. Empty: names
+    # and e-mails are stored in clear text and ForgetCustomer is refused (a warning at start).
+    key_store_path: Annotated[str, Variable("KEY_STORE_PATH")] = ""
     # Apart from the URI so that the password can come from a secret file (_FILE).
     eventstore_username: Annotated[StoreUser, Variable("EVENTSTORE_USERNAME")] = ""
     eventstore_password: Annotated[StorePassword, Variable("EVENTSTORE_PASSWORD", secret=True)] = (

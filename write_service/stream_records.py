@@ -9,7 +9,7 @@ import msgspec
 from kurrentdbclient import NewEvent, RecordedEvent
 
 from orders_contracts.codec import EventMetadata, decode_event, encode_event
-from orders_contracts.events import CustomerRegistered, Event
+from orders_contracts.events import CustomerForgotten, CustomerRegistered, Event
 from orders_contracts.streams import customer_stream, order_stream
 from write_service.idempotency import event_id
 
@@ -85,6 +85,6 @@ def unreadable(record: RecordedEvent, problem: str) -> StreamUnreadableError:
 
 
 def _stream_of(event: Event) -> str:
-    if isinstance(event, CustomerRegistered):
+    if isinstance(event, CustomerRegistered | CustomerForgotten):
         return customer_stream(event.customer_id)
     return order_stream(event.order_id)

@@ -16,6 +16,7 @@ from write_service.domain.commands import (
     CancelOrder,
     Command,
     DeliverOrder,
+    ForgetCustomer,
     PlaceOrder,
     ProcessPayment,
     RegisterCustomer,
@@ -84,6 +85,8 @@ def _check(command: Command) -> Iterator[FieldViolation]:
                 yield FieldViolation(
                     "email", f"must be an e-mail address of at most {MAX_EMAIL} characters"
                 )
+        case ForgetCustomer():
+            yield from _id("customer_id", command.customer_id)
         case PlaceOrder():
             yield from _id("order_id", command.order_id)
             yield from _id("customer_id", command.customer_id)

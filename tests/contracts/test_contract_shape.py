@@ -21,6 +21,7 @@ COMMAND_RPCS = {
     "ShipOrder",
     "DeliverOrder",
     "CancelOrder",
+    "ForgetCustomer",
 }
 QUERY_RPCS = {
     "GetOrderSummary",

@@ -12,6 +12,7 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from orders_contracts.codec import encode_event
 from orders_contracts.events import (
     EVENT_TYPES,
+    CustomerForgotten,
     CustomerRegistered,
     Event,
     OrderCancelled,
@@ -48,6 +49,7 @@ SAMPLES: list[Event] = [
     OrderShipped(order_id="o-1", carrier="DHL", tracking_number="123", shipped_at=AT),
     OrderDelivered(order_id="o-1", delivered_at=AT),
     OrderCancelled(order_id="o-2", reason="changed mind", cancelled_at=AT),
+    CustomerForgotten(customer_id="c-1", forgotten_at=AT),
 ]
 
 

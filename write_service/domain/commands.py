@@ -29,6 +29,12 @@ class RegisterCustomer:
 
 
 @dataclass(frozen=True, slots=True)
+class ForgetCustomer:
+    customer_id: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class PlaceOrder:
     order_id: str
     customer_id: str
@@ -70,5 +76,5 @@ class CancelOrder:
 
 
 OrderCommand: TypeAlias = PlaceOrder | ProcessPayment | ShipOrder | DeliverOrder | CancelOrder
-CustomerCommand: TypeAlias = RegisterCustomer
+CustomerCommand: TypeAlias = RegisterCustomer | ForgetCustomer
 Command: TypeAlias = OrderCommand | CustomerCommand

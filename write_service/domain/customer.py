@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, assert_never
 
-from orders_contracts.events import CustomerEvent, CustomerRegistered
-from write_service.domain.commands import CustomerCommand
+from orders_contracts.events import CustomerEvent, CustomerForgotten, CustomerRegistered
+from write_service.domain.commands import CustomerCommand, ForgetCustomer, RegisterCustomer
 from write_service.domain.refusal import DomainError, Refusal
 
 
 @dataclass(frozen=True, slots=True)
 class CustomerState:
-    """What decisions need of a customer: whether it exists, and its name for order snapshots."""
+    """What decisions need of a customer: whether it exists, and its name for order snapshots
+    (sealed with the customer's key, or empty once the customer is forgotten)."""
 
     registered: bool = False
     name: str = ""
@@ -25,9 +26,35 @@ def evolve_customer(state: CustomerState, event: CustomerEvent) -> CustomerState
     match event:
         case CustomerRegistered(name=name):
             return CustomerState(registered=True, name=name)
+        case CustomerForgotten():
+            return CustomerState(registered=state.registered, name="")
+        case _:
+            assert_never(event)
 
 
 def decide_customer(command: CustomerCommand, state: CustomerState) -> list[CustomerEvent]:
+    match command:
+        case RegisterCustomer():
+            return list(_register(command, state))
+        case ForgetCustomer():
+            return list(_forget(command, state))
+        case _:
+            assert_never(command)
+
+
+def _forget(command: ForgetCustomer, state: CustomerState) -> list[CustomerForgotten]:
+    # Forgetting again is allowed: a retry after the key was deleted but the event not stored
+    # must still record the fact, and a second record changes nothing.
+    if not state.registered:
+        raise DomainError(
+            Refusal.CUSTOMER_NOT_FOUND,
+            f"customer {command.customer_id} is not registered",
+            "customer_id",
+        )
+    return [CustomerForgotten(customer_id=command.customer_id, forgotten_at=command.at)]
+
+
+def _register(command: RegisterCustomer, state: CustomerState) -> list[CustomerRegistered]:
     if state.registered:
         raise DomainError(
             Refusal.CUSTOMER_ALREADY_EXISTS,

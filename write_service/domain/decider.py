@@ -6,12 +6,13 @@ from __future__ import annotations
 from enum import Enum
 from typing import TypeAlias, assert_never
 
-from orders_contracts.events import CustomerRegistered, Event
+from orders_contracts.events import CustomerForgotten, CustomerRegistered, Event
 from orders_contracts.streams import customer_stream, order_stream
 from write_service.domain.commands import (
     CancelOrder,
     Command,
     DeliverOrder,
+    ForgetCustomer,
     PlaceOrder,
     ProcessPayment,
     RegisterCustomer,
@@ -40,7 +41,7 @@ class ForeignEventError(ValueError):
 def target(command: Command) -> tuple[Kind, str]:
     """The aggregate a command is decided on, and its stream."""
     match command:
-        case RegisterCustomer(customer_id=customer_id):
+        case RegisterCustomer(customer_id=customer_id) | ForgetCustomer(customer_id=customer_id):
             return Kind.CUSTOMER, customer_stream(customer_id)
         case PlaceOrder() | ProcessPayment() | ShipOrder() | DeliverOrder() | CancelOrder():
             return Kind.ORDER, order_stream(command.order_id)
@@ -65,7 +66,7 @@ def initial(kind: Kind) -> State:
 
 
 def evolve(state: State, event: Event) -> State:
-    if isinstance(event, CustomerRegistered):
+    if isinstance(event, CustomerRegistered | CustomerForgotten):
         if not isinstance(state, CustomerState):
             raise ForeignEventError(f"{type(event).__name__} in an order stream")
         return evolve_customer(state, event)
@@ -79,7 +80,7 @@ def decide(
 ) -> list[Event]:
     """Decide on any command. ``customer`` is the referenced customer's state, if it has one."""
     match command:
-        case RegisterCustomer():
+        case RegisterCustomer() | ForgetCustomer():
             assert isinstance(state, CustomerState)
             return list(decide_customer(command, state))
         case PlaceOrder() | ProcessPayment() | ShipOrder() | DeliverOrder() | CancelOrder():

@@ -450,3 +450,59 @@ class CancelOrderResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___CancelOrderResponse: _TypeAlias = CancelOrderResponse  # noqa: Y015
+
+@_typing.final
+class ForgetCustomerRequest(_message.Message):
+    """Request of CommandService.ForgetCustomer."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _builtins.int
+    CUSTOMER_ID_FIELD_NUMBER: _builtins.int
+    idempotency_key: _builtins.str
+    """Makes retries safe; see CommandService. Empty: taken from the "idempotency-key" metadata,
+    or none.
+    """
+    customer_id: _builtins.str
+    """The id of the customer to forget."""
+    def __init__(
+        self,
+        *,
+        idempotency_key: _builtins.str = ...,
+        customer_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["customer_id", b"customer_id", "idempotency_key", b"idempotency_key"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ForgetCustomerRequest: _TypeAlias = ForgetCustomerRequest  # noqa: Y015
+
+@_typing.final
+class ForgetCustomerResponse(_message.Message):
+    """Response of CommandService.ForgetCustomer."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CUSTOMER_ID_FIELD_NUMBER: _builtins.int
+    CONSISTENCY_TOKEN_FIELD_NUMBER: _builtins.int
+    customer_id: _builtins.str
+    """The forgotten customer's id."""
+    @_builtins.property
+    def consistency_token(self) -> _consistency_pb2.ConsistencyToken:
+        """Names the CustomerForgotten event, for read-your-writes queries (GetCustomer)."""
+
+    def __init__(
+        self,
+        *,
+        customer_id: _builtins.str = ...,
+        consistency_token: _consistency_pb2.ConsistencyToken | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["consistency_token", b"consistency_token"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["consistency_token", b"consistency_token", "customer_id", b"customer_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ForgetCustomerResponse: _TypeAlias = ForgetCustomerResponse  # noqa: Y015

@@ -81,6 +81,11 @@ class CommandServiceStub:
                 request_serializer=orders_dot_v1_dot_command__service__pb2.CancelOrderRequest.SerializeToString,
                 response_deserializer=orders_dot_v1_dot_command__service__pb2.CancelOrderResponse.FromString,
                 _registered_method=True)
+        self.ForgetCustomer = channel.unary_unary(
+                '/orders.v1.CommandService/ForgetCustomer',
+                request_serializer=orders_dot_v1_dot_command__service__pb2.ForgetCustomerRequest.SerializeToString,
+                response_deserializer=orders_dot_v1_dot_command__service__pb2.ForgetCustomerResponse.FromString,
+                _registered_method=True)
 
 
 class CommandServiceServicer:
@@ -148,6 +153,18 @@ class CommandServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ForgetCustomer(self, request, context):
+        """Forgets a registered customer's personal data (name, e-mail) for good: deletes the
+        customer's key, with which those fields are sealed in every event, then records
+        CustomerForgotten (no personal data). From then on every query answers the customer's
+        name and e-mail as empty strings, and so do rebuilds. The customer's orders stay and take
+        commands as before. Needs the orders:admin scope. CUSTOMER_NOT_FOUND if the customer is not
+        registered; forgetting a forgotten customer succeeds again.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_CommandServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -180,6 +197,11 @@ def add_CommandServiceServicer_to_server(servicer, server):
                     servicer.CancelOrder,
                     request_deserializer=orders_dot_v1_dot_command__service__pb2.CancelOrderRequest.FromString,
                     response_serializer=orders_dot_v1_dot_command__service__pb2.CancelOrderResponse.SerializeToString,
+            ),
+            'ForgetCustomer': grpc.unary_unary_rpc_method_handler(
+                    servicer.ForgetCustomer,
+                    request_deserializer=orders_dot_v1_dot_command__service__pb2.ForgetCustomerRequest.FromString,
+                    response_serializer=orders_dot_v1_dot_command__service__pb2.ForgetCustomerResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -361,6 +383,33 @@ class CommandService:
             '/orders.v1.CommandService/CancelOrder',
             orders_dot_v1_dot_command__service__pb2.CancelOrderRequest.SerializeToString,
             orders_dot_v1_dot_command__service__pb2.CancelOrderResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ForgetCustomer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/orders.v1.CommandService/ForgetCustomer',
+            orders_dot_v1_dot_command__service__pb2.ForgetCustomerRequest.SerializeToString,
+            orders_dot_v1_dot_command__service__pb2.ForgetCustomerResponse.FromString,
             options,
             channel_credentials,
             insecure,

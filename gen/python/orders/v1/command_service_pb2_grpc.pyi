@@ -68,6 +68,14 @@ class CommandServiceStub:
     """Cancels an order that has not been shipped (ORDER_STATUS_PLACED or ORDER_STATUS_PAID). A
     paid order's payment becomes PAYMENT_STATUS_REFUNDED.
     """
+    ForgetCustomer: _grpc.UnaryUnaryMultiCallable[_command_service_pb2.ForgetCustomerRequest, _command_service_pb2.ForgetCustomerResponse]
+    """Forgets a registered customer's personal data (name, e-mail) for good: deletes the
+    customer's key, with which those fields are sealed in every event, then records
+    CustomerForgotten (no personal data). From then on every query answers the customer's
+    name and e-mail as empty strings, and so do rebuilds. The customer's orders stay and take
+    commands as before. Needs the orders:admin scope. CUSTOMER_NOT_FOUND if the customer is not
+    registered; forgetting a forgotten customer succeeds again.
+    """
 
 @_typing.type_check_only
 class CommandServiceAsyncStub(CommandServiceStub):
@@ -108,6 +116,14 @@ class CommandServiceAsyncStub(CommandServiceStub):
     CancelOrder: _aio.UnaryUnaryMultiCallable[_command_service_pb2.CancelOrderRequest, _command_service_pb2.CancelOrderResponse]  # type: ignore[assignment]
     """Cancels an order that has not been shipped (ORDER_STATUS_PLACED or ORDER_STATUS_PAID). A
     paid order's payment becomes PAYMENT_STATUS_REFUNDED.
+    """
+    ForgetCustomer: _aio.UnaryUnaryMultiCallable[_command_service_pb2.ForgetCustomerRequest, _command_service_pb2.ForgetCustomerResponse]  # type: ignore[assignment]
+    """Forgets a registered customer's personal data (name, e-mail) for good: deletes the
+    customer's key, with which those fields are sealed in every event, then records
+    CustomerForgotten (no personal data). From then on every query answers the customer's
+    name and e-mail as empty strings, and so do rebuilds. The customer's orders stay and take
+    commands as before. Needs the orders:admin scope. CUSTOMER_NOT_FOUND if the customer is not
+    registered; forgetting a forgotten customer succeeds again.
     """
 
 class CommandServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -182,6 +198,20 @@ class CommandServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_command_service_pb2.CancelOrderResponse, _abc.Awaitable[_command_service_pb2.CancelOrderResponse]]:
         """Cancels an order that has not been shipped (ORDER_STATUS_PLACED or ORDER_STATUS_PAID). A
         paid order's payment becomes PAYMENT_STATUS_REFUNDED.
+        """
+
+    @_abc_1.abstractmethod
+    def ForgetCustomer(
+        self,
+        request: _command_service_pb2.ForgetCustomerRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_command_service_pb2.ForgetCustomerResponse, _abc.Awaitable[_command_service_pb2.ForgetCustomerResponse]]:
+        """Forgets a registered customer's personal data (name, e-mail) for good: deletes the
+        customer's key, with which those fields are sealed in every event, then records
+        CustomerForgotten (no personal data). From then on every query answers the customer's
+        name and e-mail as empty strings, and so do rebuilds. The customer's orders stay and take
+        commands as before. Needs the orders:admin scope. CUSTOMER_NOT_FOUND if the customer is not
+        registered; forgetting a forgotten customer succeeds again.
         """
 
 def add_CommandServiceServicer_to_server(servicer: CommandServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -1,0 +1,19 @@
+"""One development stack (`orders dev`, every process real, TLS and tokens on), shared by the
+shredding tests: the key store, event store and SecantusDB files are all under its data dir."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.security.secure_stack import SecureStack, start_secure_stack, stop
+
+
+@pytest.fixture(scope="session")
+def shredding_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureStack]:
+    stack = start_secure_stack(tmp_path_factory.mktemp("shredding-devdata"), timeout=120)
+    try:
+        yield stack
+    finally:
+        stop(stack)
