@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import TracebackType
 
 import grpc
@@ -49,12 +50,13 @@ class OrdersClient:
         bearer_token: str | None = None,
         retry: RetryPolicy | None = None,
         timeout_seconds: float | None = 30.0,
+        channel_options: Sequence[tuple[str, str | int]] = (),
     ) -> OrdersClient:
         def channel(address: str) -> grpc.aio.Channel:
             if root_certificates is None:
-                return grpc.aio.insecure_channel(address)
+                return grpc.aio.insecure_channel(address, options=channel_options)
             credentials = grpc.ssl_channel_credentials(root_certificates=root_certificates)
-            return grpc.aio.secure_channel(address, credentials)
+            return grpc.aio.secure_channel(address, credentials, options=channel_options)
 
         return cls(
             channel(write_address),

@@ -9,6 +9,7 @@ from typing import TypeVar
 import grpc
 from tenacity import (
     AsyncRetrying,
+    RetryCallState,
     retry_if_exception,
     stop_after_attempt,
     wait_exponential_jitter,
@@ -29,6 +30,8 @@ class RetryPolicy:
     first_backoff_seconds: float = 0.1
     max_backoff_seconds: float = 3.0
     retryable: frozenset[grpc.StatusCode] = frozenset({grpc.StatusCode.UNAVAILABLE})
+    # Told each failure that will be retried, before the backoff (for logs or metrics).
+    on_retry: Callable[[grpc.aio.AioRpcError], None] | None = None
 
     def retries(self, error: BaseException) -> bool:
         return isinstance(error, grpc.aio.AioRpcError) and error.code() in self.retryable
@@ -42,9 +45,12 @@ async def call(attempt: Callable[[], Awaitable[T]], policy: RetryPolicy) -> T:
     retrying = AsyncRetrying(
         stop=stop_after_attempt(policy.attempts),
         wait=wait_exponential_jitter(
-            initial=policy.first_backoff_seconds, max=policy.max_backoff_seconds
+            multiplier=policy.first_backoff_seconds,
+            max=policy.max_backoff_seconds,
+            jitter=policy.first_backoff_seconds,
         ),
         retry=retry_if_exception(policy.retries),
+        before_sleep=lambda state: _tell(policy, state),
         reraise=True,
     )
     try:
@@ -54,3 +60,9 @@ async def call(attempt: Callable[[], Awaitable[T]], policy: RetryPolicy) -> T:
     except grpc.aio.AioRpcError as error:
         raise from_rpc_error(error) from error
     raise AssertionError("tenacity ends with a result or the last error")  # pragma: no cover
+
+
+def _tell(policy: RetryPolicy, state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome is not None else None
+    if policy.on_retry is not None and isinstance(error, grpc.aio.AioRpcError):
+        policy.on_retry(error)
