@@ -55,7 +55,11 @@ class OrdersError(Exception):
         return {v.field: v.description for v in self.field_violations}
 
 
-class ValidationFailed(OrdersError): ...
+class ValidationFailed(OrdersError):
+    """INVALID_ARGUMENT: see field_violations (or violations) for every bad field."""
+
+
+class InvalidRequest(ValidationFailed): ...
 
 
 class NotFound(OrdersError): ...
@@ -139,7 +143,7 @@ class CustomerMismatch(PermissionDenied): ...
 
 
 _BY_REASON: dict[ErrorReason, type[OrdersError]] = {
-    errors_pb2.INVALID_REQUEST: ValidationFailed,
+    errors_pb2.INVALID_REQUEST: InvalidRequest,
     errors_pb2.ORDER_NOT_FOUND: OrderNotFound,
     errors_pb2.CUSTOMER_NOT_FOUND: CustomerNotFound,
     errors_pb2.ORDER_ALREADY_EXISTS: OrderAlreadyExists,
