@@ -49,6 +49,9 @@ test("amounts show their currency's ISO 4217 minor unit", () => {
   assert.equal(formatAmount(-1234n, "BHD"), "-1.234 BHD");
   assert.equal(formatAmount(5, "USD"), "0.05 USD");
   assert.equal(formatMoney({ currencyCode: "EUR", amountMinor: 9223372036854775807n, amountMinorDecimal: "18446744073709563961" } as never), "184,467,440,737,095,639.61 EUR");
+  // ISO 4217, not CLDR: Intl.NumberFormat would show IQD and LBP without decimals.
+  assert.equal(formatAmount(1500n, "IQD"), "1.500 IQD");
+  assert.equal(formatAmount(1500n, "LBP"), "15.00 LBP");
   assert.equal(toMinor("12.50", "EUR"), 1250n);
   assert.equal(toMinor("4408460", "JPY"), 4408460n);
   assert.throws(() => toMinor("1.5", "JPY"), RangeError);
