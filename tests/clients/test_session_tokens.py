@@ -16,11 +16,11 @@ def session() -> Session:
     return Session(Commands(channel, retry=NO_RETRY), Queries(channel, retry=NO_RETRY))
 
 
-def test_a_new_session_asks_for_no_consistency() -> None:
+async def test_a_new_session_asks_for_no_consistency() -> None:
     assert session().read_consistency() is None
 
 
-def test_a_session_keeps_the_newest_token_and_ignores_an_older_replayed_one() -> None:
+async def test_a_session_keeps_the_newest_token_and_ignores_an_older_replayed_one() -> None:
     tracked = session()
     tracked.advance(Token(stream="order-a", revision=3, commit_position=200))
     tracked.advance(Token(stream="order-b", revision=0, commit_position=100))
@@ -32,7 +32,7 @@ def test_a_session_keeps_the_newest_token_and_ignores_an_older_replayed_one() ->
     assert consistency.policy == consistency_pb2.STALENESS_POLICY_WAIT
 
 
-def test_the_token_a_session_hands_out_is_a_copy() -> None:
+async def test_the_token_a_session_hands_out_is_a_copy() -> None:
     tracked = session()
     tracked.advance(Token(stream="order-a", revision=3, commit_position=200))
     handed = tracked.token
