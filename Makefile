@@ -6,10 +6,12 @@ PROTOS := $(shell find protos -name '*.proto' | sort)
 
 .PHONY: venv clients client-ts dev compose-secrets test test-unit fuzz faults soak check lint fmt typecheck gen gen-check buf-lint buf-breaking bench clean
 
-$(VENV)/.installed: pyproject.toml constraints.txt
+$(VENV)/.installed: pyproject.toml constraints.txt clients/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+# The Python client library (orders_client), editable, as its own distribution.
+	$(PY) -m pip install -q -c constraints.txt -e clients/python
 	touch $@
 
 venv: $(VENV)/.installed

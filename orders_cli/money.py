@@ -1,34 +1,13 @@
-"""Money for people: integer minor units shown with the currency's decimals."""
+"""Money for people: integer minor units shown with the currency's ISO 4217 decimals."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from orders.v1 import types_pb2
+from orders_contracts.money import format_amount
 
-# ISO 4217 currencies whose minor unit is not a hundredth.
-_DECIMALS = {
-    "JPY": 0,
-    "KRW": 0,
-    "VND": 0,
-    "CLP": 0,
-    "ISK": 0,
-    "HUF": 2,
-    "BHD": 3,
-    "KWD": 3,
-    "OMR": 3,
-    "JOD": 3,
-    "TND": 3,
-}
-
-
-def format_amount(amount_minor: int, currency: str) -> str:
-    decimals = _DECIMALS.get(currency, 2)
-    sign = "-" if amount_minor < 0 else ""
-    whole, fraction = divmod(abs(amount_minor), 10**decimals)
-    if decimals == 0:
-        return f"{sign}{whole:,} {currency}"
-    return f"{sign}{whole:,}.{fraction:0{decimals}d} {currency}"
+__all__ = ["exact_minor", "format_amount", "format_amounts", "format_money"]
 
 
 def exact_minor(money: types_pb2.Money) -> int:

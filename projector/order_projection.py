@@ -17,6 +17,7 @@ from orders_contracts.events import (
     OrderShipped,
     PaymentProcessed,
 )
+from orders_contracts.money import format_amount
 from orders_contracts.read_models import (
     Contribution,
     CustomerRef,
@@ -53,10 +54,6 @@ def contribution_of(summary: OrderSummaryDoc) -> Contribution:
         amount_minor=summary.total.amount_minor,
         customer_id=summary.customer_id,
     )
-
-
-def _money_text(amount_minor: int, currency: str) -> str:
-    return f"{amount_minor // 100}.{amount_minor % 100:02d} {currency}"
 
 
 def _placed(envelope: Envelope, event: OrderPlaced) -> OrderView:
@@ -109,7 +106,7 @@ def _placed(envelope: Envelope, event: OrderPlaced) -> OrderView:
                 envelope,
                 "OrderPlaced",
                 at,
-                f"placed {item_count} items, {_money_text(event.total_minor, event.currency)}",
+                f"placed {item_count} items, {format_amount(event.total_minor, event.currency)}",
             )
         ],
         created_at=at,
@@ -188,7 +185,7 @@ def apply_order_event(view: OrderView | None, envelope: Envelope) -> OrderView:
             )
         case PaymentProcessed():
             at = to_millis(event.processed_at)
-            paid = _money_text(event.amount_minor, event.currency)
+            paid = format_amount(event.amount_minor, event.currency)
             return _advance(
                 view,
                 envelope,

@@ -40,6 +40,8 @@ class Stack:
     commands: command_service_pb2_grpc.CommandServiceAsyncStub
     reads: ReadService
     eventstore: AsyncKurrentDBClient
+    # For clients that open their own channels (tests/clients).
+    write_port: int = 0
 
     async def events(self, stream: str) -> list[Event]:
         """The stream's events as stored, decoded by the shared codec (the test's own truth)."""
@@ -116,7 +118,9 @@ async def running_stack(eventstore_uri: str, mongo_uri: str, database: str) -> A
                 database, consistency_recheck_seconds=0.5, consistency_max_wait_seconds=30.0
             ),
         ) as reads:
-            yield Stack(command_service_pb2_grpc.CommandServiceStub(channel), reads, eventstore)
+            yield Stack(
+                command_service_pb2_grpc.CommandServiceStub(channel), reads, eventstore, write_port
+            )
     finally:
         await channel.close()
         consumer.stop()
