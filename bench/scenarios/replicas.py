@@ -4,8 +4,9 @@ under the same fixed command rate, their CPU per event projected and their write
 Each run has an event store and a write service of its own and a database of its own in one
 SecantusDB; the counts of replicas alternate within each repetition (1, 2, 4, 1, 2, 4, ...),
 so that each ratio compares runs close in time on this shared machine. A replica's CPU is
-metered from the moment every replica serves its metrics until the replicas have applied every
-event in the store; events and conflicts come from the replicas' own metrics.
+metered from the moment every replica has recorded itself running (subscribed) until the
+replicas have applied every event in the store, customer registrations included; events and
+conflicts come from the replicas' own metrics.
 
 Run alone: ``python -m bench --only replicas`` (add ``--quick`` for one short repetition).
 """
@@ -17,9 +18,10 @@ import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import grpc
+from pymongo import AsyncMongoClient
 
 from bench.harness import CpuMeter, open_loop
 from bench.order_lifecycles import Lifecycles, register_customers
@@ -28,13 +30,15 @@ from bench.results_model import ScenarioResult, median_metrics
 from bench.run_options import RunOptions
 from bench.scenarios.replicas_metrics import ReplicaCounts, scrape
 from orders.v1 import command_service_pb2_grpc
+from orders_contracts.read_models import ORDER_SUMMARIES, PROJECTION_STATUS, collection_name
 from orders_runtime import processes
 from orders_runtime.ports import free_port
 from projector.event_source import eventstore_client, read_all_events
+from projector.versions import active_version
 
 REPLICAS: Final = (1, 2, 4)
-COMMANDS_PER_SECOND: Final = 50.0
-LOAD_SECONDS: Final = 12.0
+COMMANDS_PER_SECOND: Final = 60.0
+LOAD_SECONDS: Final = 15.0
 QUICK_LOAD_SECONDS: Final = 4.0
 CUSTOMERS: Final = 200
 MAX_REPETITIONS: Final = 5
@@ -71,6 +75,27 @@ async def _until(ports: list[int], enough: float) -> ReplicaCounts:
         await asyncio.sleep(POLL_SECONDS)
 
 
+async def _all_running(mongo_uri: str, database: str, replicas: int) -> None:
+    """Until every replica has recorded itself running (subscribed): its start is not metered."""
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_uri)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + CATCH_UP_LIMIT_SECONDS
+    try:
+        while True:
+            db = mongo[database]
+            status = await db[
+                collection_name(PROJECTION_STATUS, await active_version(db))
+            ].find_one({"_id": ORDER_SUMMARIES})
+            states = [r["state"] for r in (status or {}).get("replicas", {}).values()]
+            if states.count("running") >= replicas:
+                return
+            if loop.time() > deadline:
+                raise RuntimeError(f"never saw {replicas} replicas running: {states}")
+            await asyncio.sleep(POLL_SECONDS)
+    finally:
+        await mongo.close()
+
+
 async def _events_in_store(uri: str) -> int:
     client = eventstore_client(uri)
     await client.connect()
@@ -94,6 +119,7 @@ async def _one_run(
             for port in ports
         ]
         await _until(ports, 0)
+        await _all_running(mongo.address, database, replicas)
         meter = CpuMeter([replica.pid for replica in running])
         meter.start()
         async with grpc.aio.insecure_channel(writer.address) as channel:
