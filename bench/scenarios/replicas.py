@@ -136,6 +136,10 @@ async def _one_run(
         "conflicts_per_1000_events": 1000 * conflicts / done.applied,
         "write_conflicts_per_1000_events": 1000 * done.write_conflicts / done.applied,
         "replans_per_1000_events": 1000 * done.replans / done.applied,
+        # A batch costs about the same whatever it holds (a transaction, a progress record, an
+        # ack): at a fixed rate, more replicas mean smaller batches.
+        "events_per_batch": done.applied / done.batches,
+        "cpu_ms_per_batch": 1000 * cpu / done.batches,
     }
 
 
@@ -180,5 +184,20 @@ async def run(options: RunOptions) -> ScenarioResult:
             f"write conflicts + replans per 1000 events, {replicas} {suffix}",
             "per 1000",
             f"projector_conflicts_per_1000_events_{replicas}_{suffix}",
+        )
+        result.add(
+            f"write conflicts alone per 1000 events, {replicas} {suffix}",
+            "per 1000",
+            f"projector_write_conflicts_per_1000_events_{replicas}_{suffix}",
+        )
+        result.add(
+            f"events per batch, {replicas} {suffix}",
+            "events",
+            f"projector_events_per_batch_{replicas}_{suffix}",
+        )
+        result.add(
+            f"projector CPU per batch, {replicas} {suffix}",
+            "CPU-ms",
+            f"projector_cpu_ms_per_batch_{replicas}_{suffix}",
         )
     return result

@@ -18,19 +18,14 @@ class ReplicaCounts:
     applied: float = 0.0
     write_conflicts: float = 0.0
     replans: float = 0.0
+    batches: float = 0.0
 
     def __add__(self, other: ReplicaCounts) -> ReplicaCounts:
         return ReplicaCounts(
             self.applied + other.applied,
             self.write_conflicts + other.write_conflicts,
             self.replans + other.replans,
-        )
-
-    def __sub__(self, other: ReplicaCounts) -> ReplicaCounts:
-        return ReplicaCounts(
-            self.applied - other.applied,
-            self.write_conflicts - other.write_conflicts,
-            self.replans - other.replans,
+            self.batches + other.batches,
         )
 
 
@@ -42,7 +37,7 @@ def scrape(port: int) -> ReplicaCounts | None:
             text = response.read().decode()
     except (urllib.error.URLError, OSError):
         return None
-    applied = conflicts = replans = 0.0
+    applied = conflicts = replans = batches = 0.0
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             if sample.name == "orders_projector_events_applied_total":
@@ -54,4 +49,6 @@ def scrape(port: int) -> ReplicaCounts | None:
                     conflicts += sample.value
                 elif kind == "replanned":
                     replans += sample.value
-    return ReplicaCounts(applied, conflicts, replans)
+            elif sample.name == "orders_projector_batch_size_count":
+                batches += sample.value
+    return ReplicaCounts(applied, conflicts, replans, batches)
