@@ -41,6 +41,25 @@ TARGETS: Final = (
         "ListCustomerOrders per CPU-s >= 0.5 x echo",
     ),
     Target("read_after_write_lag_p99_ms", False, 100.0, "read-after-write lag p99 <= 100 ms"),
+    # Issue 17: replicas that share the work.
+    Target(
+        "projector_cpu_per_event_ratio_2_replicas_to_1",
+        False,
+        1.15,
+        "projector CPU per event, 2 replicas <= 1.15 x 1",
+    ),
+    Target(
+        "projector_cpu_per_event_ratio_4_replicas_to_1",
+        False,
+        1.15,
+        "projector CPU per event, 4 replicas <= 1.15 x 1",
+    ),
+    Target(
+        "projector_conflicts_per_1000_events_4_replicas",
+        False,
+        1.0,
+        "projector conflicts per 1000 events, 4 replicas <= 1",
+    ),
 )
 
 

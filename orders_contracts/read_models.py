@@ -40,7 +40,10 @@ Exact counters
     (revision not newer) changes nothing and a crash leaves either all or none of it. Every
     stream-document write in that transaction is conditional on the document as the batch read
     it (order documents on ``revision``, customers on all their fields), so two replicas never
-    both count the same change: the loser of a race plans its batch again.
+    both count the same change: the loser of a race plans its batch again. The ``$inc`` deltas
+    go to analytics documents of the writing replica's own (shards, see "analytics" below), so
+    replicas' batches do not conflict on them; a redelivered event fails its order's condition
+    whichever replica it reaches, so it adds to no shard.
 
 Money and why no sum overflows
     Money is integer minor units plus an ISO 4217 code. The write service's limits
@@ -304,12 +307,18 @@ class CustomerDoc(Struct, frozen=True, omit_defaults=True):
 # ``orders`` and ``revenue_minor``: orders currently in that status and the sum of their totals.
 # For every currency seen, a document exists for each of the five statuses (possibly all zeros).
 # The projector writes it as $inc deltas (``projector.analytics``); nothing reads it as a whole.
+#
+# Shards (both analytics collections): each live projector replica adds its deltas to documents
+# of its own, ``_id`` suffixed with ``|<replica id>`` (same fields), so that concurrent batches
+# of different replicas never write one document. A bucket's value is the sum of its documents
+# (the unsharded id is one more shard: rebuilds and read models from before shards write it).
 
 
 class SalesByDayDoc(Struct, frozen=True):
-    """``sales_by_day``: ``_id`` = f"{day}|{currency}", day of the order's created_at (UTC).
+    """``sales_by_day``: ``_id`` = f"{day}|{currency}", day of the order's created_at (UTC),
+    or a replica's shard of it, f"{day}|{currency}|{replica}": a day's totals are the sum.
 
-    Serves GetSalesAnalytics: ``find({day: {$gte: from, $lte: to}, currency?})`` sorted by day.
+    Serves GetSalesAnalytics: ``find({day: {$gte: from, $lte: to}, currency?})``, summed per day.
     ``orders`` / ``revenue_minor`` count orders placed that day that are not cancelled (revenue =
     booked sales); ``cancelled_orders`` / ``cancelled_minor`` the cancelled ones;
     ``by_status`` the current status mix of that day's orders. Average order value =

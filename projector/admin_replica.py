@@ -76,6 +76,8 @@ async def assembled_replica(
     control, parked = Control(db), ParkedEvents(db)
     await parked.ensure_indexes()
     writer = writer_for(None)
+    # Analytics documents of the replica's own: its batches never conflict with another's on them.
+    writer.shard = board.replica
 
     def make_consumer() -> Consumer:
         # A board per consumer, passing its changes on to the replica's: what a consumer makes

@@ -4,6 +4,13 @@ An order's move from contributing ``old`` to ``new`` becomes $inc deltas. The de
 are summed in memory; the store applies them in the same transaction as the order documents'
 revision changes, which is what makes them exact under redelivery.
 
+Shards: each projector replica adds its deltas to analytics documents of its own (ids suffixed
+with the replica's shard, ``shard_id``), so concurrent batches of different replicas never write
+the same document and their transactions do not conflict; readers sum a document's shards
+(``logical_id`` names what a shard's part counts toward). Which shard a delta lands in does not
+matter for exactness: a redelivered event fails its order document's revision condition in
+whatever replica it reaches, and the transaction with its deltas aborts.
+
 Amounts are Python ints, exact however large: one batch's delta alone can pass int64 (500
 orders of 10^16 each). The store sends the money deltas as Decimal128 (``stored_sums``).
 """
@@ -62,3 +69,20 @@ class AnalyticsDeltas:
             day["orders"] += sign
             day["revenue_minor"] += sign * amount
         day[f"by_status.{contribution.status}"] += sign
+
+
+SHARD_SEPARATOR = "|"
+LEGACY_SHARD = ""
+"""The shard of a writer without one of its own (rebuild's bulk load, verify's repairs, a read
+model written before shards): its documents keep the unsharded ids ``{status}|{currency}`` and
+``{day}|{currency}``, so a single analytics document from before is simply this shard."""
+
+
+def shard_id(logical_id: str, shard: str) -> str:
+    """The id of one shard's part of an analytics document."""
+    return logical_id if shard == LEGACY_SHARD else f"{logical_id}{SHARD_SEPARATOR}{shard}"
+
+
+def logical_id(doc_id: str) -> str:
+    """The analytics document a shard's part counts toward (status or day, and currency)."""
+    return SHARD_SEPARATOR.join(doc_id.split(SHARD_SEPARATOR, 2)[:2])

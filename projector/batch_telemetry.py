@@ -69,6 +69,14 @@ class BatchTelemetry(BatchObserver):
             "orders_projector_events_retried",
             "Events delivered again by the subscription group (after a nack or a timeout)",
         )
+        self._contention = Counter(
+            "orders_projector_contention",
+            "Batch writes that lost to another writer: ``write_conflict``, a transaction run"
+            " again after a write conflict; ``replanned``, a batch planned again because the"
+            " documents it read had moved",
+            ("kind",),
+            registry=registry,
+        )
         self._lag_events = gauge(
             "orders_projector_lag_events",
             "Events of our streams in $all after the last applied one (at most 1000 counted)",
@@ -128,6 +136,8 @@ class BatchTelemetry(BatchObserver):
             if value:
                 for model in READ_MODELS:
                     metric.labels(model).inc(value)
+        for kind in ("write_conflict", "replanned"):
+            self._contention.labels(kind).inc(counts[kind])
 
     def lagged(self, lag: Lag, position: int) -> None:
         for model in READ_MODELS:

@@ -26,6 +26,7 @@ from orders_contracts.read_models import (
     OrderSummaryDoc,
 )
 from orders_contracts.streams import ORDER_STREAM_PREFIX, id_from_stream
+from projector.analytics import LEGACY_SHARD, shard_id
 from projector.batch_plan import (
     BatchChanges,
     Snapshot,
@@ -109,8 +110,10 @@ class BatchWriter:
     written in a short transaction whose every stream- and customer-document write is
     conditional on what was read: a document read mid-way through another projector's
     transaction fails its condition, so the reads need no snapshot transaction of their own.
-    A write conflict (hot analytics documents) retries the same plan; a failed condition means
-    another projector got there first, and the batch is planned again.
+    A write conflict retries the same plan; a failed condition means another projector got
+    there first, and the batch is planned again. The analytics deltas go to ``shard``'s
+    documents: a replica that writes with a shard of its own never conflicts with another on
+    them (``projector.analytics``).
     """
 
     def __init__(
@@ -121,8 +124,11 @@ class BatchWriter:
         *,
         version: int | None = None,
         cache_size: int = DOCUMENT_CACHE_SIZE,
+        shard: str = LEGACY_SHARD,
     ) -> None:
         self._client = client
+        # Whose analytics documents the batches add to: a live replica's own.
+        self.shard = shard
         self._db: Database = durable(client[database])
         self._read_stream = read_stream
         self._fixed_version = version
@@ -132,6 +138,7 @@ class BatchWriter:
         # a batch need not touch them again with all-zero deltas (which only make them exist).
         self._counters: dict[int, set[tuple[str, str]]] = defaultdict(set)
         self._cache = DocumentCache(cache_size)
+        self._conflicts = 0
 
     async def _version(self, session: AsyncClientSession | None) -> int:
         if self._fixed_version is not None:
@@ -152,6 +159,7 @@ class BatchWriter:
         snapshot: Snapshot | None = None
         stale_from: Snapshot | None = None
         same_stale = 0
+        conflicts_before = self._conflicts
         for attempt in range(MAX_REPLANS):
             try:
                 # The version seen last is a hint: the write transaction checks it again.
@@ -182,6 +190,9 @@ class BatchWriter:
                 committed = await self._commit(changes, read, version)
                 if committed is Commit.DONE:
                     self._remember(changes, version)
+                    # Contention with other writers, for the projector's metrics.
+                    changes.counts["write_conflict"] += self._conflicts - conflicts_before
+                    changes.counts["replanned"] += attempt
                     return changes
                 stale_from = read if committed is Commit.STALE else None
             except Exception as error:
@@ -208,9 +219,13 @@ class BatchWriter:
 
     async def _commit(self, changes: BatchChanges, snapshot: Snapshot, version: int) -> Commit:
         """Write the plan in one transaction, or say why it must be planned again (write
-        conflicts, from hot analytics documents, are retried inside ``in_transaction``)."""
+        conflicts are retried inside ``in_transaction``)."""
+
+        attempts = 0
 
         async def attempt(session: AsyncClientSession) -> Commit:
+            nonlocal attempts
+            attempts += 1
             if await self._version(session) != version:
                 self._known_version = None
                 return Commit.AGAIN
@@ -222,6 +237,7 @@ class BatchWriter:
                 datetime.now(UTC),
                 session,
                 self._counters[version],
+                self.shard,
             )
             return Commit.DONE
 
@@ -231,12 +247,16 @@ class BatchWriter:
             if is_stale(error):
                 return Commit.STALE
             if is_write_conflict(error):
+                self._conflicts += 1
                 return Commit.AGAIN
             raise
+        finally:
+            # Every run of the transaction after the first was a retry after a write conflict.
+            self._conflicts += max(0, attempts - 1)
         if committed is Commit.DONE:
             self._counters[version].update(
-                [(SALES_BY_STATUS, i) for i in changes.analytics.by_status]
-                + [(SALES_BY_DAY, i) for i in changes.analytics.by_day]
+                [(SALES_BY_STATUS, shard_id(i, self.shard)) for i in changes.analytics.by_status]
+                + [(SALES_BY_DAY, shard_id(i, self.shard)) for i in changes.analytics.by_day]
             )
         return committed
 

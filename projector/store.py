@@ -25,6 +25,7 @@ from orders_contracts.read_models import (
     to_document,
 )
 from orders_contracts.stored_sums import from_store, to_store
+from projector.analytics import LEGACY_SHARD, shard_id
 from projector.batch_plan import BatchChanges, Snapshot
 from projector.versions import Database
 
@@ -97,19 +98,21 @@ def _counter_ops(
     keys: dict[str, dict[str, str]],
     namespace: str,
     existing: AbstractSet[str],
+    shard: str,
 ) -> list[WriteOp]:
     # An all-zero $inc on a document that exists changes nothing: only a missing one needs it.
     # Money deltas go as Decimal128, so the sums they move are Decimal128 and add exactly
     # (a sum still in int64 from an older read model becomes Decimal128 on its first $inc).
+    sharded = {doc_id: shard_id(doc_id, shard) for doc_id in deltas}
     return [
         UpdateOne(
-            {"_id": doc_id},
+            {"_id": sharded[doc_id]},
             {"$setOnInsert": keys[doc_id], "$inc": to_store(base, counters)},
             upsert=True,
             namespace=namespace,
         )
         for doc_id, counters in deltas.items()
-        if doc_id not in existing or any(counters.values())
+        if sharded[doc_id] not in existing or any(counters.values())
     ]
 
 
@@ -144,14 +147,16 @@ async def write_changes(
     now: datetime,
     session: AsyncClientSession | None,
     existing_counters: AbstractSet[tuple[str, str]] = frozenset(),
+    shard: str = LEGACY_SHARD,
 ) -> None:
     """Every collection's changes in one unordered client-level bulk write (MongoDB 8.0's
     bulkWrite command): one round trip instead of one per collection.
 
     The stream and customer documents are written on condition that they are still as read;
     one that is not makes the count fall short, and the raised StaleSnapshotError aborts the
-    caller's transaction, analytics deltas included. Counter documents named in
-    ``existing_counters`` as (read model, id) are left out when their deltas are all zero.
+    caller's transaction, analytics deltas included. The analytics deltas go to ``shard``'s
+    documents; those named in ``existing_counters`` as (read model, sharded id) are left out
+    when their deltas are all zero.
     """
 
     def namespace(base: str) -> str:
@@ -168,6 +173,7 @@ async def write_changes(
             analytics.by_status_keys,
             namespace(SALES_BY_STATUS),
             {i for base, i in existing_counters if base == SALES_BY_STATUS},
+            shard,
         ),
         *_counter_ops(
             SALES_BY_DAY,
@@ -175,6 +181,7 @@ async def write_changes(
             analytics.by_day_keys,
             namespace(SALES_BY_DAY),
             {i for base, i in existing_counters if base == SALES_BY_DAY},
+            shard,
         ),
     ]
     if not ops:

@@ -19,6 +19,7 @@ from orders_contracts.read_models import (
     SALES_BY_STATUS,
     collection_name,
 )
+from projector.analytics_shards import merged_shards
 from projector.durable import in_transaction
 from projector.versions import Database, active_version
 
@@ -74,6 +75,9 @@ async def read_stored(client: AsyncMongoClient[Doc], database: str) -> StoredMod
         collections = {
             base: await _load(db, collection_name(base, version), session) for base in VERIFIED
         }
+        # Replicas count analytics in shards of their own: what is verified is their sum.
+        for base in COUNTERS:
+            collections[base] = merged_shards(collections[base])
         return StoredModel(version, taken_at, collections)
 
     return await in_transaction(client, read, read_concern=ReadConcern("snapshot"))

@@ -1,4 +1,4 @@
-"""Sales analytics from the projector's pre-calculated per-day totals."""
+"""Sales analytics from the projector's pre-calculated per-day totals, summed over shards."""
 
 from __future__ import annotations
 
@@ -70,14 +70,19 @@ async def get_sales_analytics(
 def summarise_sales(
     documents: Iterable[rm.SalesByDayDoc], start: date, end: date
 ) -> list[CurrencySales]:
-    """Per currency with any order in the range: totals and a gap-free daily series."""
+    """Per currency with any order in the range: totals and a gap-free daily series.
+
+    A day and currency may have several documents, one per projector replica that counted its
+    orders (``projector.analytics``): its totals are their sum, exact as Python ints."""
     per_currency: dict[str, dict[date, SalesTotals]] = {}
     for document in documents:
         day = date.fromisoformat(document.day)
-        per_currency.setdefault(document.currency, {})[day] = SalesTotals(
-            order_count=document.orders,
-            revenue_minor=document.revenue_minor,
-            cancelled_order_count=document.cancelled_orders,
+        counted = per_currency.setdefault(document.currency, {})
+        before = counted.get(day, SalesTotals(0, 0, 0))
+        counted[day] = SalesTotals(
+            order_count=before.order_count + document.orders,
+            revenue_minor=before.revenue_minor + document.revenue_minor,
+            cancelled_order_count=before.cancelled_order_count + document.cancelled_orders,
         )
     days = [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
     empty = SalesTotals(0, 0, 0)

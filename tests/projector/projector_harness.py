@@ -12,7 +12,14 @@ from typing import Any
 from kurrentdbclient import AsyncKurrentDBClient
 from pymongo import AsyncMongoClient
 
-from orders_contracts.read_models import PROJECTION_STATUS, VERSIONED_COLLECTIONS, collection_name
+from orders_contracts.read_models import (
+    PROJECTION_STATUS,
+    SALES_BY_DAY,
+    SALES_BY_STATUS,
+    VERSIONED_COLLECTIONS,
+    collection_name,
+)
+from projector.analytics_shards import merged_shards
 from projector.batch_writer import BatchWriter
 from projector.consumer import AfterWrite, BatchSettings, Consumer
 from projector.event_source import eventstore_client, read_revisions
@@ -28,7 +35,8 @@ Dump = dict[str, list[Doc]]
 
 
 async def dump(db: Database, version: int = 1) -> Dump:
-    """Every read model of a version, sorted by id, without wall-clock fields."""
+    """Every read model of a version, sorted by id, without wall-clock fields; analytics as
+    readers see them, each document the sum of its replicas' shards."""
     out: Dump = {}
     for base in VERSIONED_COLLECTIONS:
         if base == PROJECTION_STATUS:
@@ -36,6 +44,9 @@ async def dump(db: Database, version: int = 1) -> Dump:
         docs = await db[collection_name(base, version)].find({}).sort("_id", 1).to_list(None)
         for doc in docs:
             doc.pop("projected_at", None)
+        if base in (SALES_BY_STATUS, SALES_BY_DAY):
+            merged = merged_shards({str(doc["_id"]): doc for doc in docs})
+            docs = [merged[doc_id] for doc_id in sorted(merged)]
         out[base] = docs
     return out
 

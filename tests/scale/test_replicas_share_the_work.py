@@ -1,0 +1,193 @@
+"""Projector replicas projecting at once, each into analytics shards of its own, end where one
+projector replaying the store alone ends; readers see the sum of the shards."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import partial
+from pathlib import Path
+
+import pytest
+from pymongo import AsyncMongoClient
+
+from bench.order_events import populate
+from orders.v1 import query_service_pb2 as pb
+from orders.v1 import types_pb2
+from orders_contracts.read_models import SALES_BY_DAY, SALES_BY_STATUS
+from orders_contracts.stored_sums import exact_sum
+from projector.analytics import SHARD_SEPARATOR
+from projector.batch_writer import BatchWriter
+from projector.event_source import eventstore_client, from_recorded, read_all_events, read_revisions
+from projector.versions import active_version, ensure_collections, ensure_pointer
+from tests.projector.projector_harness import Dump, clean_replay, dump
+from tests.read_service.read_harness import running_read_service, settings_for
+from tests.scale.replicas import Doc, run_command, running_replicas, shards
+from tests.waiting import read_until
+
+ORDERS = 150
+
+
+async def _replay(eventstore_uri: str, mongo: AsyncMongoClient[Doc], database: str) -> Dump:
+    eventstore = eventstore_client(eventstore_uri)
+    await eventstore.connect()
+    try:
+        return await clean_replay(eventstore, mongo, f"{database}_replay")
+    finally:
+        await eventstore.close()
+
+
+async def _project_with_replicas(
+    replicas: int, eventstore_uri: str, mongo_uri: str, database: str, logs: Path
+) -> tuple[AsyncMongoClient[Doc], Dump]:
+    """The store's history written while ``replicas`` project it; the clean replay, once the
+    live read models equal it."""
+    mongo: AsyncMongoClient[Doc] = AsyncMongoClient(mongo_uri, tz_aware=True)
+    with running_replicas(replicas, eventstore_uri, mongo_uri, database, logs):
+        await populate(eventstore_uri, ORDERS)
+        replay = await _replay(eventstore_uri, mongo, database)
+        db = mongo[database]
+        await read_until(
+            lambda: dump(db),
+            lambda live: live == replay,
+            f"the read models of {replicas} replicas equal to a clean replay",
+        )
+    return mongo, replay
+
+
+def _shard_of(doc: Doc) -> str | None:
+    """The replica whose shard the document is; None for an unsharded one."""
+    parts = str(doc["_id"]).split(SHARD_SEPARATOR, 2)
+    return parts[2] if len(parts) == 3 else None
+
+
+def _shard_names(parts: dict[str, list[Doc]]) -> set[str | None]:
+    return {_shard_of(doc) for docs in parts.values() for doc in docs}
+
+
+@pytest.mark.parametrize("replicas", [2, 4])
+async def test_replicas_projecting_concurrently_end_equal_to_a_clean_single_replica_replay(
+    replicas: int, fresh_eventstore_uri: str, mongo_uri: str, mongo_db_name: str, tmp_path: Path
+) -> None:
+    mongo, _ = await _project_with_replicas(
+        replicas, fresh_eventstore_uri, mongo_uri, mongo_db_name, tmp_path
+    )
+    try:
+        by_status = await shards(mongo[mongo_db_name], SALES_BY_STATUS)
+        # Each replica counted into its own shard, and none into the unsharded documents.
+        names = _shard_names(by_status)
+        assert None not in names
+        assert len(names) >= 2, by_status
+    finally:
+        await mongo.close()
+    verified = run_command("verify", fresh_eventstore_uri, mongo_uri, mongo_db_name)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+async def test_a_rebuild_gathers_the_replicas_shards_into_one_document_each(
+    fresh_eventstore_uri: str, mongo_uri: str, mongo_db_name: str, tmp_path: Path
+) -> None:
+    mongo, replay = await _project_with_replicas(
+        2, fresh_eventstore_uri, mongo_uri, mongo_db_name, tmp_path
+    )
+    try:
+        rebuilt = run_command("rebuild", fresh_eventstore_uri, mongo_uri, mongo_db_name)
+        assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+        db = mongo[mongo_db_name]
+        version = await active_version(db)
+        assert version == 2
+        assert await dump(db, version) == replay
+        by_day = await shards(db, SALES_BY_DAY, version)
+        assert all(len(parts) == 1 for parts in by_day.values()), by_day
+    finally:
+        await mongo.close()
+
+
+def _shard_totals(parts: dict[str, list[Doc]]) -> dict[tuple[str, date], tuple[int, int, int]]:
+    """Per currency and day: orders, revenue and cancelled orders added over the shards."""
+    totals: dict[tuple[str, date], tuple[int, int, int]] = {}
+    for docs in parts.values():
+        for doc in docs:
+            key = (doc["currency"], date.fromisoformat(doc["day"]))
+            orders, revenue, cancelled = totals.get(key, (0, 0, 0))
+            totals[key] = (
+                orders + doc["orders"],
+                revenue + exact_sum(doc["revenue_minor"]),
+                cancelled + doc["cancelled_orders"],
+            )
+    return totals
+
+
+def _proto_date(day: date) -> types_pb2.Date:
+    return types_pb2.Date(year=day.year, month=day.month, day=day.day)
+
+
+async def test_the_sales_analytics_answer_equals_the_sum_over_the_shards(
+    fresh_eventstore_uri: str, mongo_uri: str, mongo_db_name: str, tmp_path: Path
+) -> None:
+    mongo, replay = await _project_with_replicas(
+        2, fresh_eventstore_uri, mongo_uri, mongo_db_name, tmp_path
+    )
+    try:
+        parts = await shards(mongo[mongo_db_name], SALES_BY_DAY)
+        expected = _shard_totals(parts)
+        assert any(len(docs) > 1 for docs in parts.values()), "no day counted by two replicas"
+        days = sorted(day for _, day in expected)
+        async with running_read_service(mongo, mongo, settings_for(mongo_db_name)) as service:
+            answer = await service.stub.GetSalesAnalytics(
+                pb.GetSalesAnalyticsRequest(
+                    start_date=_proto_date(days[0]), end_date=_proto_date(days[-1])
+                )
+            )
+    finally:
+        await mongo.close()
+    answered = {
+        (sales.currency_code, date(entry.date.year, entry.date.month, entry.date.day)): (
+            entry.totals.order_count,
+            int(entry.totals.revenue.amount_minor_decimal),
+            entry.totals.cancelled_order_count,
+        )
+        for sales in answer.currencies
+        for entry in sales.daily
+        if (sales.currency_code, date(entry.date.year, entry.date.month, entry.date.day))
+        in expected
+    }
+    assert answered == expected
+    replayed = {
+        (doc["currency"], date.fromisoformat(doc["day"])): (
+            doc["orders"],
+            doc["revenue_minor"],
+            doc["cancelled_orders"],
+        )
+        for doc in replay[SALES_BY_DAY]
+    }
+    assert answered == replayed
+
+
+async def test_a_redelivered_event_is_not_counted_twice_in_the_shard_it_lands_in(
+    fresh_eventstore_uri: str, mongo_uri: str, mongo_db_name: str
+) -> None:
+    await populate(fresh_eventstore_uri, 10)
+    eventstore = eventstore_client(fresh_eventstore_uri)
+    await eventstore.connect()
+    mongo: AsyncMongoClient[Doc] = AsyncMongoClient(mongo_uri, tz_aware=True)
+    try:
+        events = [from_recorded(recorded) async for recorded in read_all_events(eventstore)]
+        db = mongo[mongo_db_name]
+        await ensure_pointer(db)
+        await ensure_collections(db, 1)
+        reader = partial(read_revisions, eventstore)
+        first = BatchWriter(mongo, mongo_db_name, reader, shard="replica-a")
+        second = BatchWriter(mongo, mongo_db_name, reader, shard="replica-b")
+        half = len(events) // 2
+        await first.write(events[:half])
+        # Redelivered to another replica: the first half again, with the rest.
+        again = await second.write(events)
+        replay = await clean_replay(eventstore, mongo, f"{mongo_db_name}_replay")
+        live = await dump(db)
+        parts = await shards(db, SALES_BY_STATUS)
+    finally:
+        await mongo.close()
+        await eventstore.close()
+    assert again.counts["duplicate"] == half
+    assert _shard_names(parts) == {"replica-a", "replica-b"}
+    assert live == replay
