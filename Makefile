@@ -84,16 +84,20 @@ typecheck: venv
 	$(PY) -m mypy
 
 # The one command that produces all generated code (Python messages, gRPC stubs, typed stubs)
-# and the events' JSON Schema.
+# and the events' JSON Schema. Python takes google/rpc and google/api from googleapis-common-protos
+# (a second copy would register the same files twice); buf/validate is generated here because no
+# PyPI package ships it for the google.protobuf runtime (protovalidate carries its own copy for
+# its own runtime).
+GEN_PROTOS := $(shell find protos/orders protos/buf -name '*.proto' | sort)
 gen: venv
-	rm -rf gen/python/orders
+	rm -rf gen/python/orders gen/python/buf
 	mkdir -p gen/python
 	$(PY) -m grpc_tools.protoc -I protos \
 		--plugin=protoc-gen-mypy=$(VENV)/bin/protoc-gen-mypy \
 		--plugin=protoc-gen-mypy_grpc=$(VENV)/bin/protoc-gen-mypy_grpc \
 		--python_out=gen/python --mypy_out=gen/python \
-		--grpc_python_out=gen/python --mypy_grpc_out=gen/python $(PROTOS)
-	find gen/python/orders -type d -exec touch {}/__init__.py \;
+		--grpc_python_out=gen/python --mypy_grpc_out=gen/python $(GEN_PROTOS)
+	find gen/python/orders gen/python/buf -type d -exec touch {}/__init__.py \;
 	$(PY) -m orders_contracts.schema
 
 gen-check: gen

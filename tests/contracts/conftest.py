@@ -14,7 +14,9 @@ PROTO_ROOT = ROOT / "protos"
 
 
 def _proto_files() -> list[str]:
-    return sorted(str(path.relative_to(PROTO_ROOT)) for path in PROTO_ROOT.rglob("*.proto"))
+    """The contract's own files; the vendored google/ and buf/ ones are only their imports."""
+    contract = PROTO_ROOT / "orders"
+    return sorted(str(path.relative_to(PROTO_ROOT)) for path in contract.rglob("*.proto"))
 
 
 def _compile(out: Path, *, source_info: bool) -> descriptor_pb2.FileDescriptorSet:
