@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PROTOS := $(shell find protos -name '*.proto' | sort)
 
-.PHONY: venv clients client-ts dev compose-secrets test test-unit fuzz faults soak check lint fmt typecheck gen gen-check buf-lint buf-breaking bench clean
+.PHONY: venv clients client-ts go-client-tools dev compose-secrets test test-unit fuzz faults soak check lint fmt typecheck gen gen-check buf-lint buf-breaking bench clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,16 @@ clients: $(CLIENT_TS)/node_modules/.installed
 client-ts: clients
 	cd $(CLIENT_TS) && PATH="$$PWD/node_modules/.bin:$$PATH" buf generate --template buf.gen.yaml ../../protos
 	cd $(CLIENT_TS) && ./node_modules/.bin/tsc -p tsconfig.json
+
+# Debian's Go, grpc-go and protoc with its Go plugins, for tests/go_client (a Go client generated
+# from protos/ and built offline in GOPATH mode). Installed once, skipped when already there.
+GO_CLIENT_PACKAGES := golang-go protobuf-compiler protoc-gen-go protoc-gen-go-grpc \
+	golang-google-grpc-dev golang-google-genproto-dev golang-google-protobuf-dev \
+	golang-github-golang-protobuf-1-5-dev
+go-client-tools:
+	@dpkg -s $(GO_CLIENT_PACKAGES) >/dev/null 2>&1 || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $(GO_CLIENT_PACKAGES); }
 
 dev: venv
 	$(PY) -m orders_cli dev
