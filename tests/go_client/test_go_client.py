@@ -65,6 +65,8 @@ def go_client(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "GOPROXY": "off",
         "GOFLAGS": "",
     }
+    if not any(os.environ.get(name) for name in ("GOCACHE", "XDG_CACHE_HOME", "HOME")):
+        env["GOCACHE"] = str(gopath / "cache")
     binary = gopath / "orderclient"
     _run(["go", "build", "-o", str(binary), "orderclient"], gopath, env)
     return binary
