@@ -4,14 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PROTOS := $(shell find protos -name '*.proto' | sort)
 
-.PHONY: venv clients client-ts dev compose-secrets test test-unit fuzz faults soak check lint fmt typecheck gen gen-check buf-lint buf-breaking bench clean
+.PHONY: venv clients client-ts go-client-tools dev compose-secrets test test-unit fuzz faults soak check lint fmt typecheck gen gen-check buf-lint buf-breaking bench clean
 
-$(VENV)/.installed: pyproject.toml constraints.txt clients/python/pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
-# The Python client library (orders_client), editable, as its own distribution.
-	$(PY) -m pip install -q -c constraints.txt -e clients/python
 	touch $@
 
 venv: $(VENV)/.installed
@@ -32,6 +30,16 @@ clients: $(CLIENT_TS)/node_modules/.installed
 client-ts: clients
 	cd $(CLIENT_TS) && PATH="$$PWD/node_modules/.bin:$$PATH" buf generate --template buf.gen.yaml ../../protos
 	cd $(CLIENT_TS) && ./node_modules/.bin/tsc -p tsconfig.json
+
+# Debian's Go, grpc-go and protoc with its Go plugins, for tests/go_client (a Go client generated
+# from protos/ and built offline in GOPATH mode). Installed once, skipped when already there.
+GO_CLIENT_PACKAGES := golang-go protobuf-compiler protoc-gen-go protoc-gen-go-grpc \
+	golang-google-grpc-dev golang-google-genproto-dev golang-google-protobuf-dev \
+	golang-github-golang-protobuf-1-5-dev
+go-client-tools:
+	@dpkg -s $(GO_CLIENT_PACKAGES) >/dev/null 2>&1 || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends $(GO_CLIENT_PACKAGES); }
 
 dev: venv
 	$(PY) -m orders_cli dev
@@ -86,16 +94,20 @@ typecheck: venv
 	$(PY) -m mypy
 
 # The one command that produces all generated code (Python messages, gRPC stubs, typed stubs)
-# and the events' JSON Schema.
+# and the events' JSON Schema. Python takes google/rpc and google/api from googleapis-common-protos
+# (a second copy would register the same files twice); buf/validate is generated here because no
+# PyPI package ships it for the google.protobuf runtime (protovalidate carries its own copy for
+# its own runtime).
+GEN_PROTOS := $(shell find protos/orders protos/buf -name '*.proto' | sort)
 gen: venv
-	rm -rf gen/python/orders
+	rm -rf gen/python/orders gen/python/buf
 	mkdir -p gen/python
 	$(PY) -m grpc_tools.protoc -I protos \
 		--plugin=protoc-gen-mypy=$(VENV)/bin/protoc-gen-mypy \
 		--plugin=protoc-gen-mypy_grpc=$(VENV)/bin/protoc-gen-mypy_grpc \
 		--python_out=gen/python --mypy_out=gen/python \
-		--grpc_python_out=gen/python --mypy_grpc_out=gen/python $(PROTOS)
-	find gen/python/orders -type d -exec touch {}/__init__.py \;
+		--grpc_python_out=gen/python --mypy_grpc_out=gen/python $(GEN_PROTOS)
+	find gen/python/orders gen/python/buf -type d -exec touch {}/__init__.py \;
 	$(PY) -m orders_contracts.schema
 
 gen-check: gen

@@ -22,45 +22,140 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from orders.v1 import consistency_pb2 as orders_dot_v1_dot_consistency__pb2
 from orders.v1 import types_pb2 as orders_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1forders/v1/command_service.proto\x12\torders.v1\x1a\x1borders/v1/consistency.proto\x1a\x15orders/v1/types.proto\"d\n\x17RegisterCustomerRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\r\n\x05\x65mail\x18\x04 \x01(\t\"g\n\x18RegisterCustomerResponse\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x36\n\x11\x63onsistency_token\x18\x02 \x01(\x0b\x32\x1b.orders.v1.ConsistencyToken\"x\n\x11PlaceOrderRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12#\n\x05lines\x18\x04 \x03(\x0b\x32\x14.orders.v1.OrderLine\"\xa7\x01\n\x12PlaceOrderResponse\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12&\n\x06status\x18\x02 \x01(\x0e\x32\x16.orders.v1.OrderStatus\x12\x1f\n\x05total\x18\x03 \x01(\x0b\x32\x10.orders.v1.Money\x12\x36\n\x11\x63onsistency_token\x18\x04 \x01(\x0b\x32\x1b.orders.v1.ConsistencyToken\"\x88\x01\n\x15ProcessPaymentRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12 \n\x06\x61mount\x18\x03 \x01(\x0b\x32\x10.orders.v1.Money\x12\x12\n\npayment_id\x18\x04 \x01(\t\x12\x0e\n\x06method\x18\x05 \x01(\t\"\x9e\x01\n\x16ProcessPaymentResponse\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x12\n\npayment_id\x18\x02 \x01(\t\x12&\n\x06status\x18\x03 \x01(\x0e\x32\x16.orders.v1.OrderStatus\x12\x36\n\x11\x63onsistency_token\x18\x04 \x01(\x0b\x32\x1b.orders.v1.ConsistencyToken\"g\n\x10ShipOrderRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63\x61rrier\x18\x03 \x01(\t\x12\x17\n\x0ftracking_number\x18\x04 \x01(\t\"\x85\x01\n\x11ShipOrderResponse\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12&\n\x06status\x18\x02 \x01(\x0e\x32\x16.orders.v1.OrderStatus\x12\x36\n\x11\x63onsistency_token\x18\x03 \x01(\x0b\x32\x1b.orders.v1.ConsistencyToken\"@\n\x13\x44\x65liverOrderRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\"\x88\x01\n\x14\x44\x65liverOrderResponse\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12&\n\x06status\x18\x02 \x01(\x0e\x32\x16.orders.v1.OrderStatus\x12\x36\n\x11\x63onsistency_token\x18\x03 \x01(\x0b\x32\x1b.orders.v1.ConsistencyToken\"O\n\x12\x43\x61ncelOrderRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\xb9\x01\n\x13\x43\x61ncelOrderResponse\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12&\n\x06status\x18\x02 \x01(\x0e\x32\x16.orders.v1.OrderStatus\x12\x30\n\x0epayment_status\x18\x03 \x01(\x0e\x32\x18.orders.v1.PaymentStatus\x12\x36\n\x11\x63onsistency_token\x18\x04 \x01(\x0b\x32\x1b.orders.v1.ConsistencyToken\"E\n\x15\x46orgetCustomerRequest\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x02 \x01(\t\"e\n\x16\x46orgetCustomerResponse\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x36\n\x11\x63onsistency_token\x18\x02 \x01(\x0b\x32\x1b.orders.v1.ConsistencyToken2\xcd\x04\n\x0e\x43ommandService\x12[\n\x10RegisterCustomer\x12\".orders.v1.RegisterCustomerRequest\x1a#.orders.v1.RegisterCustomerResponse\x12I\n\nPlaceOrder\x12\x1c.orders.v1.PlaceOrderRequest\x1a\x1d.orders.v1.PlaceOrderResponse\x12U\n\x0eProcessPayment\x12 .orders.v1.ProcessPaymentRequest\x1a!.orders.v1.ProcessPaymentResponse\x12\x46\n\tShipOrder\x12\x1b.orders.v1.ShipOrderRequest\x1a\x1c.orders.v1.ShipOrderResponse\x12O\n\x0c\x44\x65liverOrder\x12\x1e.orders.v1.DeliverOrderRequest\x1a\x1f.orders.v1.DeliverOrderResponse\x12L\n\x0b\x43\x61ncelOrder\x12\x1d.orders.v1.CancelOrderRequest\x1a\x1e.orders.v1.CancelOrderResponse\x12U\n\x0e\x46orgetCustomer\x12 .orders.v1.ForgetCustomerRequest\x1a!.orders.v1.ForgetCustomerResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1forders/v1/command_service.proto\x12\torders.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1borders/v1/consistency.proto\x1a\x15orders/v1/types.proto\"\xc5\x02\n\x17RegisterCustomerRequest\x12.\n\x0fidempotency_key\x18\x01 \x01(\tB\x15\xe0\x41\x01\xbaH\x0fr\r\x18\x80\x01\x32\x08^[!-~]*$\x12\x36\n\x0b\x63ustomer_id\x18\x02 \x01(\tB!\xe0\x41\x01\xbaH\x1br\x16\x18@2\x12^[A-Za-z0-9_.:-]+$\xd8\x01\x01\x12\x66\n\x04name\x18\x03 \x01(\tBX\xe0\x41\x02\xbaHRrM\x18\xc8\x01\x32H^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\p{Z}\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$\xc8\x01\x01\x12Z\n\x05\x65mail\x18\x04 \x01(\tBK\xe0\x41\x02\xbaHEr@\x18\xfe\x01\x32;^[^@\\p{Z}\\x00-\\x1f\\x7f-\\x9f]+@[^@\\p{Z}\\x00-\\x1f\\x7f-\\x9f]+$\xc8\x01\x01\"q\n\x18RegisterCustomerResponse\x12\x18\n\x0b\x63ustomer_id\x18\x01 \x01(\tB\x03\xe0\x41\x03\x12;\n\x11\x63onsistency_token\x18\x02 \x01(\x0b\x32\x1b.orders.v1.ConsistencyTokenB\x03\xe0\x41\x03\"\x81\x03\n\x11PlaceOrderRequest\x12.\n\x0fidempotency_key\x18\x01 \x01(\tB\x15\xe0\x41\x01\xbaH\x0fr\r\x18\x80\x01\x32\x08^[!-~]*$\x12\x33\n\x08order_id\x18\x02 \x01(\tB!\xe0\x41\x01\xbaH\x1br\x16\x18@2\x12^[A-Za-z0-9_.:-]+$\xd8\x01\x01\x12\x36\n\x0b\x63ustomer_id\x18\x03 \x01(\tB!\xe0\x41\x02\xbaH\x1br\x16\x18@2\x12^[A-Za-z0-9_.:-]+$\xc8\x01\x01\x12\xce\x01\n\x05lines\x18\x04 \x03(\x0b\x32\x14.orders.v1.OrderLineB\xa8\x01\xe0\x41\x02\xbaH\xa1\x01\x92\x01\x04\x08\x01\x10\x64\xba\x01\x96\x01\n\x12lines.one_currency\x12-all lines must be in the currency of lines[0]\x1aQthis.all(line, line.unit_price.currency_code == this[0].unit_price.currency_code)\"\xbb\x01\n\x12PlaceOrderResponse\x12\x15\n\x08order_id\x18\x01 \x01(\tB\x03\xe0\x41\x03\x12+\n\x06status\x18\x02 \x01(\x0e\x32\x16.orders.v1.OrderStatusB\x03\xe0\x41\x03\x12$\n\x05total\x18\x03 \x01(\x0b\x32\x10.orders.v1.MoneyB\x03\xe0\x41\x03\x12;\n\x11\x63onsistency_token\x18\x04 \x01(\x0b\x32\x1b.orders.v1.ConsistencyTokenB\x03\xe0\x41\x03\"\xb0\x03\n\x15ProcessPaymentRequest\x12.\n\x0fidempotency_key\x18\x01 \x01(\tB\x15\xe0\x41\x01\xbaH\x0fr\r\x18\x80\x01\x32\x08^[!-~]*$\x12\x33\n\x08order_id\x18\x02 \x01(\tB!\xe0\x41\x02\xbaH\x1br\x16\x18@2\x12^[A-Za-z0-9_.:-]+$\xc8\x01\x01\x12\x91\x01\n\x06\x61mount\x18\x03 \x01(\x0b\x32\x10.orders.v1.MoneyBo\xe0\x41\x02\xbaHi\xba\x01\x63\n\namount.max\x12-must be at most 10000000000000000 minor units\x1a&this.amount_minor <= 10000000000000000\xc8\x01\x01\x12\x35\n\npayment_id\x18\x04 \x01(\tB!\xe0\x41\x01\xbaH\x1br\x16\x18@2\x12^[A-Za-z0-9_.:-]+$\xd8\x01\x01\x12g\n\x06method\x18\x05 \x01(\tBW\xe0\x41\x02\xbaHQrL\x18@2H^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\p{Z}\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$\xc8\x01\x01\"\xb2\x01\n\x16ProcessPaymentResponse\x12\x15\n\x08order_id\x18\x01 \x01(\tB\x03\xe0\x41\x03\x12\x17\n\npayment_id\x18\x02 \x01(\tB\x03\xe0\x41\x03\x12+\n\x06status\x18\x03 \x01(\x0e\x32\x16.orders.v1.OrderStatusB\x03\xe0\x41\x03\x12;\n\x11\x63onsistency_token\x18\x04 \x01(\x0b\x32\x1b.orders.v1.ConsistencyTokenB\x03\xe0\x41\x03\"\xd3\x02\n\x10ShipOrderRequest\x12.\n\x0fidempotency_key\x18\x01 \x01(\tB\x15\xe0\x41\x01\xbaH\x0fr\r\x18\x80\x01\x32\x08^[!-~]*$\x12\x33\n\x08order_id\x18\x02 \x01(\tB!\xe0\x41\x02\xbaH\x1br\x16\x18@2\x12^[A-Za-z0-9_.:-]+$\xc8\x01\x01\x12h\n\x07\x63\x61rrier\x18\x03 \x01(\tBW\xe0\x41\x02\xbaHQrL\x18@2H^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\p{Z}\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$\xc8\x01\x01\x12p\n\x0ftracking_number\x18\x04 \x01(\tBW\xe0\x41\x02\xbaHQrL\x18@2H^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\p{Z}\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$\xc8\x01\x01\"\x94\x01\n\x11ShipOrderResponse\x12\x15\n\x08order_id\x18\x01 \x01(\tB\x03\xe0\x41\x03\x12+\n\x06status\x18\x02 \x01(\x0e\x32\x16.orders.v1.OrderStatusB\x03\xe0\x41\x03\x12;\n\x11\x63onsistency_token\x18\x03 \x01(\x0b\x32\x1b.orders.v1.ConsistencyTokenB\x03\xe0\x41\x03\"z\n\x13\x44\x65liverOrderRequest\x12.\n\x0fidempotency_key\x18\x01 \x01(\tB\x15\xe0\x41\x01\xbaH\x0fr\r\x18\x80\x01\x32\x08^[!-~]*$\x12\x33\n\x08order_id\x18\x02 \x01(\tB!\xe0\x41\x02\xbaH\x1br\x16\x18@2\x12^[A-Za-z0-9_.:-]+$\xc8\x01\x01\"\x97\x01\n\x14\x44\x65liverOrderResponse\x12\x15\n\x08order_id\x18\x01 \x01(\tB\x03\xe0\x41\x03\x12+\n\x06status\x18\x02 \x01(\x0e\x32\x16.orders.v1.OrderStatusB\x03\xe0\x41\x03\x12;\n\x11\x63onsistency_token\x18\x03 \x01(\x0b\x32\x1b.orders.v1.ConsistencyTokenB\x03\xe0\x41\x03\"\x86\x02\n\x12\x43\x61ncelOrderRequest\x12.\n\x0fidempotency_key\x18\x01 \x01(\tB\x15\xe0\x41\x01\xbaH\x0fr\r\x18\x80\x01\x32\x08^[!-~]*$\x12\x33\n\x08order_id\x18\x02 \x01(\tB!\xe0\x41\x02\xbaH\x1br\x16\x18@2\x12^[A-Za-z0-9_.:-]+$\xc8\x01\x01\x12\x8a\x01\n\x06reason\x18\x03 \x01(\tBz\xe0\x41\x02\xbaHtro\x18\xf4\x03\x32j^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*[^\\p{Z}\\x00-\\x20\\x7f-\\x9f][^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$\xc8\x01\x01\"\xcd\x01\n\x13\x43\x61ncelOrderResponse\x12\x15\n\x08order_id\x18\x01 \x01(\tB\x03\xe0\x41\x03\x12+\n\x06status\x18\x02 \x01(\x0e\x32\x16.orders.v1.OrderStatusB\x03\xe0\x41\x03\x12\x35\n\x0epayment_status\x18\x03 \x01(\x0e\x32\x18.orders.v1.PaymentStatusB\x03\xe0\x41\x03\x12;\n\x11\x63onsistency_token\x18\x04 \x01(\x0b\x32\x1b.orders.v1.ConsistencyTokenB\x03\xe0\x41\x03\"\x7f\n\x15\x46orgetCustomerRequest\x12.\n\x0fidempotency_key\x18\x01 \x01(\tB\x15\xe0\x41\x01\xbaH\x0fr\r\x18\x80\x01\x32\x08^[!-~]*$\x12\x36\n\x0b\x63ustomer_id\x18\x02 \x01(\tB!\xe0\x41\x02\xbaH\x1br\x16\x18@2\x12^[A-Za-z0-9_.:-]+$\xc8\x01\x01\"o\n\x16\x46orgetCustomerResponse\x12\x18\n\x0b\x63ustomer_id\x18\x01 \x01(\tB\x03\xe0\x41\x03\x12;\n\x11\x63onsistency_token\x18\x02 \x01(\x0b\x32\x1b.orders.v1.ConsistencyTokenB\x03\xe0\x41\x03\x32\xcd\x04\n\x0e\x43ommandService\x12[\n\x10RegisterCustomer\x12\".orders.v1.RegisterCustomerRequest\x1a#.orders.v1.RegisterCustomerResponse\x12I\n\nPlaceOrder\x12\x1c.orders.v1.PlaceOrderRequest\x1a\x1d.orders.v1.PlaceOrderResponse\x12U\n\x0eProcessPayment\x12 .orders.v1.ProcessPaymentRequest\x1a!.orders.v1.ProcessPaymentResponse\x12\x46\n\tShipOrder\x12\x1b.orders.v1.ShipOrderRequest\x1a\x1c.orders.v1.ShipOrderResponse\x12O\n\x0c\x44\x65liverOrder\x12\x1e.orders.v1.DeliverOrderRequest\x1a\x1f.orders.v1.DeliverOrderResponse\x12L\n\x0b\x43\x61ncelOrder\x12\x1d.orders.v1.CancelOrderRequest\x1a\x1e.orders.v1.CancelOrderResponse\x12U\n\x0e\x46orgetCustomer\x12 .orders.v1.ForgetCustomerRequest\x1a!.orders.v1.ForgetCustomerResponseB\'Z%orders-cqrs/gen/go/orders/v1;ordersv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'orders.v1.command_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
-  _globals['_REGISTERCUSTOMERREQUEST']._serialized_start=98
-  _globals['_REGISTERCUSTOMERREQUEST']._serialized_end=198
-  _globals['_REGISTERCUSTOMERRESPONSE']._serialized_start=200
-  _globals['_REGISTERCUSTOMERRESPONSE']._serialized_end=303
-  _globals['_PLACEORDERREQUEST']._serialized_start=305
-  _globals['_PLACEORDERREQUEST']._serialized_end=425
-  _globals['_PLACEORDERRESPONSE']._serialized_start=428
-  _globals['_PLACEORDERRESPONSE']._serialized_end=595
-  _globals['_PROCESSPAYMENTREQUEST']._serialized_start=598
-  _globals['_PROCESSPAYMENTREQUEST']._serialized_end=734
-  _globals['_PROCESSPAYMENTRESPONSE']._serialized_start=737
-  _globals['_PROCESSPAYMENTRESPONSE']._serialized_end=895
-  _globals['_SHIPORDERREQUEST']._serialized_start=897
-  _globals['_SHIPORDERREQUEST']._serialized_end=1000
-  _globals['_SHIPORDERRESPONSE']._serialized_start=1003
-  _globals['_SHIPORDERRESPONSE']._serialized_end=1136
-  _globals['_DELIVERORDERREQUEST']._serialized_start=1138
-  _globals['_DELIVERORDERREQUEST']._serialized_end=1202
-  _globals['_DELIVERORDERRESPONSE']._serialized_start=1205
-  _globals['_DELIVERORDERRESPONSE']._serialized_end=1341
-  _globals['_CANCELORDERREQUEST']._serialized_start=1343
-  _globals['_CANCELORDERREQUEST']._serialized_end=1422
-  _globals['_CANCELORDERRESPONSE']._serialized_start=1425
-  _globals['_CANCELORDERRESPONSE']._serialized_end=1610
-  _globals['_FORGETCUSTOMERREQUEST']._serialized_start=1612
-  _globals['_FORGETCUSTOMERREQUEST']._serialized_end=1681
-  _globals['_FORGETCUSTOMERRESPONSE']._serialized_start=1683
-  _globals['_FORGETCUSTOMERRESPONSE']._serialized_end=1784
-  _globals['_COMMANDSERVICE']._serialized_start=1787
-  _globals['_COMMANDSERVICE']._serialized_end=2376
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'Z%orders-cqrs/gen/go/orders/v1;ordersv1'
+  _globals['_REGISTERCUSTOMERREQUEST'].fields_by_name['idempotency_key']._loaded_options = None
+  _globals['_REGISTERCUSTOMERREQUEST'].fields_by_name['idempotency_key']._serialized_options = b'\340A\001\272H\017r\r\030\200\0012\010^[!-~]*$'
+  _globals['_REGISTERCUSTOMERREQUEST'].fields_by_name['customer_id']._loaded_options = None
+  _globals['_REGISTERCUSTOMERREQUEST'].fields_by_name['customer_id']._serialized_options = b'\340A\001\272H\033r\026\030@2\022^[A-Za-z0-9_.:-]+$\330\001\001'
+  _globals['_REGISTERCUSTOMERREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_REGISTERCUSTOMERREQUEST'].fields_by_name['name']._serialized_options = b'\340A\002\272HRrM\030\310\0012H^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\p{Z}\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$\310\001\001'
+  _globals['_REGISTERCUSTOMERREQUEST'].fields_by_name['email']._loaded_options = None
+  _globals['_REGISTERCUSTOMERREQUEST'].fields_by_name['email']._serialized_options = b'\340A\002\272HEr@\030\376\0012;^[^@\\p{Z}\\x00-\\x1f\\x7f-\\x9f]+@[^@\\p{Z}\\x00-\\x1f\\x7f-\\x9f]+$\310\001\001'
+  _globals['_REGISTERCUSTOMERRESPONSE'].fields_by_name['customer_id']._loaded_options = None
+  _globals['_REGISTERCUSTOMERRESPONSE'].fields_by_name['customer_id']._serialized_options = b'\340A\003'
+  _globals['_REGISTERCUSTOMERRESPONSE'].fields_by_name['consistency_token']._loaded_options = None
+  _globals['_REGISTERCUSTOMERRESPONSE'].fields_by_name['consistency_token']._serialized_options = b'\340A\003'
+  _globals['_PLACEORDERREQUEST'].fields_by_name['idempotency_key']._loaded_options = None
+  _globals['_PLACEORDERREQUEST'].fields_by_name['idempotency_key']._serialized_options = b'\340A\001\272H\017r\r\030\200\0012\010^[!-~]*$'
+  _globals['_PLACEORDERREQUEST'].fields_by_name['order_id']._loaded_options = None
+  _globals['_PLACEORDERREQUEST'].fields_by_name['order_id']._serialized_options = b'\340A\001\272H\033r\026\030@2\022^[A-Za-z0-9_.:-]+$\330\001\001'
+  _globals['_PLACEORDERREQUEST'].fields_by_name['customer_id']._loaded_options = None
+  _globals['_PLACEORDERREQUEST'].fields_by_name['customer_id']._serialized_options = b'\340A\002\272H\033r\026\030@2\022^[A-Za-z0-9_.:-]+$\310\001\001'
+  _globals['_PLACEORDERREQUEST'].fields_by_name['lines']._loaded_options = None
+  _globals['_PLACEORDERREQUEST'].fields_by_name['lines']._serialized_options = b'\340A\002\272H\241\001\222\001\004\010\001\020d\272\001\226\001\n\022lines.one_currency\022-all lines must be in the currency of lines[0]\032Qthis.all(line, line.unit_price.currency_code == this[0].unit_price.currency_code)'
+  _globals['_PLACEORDERRESPONSE'].fields_by_name['order_id']._loaded_options = None
+  _globals['_PLACEORDERRESPONSE'].fields_by_name['order_id']._serialized_options = b'\340A\003'
+  _globals['_PLACEORDERRESPONSE'].fields_by_name['status']._loaded_options = None
+  _globals['_PLACEORDERRESPONSE'].fields_by_name['status']._serialized_options = b'\340A\003'
+  _globals['_PLACEORDERRESPONSE'].fields_by_name['total']._loaded_options = None
+  _globals['_PLACEORDERRESPONSE'].fields_by_name['total']._serialized_options = b'\340A\003'
+  _globals['_PLACEORDERRESPONSE'].fields_by_name['consistency_token']._loaded_options = None
+  _globals['_PLACEORDERRESPONSE'].fields_by_name['consistency_token']._serialized_options = b'\340A\003'
+  _globals['_PROCESSPAYMENTREQUEST'].fields_by_name['idempotency_key']._loaded_options = None
+  _globals['_PROCESSPAYMENTREQUEST'].fields_by_name['idempotency_key']._serialized_options = b'\340A\001\272H\017r\r\030\200\0012\010^[!-~]*$'
+  _globals['_PROCESSPAYMENTREQUEST'].fields_by_name['order_id']._loaded_options = None
+  _globals['_PROCESSPAYMENTREQUEST'].fields_by_name['order_id']._serialized_options = b'\340A\002\272H\033r\026\030@2\022^[A-Za-z0-9_.:-]+$\310\001\001'
+  _globals['_PROCESSPAYMENTREQUEST'].fields_by_name['amount']._loaded_options = None
+  _globals['_PROCESSPAYMENTREQUEST'].fields_by_name['amount']._serialized_options = b'\340A\002\272Hi\272\001c\n\namount.max\022-must be at most 10000000000000000 minor units\032&this.amount_minor <= 10000000000000000\310\001\001'
+  _globals['_PROCESSPAYMENTREQUEST'].fields_by_name['payment_id']._loaded_options = None
+  _globals['_PROCESSPAYMENTREQUEST'].fields_by_name['payment_id']._serialized_options = b'\340A\001\272H\033r\026\030@2\022^[A-Za-z0-9_.:-]+$\330\001\001'
+  _globals['_PROCESSPAYMENTREQUEST'].fields_by_name['method']._loaded_options = None
+  _globals['_PROCESSPAYMENTREQUEST'].fields_by_name['method']._serialized_options = b'\340A\002\272HQrL\030@2H^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\p{Z}\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$\310\001\001'
+  _globals['_PROCESSPAYMENTRESPONSE'].fields_by_name['order_id']._loaded_options = None
+  _globals['_PROCESSPAYMENTRESPONSE'].fields_by_name['order_id']._serialized_options = b'\340A\003'
+  _globals['_PROCESSPAYMENTRESPONSE'].fields_by_name['payment_id']._loaded_options = None
+  _globals['_PROCESSPAYMENTRESPONSE'].fields_by_name['payment_id']._serialized_options = b'\340A\003'
+  _globals['_PROCESSPAYMENTRESPONSE'].fields_by_name['status']._loaded_options = None
+  _globals['_PROCESSPAYMENTRESPONSE'].fields_by_name['status']._serialized_options = b'\340A\003'
+  _globals['_PROCESSPAYMENTRESPONSE'].fields_by_name['consistency_token']._loaded_options = None
+  _globals['_PROCESSPAYMENTRESPONSE'].fields_by_name['consistency_token']._serialized_options = b'\340A\003'
+  _globals['_SHIPORDERREQUEST'].fields_by_name['idempotency_key']._loaded_options = None
+  _globals['_SHIPORDERREQUEST'].fields_by_name['idempotency_key']._serialized_options = b'\340A\001\272H\017r\r\030\200\0012\010^[!-~]*$'
+  _globals['_SHIPORDERREQUEST'].fields_by_name['order_id']._loaded_options = None
+  _globals['_SHIPORDERREQUEST'].fields_by_name['order_id']._serialized_options = b'\340A\002\272H\033r\026\030@2\022^[A-Za-z0-9_.:-]+$\310\001\001'
+  _globals['_SHIPORDERREQUEST'].fields_by_name['carrier']._loaded_options = None
+  _globals['_SHIPORDERREQUEST'].fields_by_name['carrier']._serialized_options = b'\340A\002\272HQrL\030@2H^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\p{Z}\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$\310\001\001'
+  _globals['_SHIPORDERREQUEST'].fields_by_name['tracking_number']._loaded_options = None
+  _globals['_SHIPORDERREQUEST'].fields_by_name['tracking_number']._serialized_options = b'\340A\002\272HQrL\030@2H^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\p{Z}\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$\310\001\001'
+  _globals['_SHIPORDERRESPONSE'].fields_by_name['order_id']._loaded_options = None
+  _globals['_SHIPORDERRESPONSE'].fields_by_name['order_id']._serialized_options = b'\340A\003'
+  _globals['_SHIPORDERRESPONSE'].fields_by_name['status']._loaded_options = None
+  _globals['_SHIPORDERRESPONSE'].fields_by_name['status']._serialized_options = b'\340A\003'
+  _globals['_SHIPORDERRESPONSE'].fields_by_name['consistency_token']._loaded_options = None
+  _globals['_SHIPORDERRESPONSE'].fields_by_name['consistency_token']._serialized_options = b'\340A\003'
+  _globals['_DELIVERORDERREQUEST'].fields_by_name['idempotency_key']._loaded_options = None
+  _globals['_DELIVERORDERREQUEST'].fields_by_name['idempotency_key']._serialized_options = b'\340A\001\272H\017r\r\030\200\0012\010^[!-~]*$'
+  _globals['_DELIVERORDERREQUEST'].fields_by_name['order_id']._loaded_options = None
+  _globals['_DELIVERORDERREQUEST'].fields_by_name['order_id']._serialized_options = b'\340A\002\272H\033r\026\030@2\022^[A-Za-z0-9_.:-]+$\310\001\001'
+  _globals['_DELIVERORDERRESPONSE'].fields_by_name['order_id']._loaded_options = None
+  _globals['_DELIVERORDERRESPONSE'].fields_by_name['order_id']._serialized_options = b'\340A\003'
+  _globals['_DELIVERORDERRESPONSE'].fields_by_name['status']._loaded_options = None
+  _globals['_DELIVERORDERRESPONSE'].fields_by_name['status']._serialized_options = b'\340A\003'
+  _globals['_DELIVERORDERRESPONSE'].fields_by_name['consistency_token']._loaded_options = None
+  _globals['_DELIVERORDERRESPONSE'].fields_by_name['consistency_token']._serialized_options = b'\340A\003'
+  _globals['_CANCELORDERREQUEST'].fields_by_name['idempotency_key']._loaded_options = None
+  _globals['_CANCELORDERREQUEST'].fields_by_name['idempotency_key']._serialized_options = b'\340A\001\272H\017r\r\030\200\0012\010^[!-~]*$'
+  _globals['_CANCELORDERREQUEST'].fields_by_name['order_id']._loaded_options = None
+  _globals['_CANCELORDERREQUEST'].fields_by_name['order_id']._serialized_options = b'\340A\002\272H\033r\026\030@2\022^[A-Za-z0-9_.:-]+$\310\001\001'
+  _globals['_CANCELORDERREQUEST'].fields_by_name['reason']._loaded_options = None
+  _globals['_CANCELORDERREQUEST'].fields_by_name['reason']._serialized_options = b'\340A\002\272Htro\030\364\0032j^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*[^\\p{Z}\\x00-\\x20\\x7f-\\x9f][^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$\310\001\001'
+  _globals['_CANCELORDERRESPONSE'].fields_by_name['order_id']._loaded_options = None
+  _globals['_CANCELORDERRESPONSE'].fields_by_name['order_id']._serialized_options = b'\340A\003'
+  _globals['_CANCELORDERRESPONSE'].fields_by_name['status']._loaded_options = None
+  _globals['_CANCELORDERRESPONSE'].fields_by_name['status']._serialized_options = b'\340A\003'
+  _globals['_CANCELORDERRESPONSE'].fields_by_name['payment_status']._loaded_options = None
+  _globals['_CANCELORDERRESPONSE'].fields_by_name['payment_status']._serialized_options = b'\340A\003'
+  _globals['_CANCELORDERRESPONSE'].fields_by_name['consistency_token']._loaded_options = None
+  _globals['_CANCELORDERRESPONSE'].fields_by_name['consistency_token']._serialized_options = b'\340A\003'
+  _globals['_FORGETCUSTOMERREQUEST'].fields_by_name['idempotency_key']._loaded_options = None
+  _globals['_FORGETCUSTOMERREQUEST'].fields_by_name['idempotency_key']._serialized_options = b'\340A\001\272H\017r\r\030\200\0012\010^[!-~]*$'
+  _globals['_FORGETCUSTOMERREQUEST'].fields_by_name['customer_id']._loaded_options = None
+  _globals['_FORGETCUSTOMERREQUEST'].fields_by_name['customer_id']._serialized_options = b'\340A\002\272H\033r\026\030@2\022^[A-Za-z0-9_.:-]+$\310\001\001'
+  _globals['_FORGETCUSTOMERRESPONSE'].fields_by_name['customer_id']._loaded_options = None
+  _globals['_FORGETCUSTOMERRESPONSE'].fields_by_name['customer_id']._serialized_options = b'\340A\003'
+  _globals['_FORGETCUSTOMERRESPONSE'].fields_by_name['consistency_token']._loaded_options = None
+  _globals['_FORGETCUSTOMERRESPONSE'].fields_by_name['consistency_token']._serialized_options = b'\340A\003'
+  _globals['_REGISTERCUSTOMERREQUEST']._serialized_start=161
+  _globals['_REGISTERCUSTOMERREQUEST']._serialized_end=486
+  _globals['_REGISTERCUSTOMERRESPONSE']._serialized_start=488
+  _globals['_REGISTERCUSTOMERRESPONSE']._serialized_end=601
+  _globals['_PLACEORDERREQUEST']._serialized_start=604
+  _globals['_PLACEORDERREQUEST']._serialized_end=989
+  _globals['_PLACEORDERRESPONSE']._serialized_start=992
+  _globals['_PLACEORDERRESPONSE']._serialized_end=1179
+  _globals['_PROCESSPAYMENTREQUEST']._serialized_start=1182
+  _globals['_PROCESSPAYMENTREQUEST']._serialized_end=1614
+  _globals['_PROCESSPAYMENTRESPONSE']._serialized_start=1617
+  _globals['_PROCESSPAYMENTRESPONSE']._serialized_end=1795
+  _globals['_SHIPORDERREQUEST']._serialized_start=1798
+  _globals['_SHIPORDERREQUEST']._serialized_end=2137
+  _globals['_SHIPORDERRESPONSE']._serialized_start=2140
+  _globals['_SHIPORDERRESPONSE']._serialized_end=2288
+  _globals['_DELIVERORDERREQUEST']._serialized_start=2290
+  _globals['_DELIVERORDERREQUEST']._serialized_end=2412
+  _globals['_DELIVERORDERRESPONSE']._serialized_start=2415
+  _globals['_DELIVERORDERRESPONSE']._serialized_end=2566
+  _globals['_CANCELORDERREQUEST']._serialized_start=2569
+  _globals['_CANCELORDERREQUEST']._serialized_end=2831
+  _globals['_CANCELORDERRESPONSE']._serialized_start=2834
+  _globals['_CANCELORDERRESPONSE']._serialized_end=3039
+  _globals['_FORGETCUSTOMERREQUEST']._serialized_start=3041
+  _globals['_FORGETCUSTOMERREQUEST']._serialized_end=3168
+  _globals['_FORGETCUSTOMERRESPONSE']._serialized_start=3170
+  _globals['_FORGETCUSTOMERRESPONSE']._serialized_end=3281
+  _globals['_COMMANDSERVICE']._serialized_start=3284
+  _globals['_COMMANDSERVICE']._serialized_end=3873
 # @@protoc_insertion_point(module_scope)

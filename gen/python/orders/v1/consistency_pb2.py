@@ -22,22 +22,43 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1borders/v1/consistency.proto\x12\torders.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"M\n\x10\x43onsistencyToken\x12\x0e\n\x06stream\x18\x01 \x01(\t\x12\x10\n\x08revision\x18\x02 \x01(\x04\x12\x17\n\x0f\x63ommit_position\x18\x03 \x01(\x04\"m\n\x0fReadConsistency\x12.\n\tmin_token\x18\x01 \x01(\x0b\x32\x1b.orders.v1.ConsistencyToken\x12*\n\x06policy\x18\x02 \x01(\x0e\x32\x1a.orders.v1.StalenessPolicy\"\xb8\x01\n\x0cReadMetadata\x12\r\n\x05stale\x18\x01 \x01(\x08\x12!\n\x19projected_commit_position\x18\x02 \x01(\x04\x12&\n\x19projected_stream_revision\x18\x03 \x01(\x04H\x00\x88\x01\x01\x12\x30\n\x0cprojected_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x1c\n\x1a_projected_stream_revision*p\n\x0fStalenessPolicy\x12 \n\x1cSTALENESS_POLICY_UNSPECIFIED\x10\x00\x12\x19\n\x15STALENESS_POLICY_WAIT\x10\x01\x12 \n\x1cSTALENESS_POLICY_ALLOW_STALE\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1borders/v1/consistency.proto\x12\torders.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xae\x01\n\x10\x43onsistencyToken\x12G\n\x06stream\x18\x01 \x01(\tB7\xe0\x41\x02\xbaH1r,\x18I2(^(order|customer)-[A-Za-z0-9_.:-]{1,64}$\xc8\x01\x01\x12$\n\x08revision\x18\x02 \x01(\x04\x42\x12\xe0\x41\x02\xbaH\x0c\x32\n\x18\xff\xff\xff\xff\xff\xff\xff\xff\x7f\x12+\n\x0f\x63ommit_position\x18\x03 \x01(\x04\x42\x12\xe0\x41\x02\xbaH\x0c\x32\n\x18\xff\xff\xff\xff\xff\xff\xff\xff\x7f\"\x7f\n\x0fReadConsistency\x12\x33\n\tmin_token\x18\x01 \x01(\x0b\x32\x1b.orders.v1.ConsistencyTokenB\x03\xe0\x41\x01\x12\x37\n\x06policy\x18\x02 \x01(\x0e\x32\x1a.orders.v1.StalenessPolicyB\x0b\xe0\x41\x01\xbaH\x05\x82\x01\x02\x10\x01\"\xcc\x01\n\x0cReadMetadata\x12\x12\n\x05stale\x18\x01 \x01(\x08\x42\x03\xe0\x41\x03\x12&\n\x19projected_commit_position\x18\x02 \x01(\x04\x42\x03\xe0\x41\x03\x12+\n\x19projected_stream_revision\x18\x03 \x01(\x04\x42\x03\xe0\x41\x03H\x00\x88\x01\x01\x12\x35\n\x0cprojected_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x03\xe0\x41\x03\x42\x1c\n\x1a_projected_stream_revision*p\n\x0fStalenessPolicy\x12 \n\x1cSTALENESS_POLICY_UNSPECIFIED\x10\x00\x12\x19\n\x15STALENESS_POLICY_WAIT\x10\x01\x12 \n\x1cSTALENESS_POLICY_ALLOW_STALE\x10\x02\x42\'Z%orders-cqrs/gen/go/orders/v1;ordersv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'orders.v1.consistency_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
-  _globals['_STALENESSPOLICY']._serialized_start=452
-  _globals['_STALENESSPOLICY']._serialized_end=564
-  _globals['_CONSISTENCYTOKEN']._serialized_start=75
-  _globals['_CONSISTENCYTOKEN']._serialized_end=152
-  _globals['_READCONSISTENCY']._serialized_start=154
-  _globals['_READCONSISTENCY']._serialized_end=263
-  _globals['_READMETADATA']._serialized_start=266
-  _globals['_READMETADATA']._serialized_end=450
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'Z%orders-cqrs/gen/go/orders/v1;ordersv1'
+  _globals['_CONSISTENCYTOKEN'].fields_by_name['stream']._loaded_options = None
+  _globals['_CONSISTENCYTOKEN'].fields_by_name['stream']._serialized_options = b'\340A\002\272H1r,\030I2(^(order|customer)-[A-Za-z0-9_.:-]{1,64}$\310\001\001'
+  _globals['_CONSISTENCYTOKEN'].fields_by_name['revision']._loaded_options = None
+  _globals['_CONSISTENCYTOKEN'].fields_by_name['revision']._serialized_options = b'\340A\002\272H\0142\n\030\377\377\377\377\377\377\377\377\177'
+  _globals['_CONSISTENCYTOKEN'].fields_by_name['commit_position']._loaded_options = None
+  _globals['_CONSISTENCYTOKEN'].fields_by_name['commit_position']._serialized_options = b'\340A\002\272H\0142\n\030\377\377\377\377\377\377\377\377\177'
+  _globals['_READCONSISTENCY'].fields_by_name['min_token']._loaded_options = None
+  _globals['_READCONSISTENCY'].fields_by_name['min_token']._serialized_options = b'\340A\001'
+  _globals['_READCONSISTENCY'].fields_by_name['policy']._loaded_options = None
+  _globals['_READCONSISTENCY'].fields_by_name['policy']._serialized_options = b'\340A\001\272H\005\202\001\002\020\001'
+  _globals['_READMETADATA'].fields_by_name['stale']._loaded_options = None
+  _globals['_READMETADATA'].fields_by_name['stale']._serialized_options = b'\340A\003'
+  _globals['_READMETADATA'].fields_by_name['projected_commit_position']._loaded_options = None
+  _globals['_READMETADATA'].fields_by_name['projected_commit_position']._serialized_options = b'\340A\003'
+  _globals['_READMETADATA'].fields_by_name['projected_stream_revision']._loaded_options = None
+  _globals['_READMETADATA'].fields_by_name['projected_stream_revision']._serialized_options = b'\340A\003'
+  _globals['_READMETADATA'].fields_by_name['projected_at']._loaded_options = None
+  _globals['_READMETADATA'].fields_by_name['projected_at']._serialized_options = b'\340A\003'
+  _globals['_STALENESSPOLICY']._serialized_start=650
+  _globals['_STALENESSPOLICY']._serialized_end=762
+  _globals['_CONSISTENCYTOKEN']._serialized_start=138
+  _globals['_CONSISTENCYTOKEN']._serialized_end=312
+  _globals['_READCONSISTENCY']._serialized_start=314
+  _globals['_READCONSISTENCY']._serialized_end=441
+  _globals['_READMETADATA']._serialized_start=444
+  _globals['_READMETADATA']._serialized_end=648
 # @@protoc_insertion_point(module_scope)

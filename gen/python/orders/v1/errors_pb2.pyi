@@ -146,6 +146,12 @@ class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     The gRPC status code is fixed per reason and given at each value. No call ever fails with
     UNKNOWN. Clients branch on the reason; the status message is for people and may change.
 
+    google.rpc.Status, google.rpc.ErrorInfo and google.rpc.BadRequest are defined in
+    google/rpc/status.proto and google/rpc/error_details.proto, shipped with this contract (from
+    googleapis, see protos/google/UPSTREAM.md): generate them with the orders/v1 files, or take
+    them from your language's googleapis package (googleapis-common-protos in Python,
+    google.golang.org/genproto in Go).
+
     The values carry no ERROR_REASON_ prefix, unlike other enums, because their names are the
     ErrorInfo.reason strings and AIP-193 wants those short (as google.api.ErrorReason does).
     """

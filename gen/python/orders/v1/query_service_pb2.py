@@ -22,47 +22,134 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from orders.v1 import consistency_pb2 as orders_dot_v1_dot_consistency__pb2
 from orders.v1 import types_pb2 as orders_dot_v1_dot_types__pb2
 from orders.v1 import views_pb2 as orders_dot_v1_dot_views__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dorders/v1/query_service.proto\x12\torders.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1borders/v1/consistency.proto\x1a\x15orders/v1/types.proto\x1a\x15orders/v1/views.proto\"[\n\x16GetOrderSummaryRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12/\n\x0b\x63onsistency\x18\x02 \x01(\x0b\x32\x1a.orders.v1.ReadConsistency\"q\n\x17GetOrderSummaryResponse\x12&\n\x05order\x18\x01 \x01(\x0b\x32\x17.orders.v1.OrderSummary\x12.\n\rread_metadata\x18\x02 \x01(\x0b\x32\x17.orders.v1.ReadMetadata\"[\n\x16GetOrderDetailsRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12/\n\x0b\x63onsistency\x18\x02 \x01(\x0b\x32\x1a.orders.v1.ReadConsistency\"q\n\x17GetOrderDetailsResponse\x12&\n\x05order\x18\x01 \x01(\x0b\x32\x17.orders.v1.OrderDetails\x12.\n\rread_metadata\x18\x02 \x01(\x0b\x32\x17.orders.v1.ReadMetadata\"Z\n\x12GetCustomerRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12/\n\x0b\x63onsistency\x18\x02 \x01(\x0b\x32\x1a.orders.v1.ReadConsistency\"l\n\x13GetCustomerResponse\x12%\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x13.orders.v1.Customer\x12.\n\rread_metadata\x18\x02 \x01(\x0b\x32\x17.orders.v1.ReadMetadata\"\x88\x01\n\x19ListCustomerOrdersRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12/\n\x0b\x63onsistency\x18\x04 \x01(\x0b\x32\x1a.orders.v1.ReadConsistency\"\x8e\x01\n\x1aListCustomerOrdersResponse\x12\'\n\x06orders\x18\x01 \x03(\x0b\x32\x17.orders.v1.OrderSummary\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12.\n\rread_metadata\x18\x03 \x01(\x0b\x32\x17.orders.v1.ReadMetadata\"\xfc\x01\n\x11ListOrdersRequest\x12(\n\x08statuses\x18\x01 \x03(\x0e\x32\x16.orders.v1.OrderStatus\x12\x31\n\rcreated_after\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0e\x63reated_before\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\x12/\n\x0b\x63onsistency\x18\x06 \x01(\x0b\x32\x1a.orders.v1.ReadConsistency\"\x86\x01\n\x12ListOrdersResponse\x12\'\n\x06orders\x18\x01 \x03(\x0b\x32\x17.orders.v1.OrderSummary\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12.\n\rread_metadata\x18\x03 \x01(\x0b\x32\x17.orders.v1.ReadMetadata\"\xed\x01\n\x14GetOrderStatsRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12(\n\x08statuses\x18\x02 \x03(\x0e\x32\x16.orders.v1.OrderStatus\x12\x31\n\rcreated_after\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0e\x63reated_before\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x63onsistency\x18\x05 \x01(\x0b\x32\x1a.orders.v1.ReadConsistency\"\x96\x01\n\x15GetOrderStatsResponse\x12&\n\x04rows\x18\x01 \x03(\x0b\x32\x18.orders.v1.OrderStatsRow\x12%\n\x08\x63ustomer\x18\x02 \x01(\x0b\x32\x13.orders.v1.Customer\x12.\n\rread_metadata\x18\x03 \x01(\x0b\x32\x17.orders.v1.ReadMetadata\"\xaa\x01\n\x18GetSalesAnalyticsRequest\x12#\n\nstart_date\x18\x01 \x01(\x0b\x32\x0f.orders.v1.Date\x12!\n\x08\x65nd_date\x18\x02 \x01(\x0b\x32\x0f.orders.v1.Date\x12\x15\n\rcurrency_code\x18\x03 \x01(\t\x12/\n\x0b\x63onsistency\x18\x04 \x01(\x0b\x32\x1a.orders.v1.ReadConsistency\"y\n\x19GetSalesAnalyticsResponse\x12,\n\ncurrencies\x18\x01 \x03(\x0b\x32\x18.orders.v1.CurrencySales\x12.\n\rread_metadata\x18\x02 \x01(\x0b\x32\x17.orders.v1.ReadMetadata2\xf2\x04\n\x0cQueryService\x12X\n\x0fGetOrderSummary\x12!.orders.v1.GetOrderSummaryRequest\x1a\".orders.v1.GetOrderSummaryResponse\x12X\n\x0fGetOrderDetails\x12!.orders.v1.GetOrderDetailsRequest\x1a\".orders.v1.GetOrderDetailsResponse\x12L\n\x0bGetCustomer\x12\x1d.orders.v1.GetCustomerRequest\x1a\x1e.orders.v1.GetCustomerResponse\x12\x61\n\x12ListCustomerOrders\x12$.orders.v1.ListCustomerOrdersRequest\x1a%.orders.v1.ListCustomerOrdersResponse\x12I\n\nListOrders\x12\x1c.orders.v1.ListOrdersRequest\x1a\x1d.orders.v1.ListOrdersResponse\x12R\n\rGetOrderStats\x12\x1f.orders.v1.GetOrderStatsRequest\x1a .orders.v1.GetOrderStatsResponse\x12^\n\x11GetSalesAnalytics\x12#.orders.v1.GetSalesAnalyticsRequest\x1a$.orders.v1.GetSalesAnalyticsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dorders/v1/query_service.proto\x12\torders.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1borders/v1/consistency.proto\x1a\x15orders/v1/types.proto\x1a\x15orders/v1/views.proto\"\x83\x01\n\x16GetOrderSummaryRequest\x12\x33\n\x08order_id\x18\x01 \x01(\tB!\xe0\x41\x02\xbaH\x1br\x16\x18@2\x12^[A-Za-z0-9_.:-]+$\xc8\x01\x01\x12\x34\n\x0b\x63onsistency\x18\x02 \x01(\x0b\x32\x1a.orders.v1.ReadConsistencyB\x03\xe0\x41\x01\"{\n\x17GetOrderSummaryResponse\x12+\n\x05order\x18\x01 \x01(\x0b\x32\x17.orders.v1.OrderSummaryB\x03\xe0\x41\x03\x12\x33\n\rread_metadata\x18\x02 \x01(\x0b\x32\x17.orders.v1.ReadMetadataB\x03\xe0\x41\x03\"\x83\x01\n\x16GetOrderDetailsRequest\x12\x33\n\x08order_id\x18\x01 \x01(\tB!\xe0\x41\x02\xbaH\x1br\x16\x18@2\x12^[A-Za-z0-9_.:-]+$\xc8\x01\x01\x12\x34\n\x0b\x63onsistency\x18\x02 \x01(\x0b\x32\x1a.orders.v1.ReadConsistencyB\x03\xe0\x41\x01\"{\n\x17GetOrderDetailsResponse\x12+\n\x05order\x18\x01 \x01(\x0b\x32\x17.orders.v1.OrderDetailsB\x03\xe0\x41\x03\x12\x33\n\rread_metadata\x18\x02 \x01(\x0b\x32\x17.orders.v1.ReadMetadataB\x03\xe0\x41\x03\"\x82\x01\n\x12GetCustomerRequest\x12\x36\n\x0b\x63ustomer_id\x18\x01 \x01(\tB!\xe0\x41\x02\xbaH\x1br\x16\x18@2\x12^[A-Za-z0-9_.:-]+$\xc8\x01\x01\x12\x34\n\x0b\x63onsistency\x18\x02 \x01(\x0b\x32\x1a.orders.v1.ReadConsistencyB\x03\xe0\x41\x01\"v\n\x13GetCustomerResponse\x12*\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x13.orders.v1.CustomerB\x03\xe0\x41\x03\x12\x33\n\rread_metadata\x18\x02 \x01(\x0b\x32\x17.orders.v1.ReadMetadataB\x03\xe0\x41\x03\"\xc1\x01\n\x19ListCustomerOrdersRequest\x12\x36\n\x0b\x63ustomer_id\x18\x01 \x01(\tB!\xe0\x41\x02\xbaH\x1br\x16\x18@2\x12^[A-Za-z0-9_.:-]+$\xc8\x01\x01\x12\x1d\n\tpage_size\x18\x02 \x01(\x05\x42\n\xe0\x41\x01\xbaH\x04\x1a\x02(\x00\x12\x17\n\npage_token\x18\x03 \x01(\tB\x03\xe0\x41\x01\x12\x34\n\x0b\x63onsistency\x18\x04 \x01(\x0b\x32\x1a.orders.v1.ReadConsistencyB\x03\xe0\x41\x01\"\x9d\x01\n\x1aListCustomerOrdersResponse\x12,\n\x06orders\x18\x01 \x03(\x0b\x32\x17.orders.v1.OrderSummaryB\x03\xe0\x41\x03\x12\x1c\n\x0fnext_page_token\x18\x02 \x01(\tB\x03\xe0\x41\x03\x12\x33\n\rread_metadata\x18\x03 \x01(\x0b\x32\x17.orders.v1.ReadMetadataB\x03\xe0\x41\x03\"\xf4\x02\n\x11ListOrdersRequest\x12<\n\x08statuses\x18\x01 \x03(\x0e\x32\x16.orders.v1.OrderStatusB\x12\xe0\x41\x01\xbaH\x0c\x92\x01\t\"\x07\x82\x01\x04\x10\x01 \x00\x12X\n\rcreated_after\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampB%\xe0\x41\x01\xbaH\x1f\xb2\x01\x1c\"\r\x08\xff\x82\xd1\xff\xaf\x07\x10\xff\x93\xeb\xdc\x03\x32\x0b\x08\x80\x92\xb8\xc3\x98\xfe\xff\xff\xff\x01\x12Y\n\x0e\x63reated_before\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB%\xe0\x41\x01\xbaH\x1f\xb2\x01\x1c\"\r\x08\xff\x82\xd1\xff\xaf\x07\x10\xff\x93\xeb\xdc\x03\x32\x0b\x08\x80\x92\xb8\xc3\x98\xfe\xff\xff\xff\x01\x12\x1d\n\tpage_size\x18\x04 \x01(\x05\x42\n\xe0\x41\x01\xbaH\x04\x1a\x02(\x00\x12\x17\n\npage_token\x18\x05 \x01(\tB\x03\xe0\x41\x01\x12\x34\n\x0b\x63onsistency\x18\x06 \x01(\x0b\x32\x1a.orders.v1.ReadConsistencyB\x03\xe0\x41\x01\"\x95\x01\n\x12ListOrdersResponse\x12,\n\x06orders\x18\x01 \x03(\x0b\x32\x17.orders.v1.OrderSummaryB\x03\xe0\x41\x03\x12\x1c\n\x0fnext_page_token\x18\x02 \x01(\tB\x03\xe0\x41\x03\x12\x33\n\rread_metadata\x18\x03 \x01(\x0b\x32\x17.orders.v1.ReadMetadataB\x03\xe0\x41\x03\"\xf7\x02\n\x14GetOrderStatsRequest\x12\x36\n\x0b\x63ustomer_id\x18\x01 \x01(\tB!\xe0\x41\x01\xbaH\x1br\x16\x18@2\x12^[A-Za-z0-9_.:-]+$\xd8\x01\x01\x12<\n\x08statuses\x18\x02 \x03(\x0e\x32\x16.orders.v1.OrderStatusB\x12\xe0\x41\x01\xbaH\x0c\x92\x01\t\"\x07\x82\x01\x04\x10\x01 \x00\x12X\n\rcreated_after\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB%\xe0\x41\x01\xbaH\x1f\xb2\x01\x1c\"\r\x08\xff\x82\xd1\xff\xaf\x07\x10\xff\x93\xeb\xdc\x03\x32\x0b\x08\x80\x92\xb8\xc3\x98\xfe\xff\xff\xff\x01\x12Y\n\x0e\x63reated_before\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampB%\xe0\x41\x01\xbaH\x1f\xb2\x01\x1c\"\r\x08\xff\x82\xd1\xff\xaf\x07\x10\xff\x93\xeb\xdc\x03\x32\x0b\x08\x80\x92\xb8\xc3\x98\xfe\xff\xff\xff\x01\x12\x34\n\x0b\x63onsistency\x18\x05 \x01(\x0b\x32\x1a.orders.v1.ReadConsistencyB\x03\xe0\x41\x01\"\xa5\x01\n\x15GetOrderStatsResponse\x12+\n\x04rows\x18\x01 \x03(\x0b\x32\x18.orders.v1.OrderStatsRowB\x03\xe0\x41\x03\x12*\n\x08\x63ustomer\x18\x02 \x01(\x0b\x32\x13.orders.v1.CustomerB\x03\xe0\x41\x03\x12\x33\n\rread_metadata\x18\x03 \x01(\x0b\x32\x17.orders.v1.ReadMetadataB\x03\xe0\x41\x03\"\xde\x01\n\x18GetSalesAnalyticsRequest\x12.\n\nstart_date\x18\x01 \x01(\x0b\x32\x0f.orders.v1.DateB\t\xe0\x41\x02\xbaH\x03\xc8\x01\x01\x12,\n\x08\x65nd_date\x18\x02 \x01(\x0b\x32\x0f.orders.v1.DateB\t\xe0\x41\x02\xbaH\x03\xc8\x01\x01\x12.\n\rcurrency_code\x18\x03 \x01(\tB\x17\xe0\x41\x01\xbaH\x11r\x0c\x32\n^[A-Z]{3}$\xd8\x01\x01\x12\x34\n\x0b\x63onsistency\x18\x04 \x01(\x0b\x32\x1a.orders.v1.ReadConsistencyB\x03\xe0\x41\x01\"\x83\x01\n\x19GetSalesAnalyticsResponse\x12\x31\n\ncurrencies\x18\x01 \x03(\x0b\x32\x18.orders.v1.CurrencySalesB\x03\xe0\x41\x03\x12\x33\n\rread_metadata\x18\x02 \x01(\x0b\x32\x17.orders.v1.ReadMetadataB\x03\xe0\x41\x03\x32\xf2\x04\n\x0cQueryService\x12X\n\x0fGetOrderSummary\x12!.orders.v1.GetOrderSummaryRequest\x1a\".orders.v1.GetOrderSummaryResponse\x12X\n\x0fGetOrderDetails\x12!.orders.v1.GetOrderDetailsRequest\x1a\".orders.v1.GetOrderDetailsResponse\x12L\n\x0bGetCustomer\x12\x1d.orders.v1.GetCustomerRequest\x1a\x1e.orders.v1.GetCustomerResponse\x12\x61\n\x12ListCustomerOrders\x12$.orders.v1.ListCustomerOrdersRequest\x1a%.orders.v1.ListCustomerOrdersResponse\x12I\n\nListOrders\x12\x1c.orders.v1.ListOrdersRequest\x1a\x1d.orders.v1.ListOrdersResponse\x12R\n\rGetOrderStats\x12\x1f.orders.v1.GetOrderStatsRequest\x1a .orders.v1.GetOrderStatsResponse\x12^\n\x11GetSalesAnalytics\x12#.orders.v1.GetSalesAnalyticsRequest\x1a$.orders.v1.GetSalesAnalyticsResponseB\'Z%orders-cqrs/gen/go/orders/v1;ordersv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'orders.v1.query_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
-  _globals['_GETORDERSUMMARYREQUEST']._serialized_start=152
-  _globals['_GETORDERSUMMARYREQUEST']._serialized_end=243
-  _globals['_GETORDERSUMMARYRESPONSE']._serialized_start=245
-  _globals['_GETORDERSUMMARYRESPONSE']._serialized_end=358
-  _globals['_GETORDERDETAILSREQUEST']._serialized_start=360
-  _globals['_GETORDERDETAILSREQUEST']._serialized_end=451
-  _globals['_GETORDERDETAILSRESPONSE']._serialized_start=453
-  _globals['_GETORDERDETAILSRESPONSE']._serialized_end=566
-  _globals['_GETCUSTOMERREQUEST']._serialized_start=568
-  _globals['_GETCUSTOMERREQUEST']._serialized_end=658
-  _globals['_GETCUSTOMERRESPONSE']._serialized_start=660
-  _globals['_GETCUSTOMERRESPONSE']._serialized_end=768
-  _globals['_LISTCUSTOMERORDERSREQUEST']._serialized_start=771
-  _globals['_LISTCUSTOMERORDERSREQUEST']._serialized_end=907
-  _globals['_LISTCUSTOMERORDERSRESPONSE']._serialized_start=910
-  _globals['_LISTCUSTOMERORDERSRESPONSE']._serialized_end=1052
-  _globals['_LISTORDERSREQUEST']._serialized_start=1055
-  _globals['_LISTORDERSREQUEST']._serialized_end=1307
-  _globals['_LISTORDERSRESPONSE']._serialized_start=1310
-  _globals['_LISTORDERSRESPONSE']._serialized_end=1444
-  _globals['_GETORDERSTATSREQUEST']._serialized_start=1447
-  _globals['_GETORDERSTATSREQUEST']._serialized_end=1684
-  _globals['_GETORDERSTATSRESPONSE']._serialized_start=1687
-  _globals['_GETORDERSTATSRESPONSE']._serialized_end=1837
-  _globals['_GETSALESANALYTICSREQUEST']._serialized_start=1840
-  _globals['_GETSALESANALYTICSREQUEST']._serialized_end=2010
-  _globals['_GETSALESANALYTICSRESPONSE']._serialized_start=2012
-  _globals['_GETSALESANALYTICSRESPONSE']._serialized_end=2133
-  _globals['_QUERYSERVICE']._serialized_start=2136
-  _globals['_QUERYSERVICE']._serialized_end=2762
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'Z%orders-cqrs/gen/go/orders/v1;ordersv1'
+  _globals['_GETORDERSUMMARYREQUEST'].fields_by_name['order_id']._loaded_options = None
+  _globals['_GETORDERSUMMARYREQUEST'].fields_by_name['order_id']._serialized_options = b'\340A\002\272H\033r\026\030@2\022^[A-Za-z0-9_.:-]+$\310\001\001'
+  _globals['_GETORDERSUMMARYREQUEST'].fields_by_name['consistency']._loaded_options = None
+  _globals['_GETORDERSUMMARYREQUEST'].fields_by_name['consistency']._serialized_options = b'\340A\001'
+  _globals['_GETORDERSUMMARYRESPONSE'].fields_by_name['order']._loaded_options = None
+  _globals['_GETORDERSUMMARYRESPONSE'].fields_by_name['order']._serialized_options = b'\340A\003'
+  _globals['_GETORDERSUMMARYRESPONSE'].fields_by_name['read_metadata']._loaded_options = None
+  _globals['_GETORDERSUMMARYRESPONSE'].fields_by_name['read_metadata']._serialized_options = b'\340A\003'
+  _globals['_GETORDERDETAILSREQUEST'].fields_by_name['order_id']._loaded_options = None
+  _globals['_GETORDERDETAILSREQUEST'].fields_by_name['order_id']._serialized_options = b'\340A\002\272H\033r\026\030@2\022^[A-Za-z0-9_.:-]+$\310\001\001'
+  _globals['_GETORDERDETAILSREQUEST'].fields_by_name['consistency']._loaded_options = None
+  _globals['_GETORDERDETAILSREQUEST'].fields_by_name['consistency']._serialized_options = b'\340A\001'
+  _globals['_GETORDERDETAILSRESPONSE'].fields_by_name['order']._loaded_options = None
+  _globals['_GETORDERDETAILSRESPONSE'].fields_by_name['order']._serialized_options = b'\340A\003'
+  _globals['_GETORDERDETAILSRESPONSE'].fields_by_name['read_metadata']._loaded_options = None
+  _globals['_GETORDERDETAILSRESPONSE'].fields_by_name['read_metadata']._serialized_options = b'\340A\003'
+  _globals['_GETCUSTOMERREQUEST'].fields_by_name['customer_id']._loaded_options = None
+  _globals['_GETCUSTOMERREQUEST'].fields_by_name['customer_id']._serialized_options = b'\340A\002\272H\033r\026\030@2\022^[A-Za-z0-9_.:-]+$\310\001\001'
+  _globals['_GETCUSTOMERREQUEST'].fields_by_name['consistency']._loaded_options = None
+  _globals['_GETCUSTOMERREQUEST'].fields_by_name['consistency']._serialized_options = b'\340A\001'
+  _globals['_GETCUSTOMERRESPONSE'].fields_by_name['customer']._loaded_options = None
+  _globals['_GETCUSTOMERRESPONSE'].fields_by_name['customer']._serialized_options = b'\340A\003'
+  _globals['_GETCUSTOMERRESPONSE'].fields_by_name['read_metadata']._loaded_options = None
+  _globals['_GETCUSTOMERRESPONSE'].fields_by_name['read_metadata']._serialized_options = b'\340A\003'
+  _globals['_LISTCUSTOMERORDERSREQUEST'].fields_by_name['customer_id']._loaded_options = None
+  _globals['_LISTCUSTOMERORDERSREQUEST'].fields_by_name['customer_id']._serialized_options = b'\340A\002\272H\033r\026\030@2\022^[A-Za-z0-9_.:-]+$\310\001\001'
+  _globals['_LISTCUSTOMERORDERSREQUEST'].fields_by_name['page_size']._loaded_options = None
+  _globals['_LISTCUSTOMERORDERSREQUEST'].fields_by_name['page_size']._serialized_options = b'\340A\001\272H\004\032\002(\000'
+  _globals['_LISTCUSTOMERORDERSREQUEST'].fields_by_name['page_token']._loaded_options = None
+  _globals['_LISTCUSTOMERORDERSREQUEST'].fields_by_name['page_token']._serialized_options = b'\340A\001'
+  _globals['_LISTCUSTOMERORDERSREQUEST'].fields_by_name['consistency']._loaded_options = None
+  _globals['_LISTCUSTOMERORDERSREQUEST'].fields_by_name['consistency']._serialized_options = b'\340A\001'
+  _globals['_LISTCUSTOMERORDERSRESPONSE'].fields_by_name['orders']._loaded_options = None
+  _globals['_LISTCUSTOMERORDERSRESPONSE'].fields_by_name['orders']._serialized_options = b'\340A\003'
+  _globals['_LISTCUSTOMERORDERSRESPONSE'].fields_by_name['next_page_token']._loaded_options = None
+  _globals['_LISTCUSTOMERORDERSRESPONSE'].fields_by_name['next_page_token']._serialized_options = b'\340A\003'
+  _globals['_LISTCUSTOMERORDERSRESPONSE'].fields_by_name['read_metadata']._loaded_options = None
+  _globals['_LISTCUSTOMERORDERSRESPONSE'].fields_by_name['read_metadata']._serialized_options = b'\340A\003'
+  _globals['_LISTORDERSREQUEST'].fields_by_name['statuses']._loaded_options = None
+  _globals['_LISTORDERSREQUEST'].fields_by_name['statuses']._serialized_options = b'\340A\001\272H\014\222\001\t\"\007\202\001\004\020\001 \000'
+  _globals['_LISTORDERSREQUEST'].fields_by_name['created_after']._loaded_options = None
+  _globals['_LISTORDERSREQUEST'].fields_by_name['created_after']._serialized_options = b'\340A\001\272H\037\262\001\034\"\r\010\377\202\321\377\257\007\020\377\223\353\334\0032\013\010\200\222\270\303\230\376\377\377\377\001'
+  _globals['_LISTORDERSREQUEST'].fields_by_name['created_before']._loaded_options = None
+  _globals['_LISTORDERSREQUEST'].fields_by_name['created_before']._serialized_options = b'\340A\001\272H\037\262\001\034\"\r\010\377\202\321\377\257\007\020\377\223\353\334\0032\013\010\200\222\270\303\230\376\377\377\377\001'
+  _globals['_LISTORDERSREQUEST'].fields_by_name['page_size']._loaded_options = None
+  _globals['_LISTORDERSREQUEST'].fields_by_name['page_size']._serialized_options = b'\340A\001\272H\004\032\002(\000'
+  _globals['_LISTORDERSREQUEST'].fields_by_name['page_token']._loaded_options = None
+  _globals['_LISTORDERSREQUEST'].fields_by_name['page_token']._serialized_options = b'\340A\001'
+  _globals['_LISTORDERSREQUEST'].fields_by_name['consistency']._loaded_options = None
+  _globals['_LISTORDERSREQUEST'].fields_by_name['consistency']._serialized_options = b'\340A\001'
+  _globals['_LISTORDERSRESPONSE'].fields_by_name['orders']._loaded_options = None
+  _globals['_LISTORDERSRESPONSE'].fields_by_name['orders']._serialized_options = b'\340A\003'
+  _globals['_LISTORDERSRESPONSE'].fields_by_name['next_page_token']._loaded_options = None
+  _globals['_LISTORDERSRESPONSE'].fields_by_name['next_page_token']._serialized_options = b'\340A\003'
+  _globals['_LISTORDERSRESPONSE'].fields_by_name['read_metadata']._loaded_options = None
+  _globals['_LISTORDERSRESPONSE'].fields_by_name['read_metadata']._serialized_options = b'\340A\003'
+  _globals['_GETORDERSTATSREQUEST'].fields_by_name['customer_id']._loaded_options = None
+  _globals['_GETORDERSTATSREQUEST'].fields_by_name['customer_id']._serialized_options = b'\340A\001\272H\033r\026\030@2\022^[A-Za-z0-9_.:-]+$\330\001\001'
+  _globals['_GETORDERSTATSREQUEST'].fields_by_name['statuses']._loaded_options = None
+  _globals['_GETORDERSTATSREQUEST'].fields_by_name['statuses']._serialized_options = b'\340A\001\272H\014\222\001\t\"\007\202\001\004\020\001 \000'
+  _globals['_GETORDERSTATSREQUEST'].fields_by_name['created_after']._loaded_options = None
+  _globals['_GETORDERSTATSREQUEST'].fields_by_name['created_after']._serialized_options = b'\340A\001\272H\037\262\001\034\"\r\010\377\202\321\377\257\007\020\377\223\353\334\0032\013\010\200\222\270\303\230\376\377\377\377\001'
+  _globals['_GETORDERSTATSREQUEST'].fields_by_name['created_before']._loaded_options = None
+  _globals['_GETORDERSTATSREQUEST'].fields_by_name['created_before']._serialized_options = b'\340A\001\272H\037\262\001\034\"\r\010\377\202\321\377\257\007\020\377\223\353\334\0032\013\010\200\222\270\303\230\376\377\377\377\001'
+  _globals['_GETORDERSTATSREQUEST'].fields_by_name['consistency']._loaded_options = None
+  _globals['_GETORDERSTATSREQUEST'].fields_by_name['consistency']._serialized_options = b'\340A\001'
+  _globals['_GETORDERSTATSRESPONSE'].fields_by_name['rows']._loaded_options = None
+  _globals['_GETORDERSTATSRESPONSE'].fields_by_name['rows']._serialized_options = b'\340A\003'
+  _globals['_GETORDERSTATSRESPONSE'].fields_by_name['customer']._loaded_options = None
+  _globals['_GETORDERSTATSRESPONSE'].fields_by_name['customer']._serialized_options = b'\340A\003'
+  _globals['_GETORDERSTATSRESPONSE'].fields_by_name['read_metadata']._loaded_options = None
+  _globals['_GETORDERSTATSRESPONSE'].fields_by_name['read_metadata']._serialized_options = b'\340A\003'
+  _globals['_GETSALESANALYTICSREQUEST'].fields_by_name['start_date']._loaded_options = None
+  _globals['_GETSALESANALYTICSREQUEST'].fields_by_name['start_date']._serialized_options = b'\340A\002\272H\003\310\001\001'
+  _globals['_GETSALESANALYTICSREQUEST'].fields_by_name['end_date']._loaded_options = None
+  _globals['_GETSALESANALYTICSREQUEST'].fields_by_name['end_date']._serialized_options = b'\340A\002\272H\003\310\001\001'
+  _globals['_GETSALESANALYTICSREQUEST'].fields_by_name['currency_code']._loaded_options = None
+  _globals['_GETSALESANALYTICSREQUEST'].fields_by_name['currency_code']._serialized_options = b'\340A\001\272H\021r\0142\n^[A-Z]{3}$\330\001\001'
+  _globals['_GETSALESANALYTICSREQUEST'].fields_by_name['consistency']._loaded_options = None
+  _globals['_GETSALESANALYTICSREQUEST'].fields_by_name['consistency']._serialized_options = b'\340A\001'
+  _globals['_GETSALESANALYTICSRESPONSE'].fields_by_name['currencies']._loaded_options = None
+  _globals['_GETSALESANALYTICSRESPONSE'].fields_by_name['currencies']._serialized_options = b'\340A\003'
+  _globals['_GETSALESANALYTICSRESPONSE'].fields_by_name['read_metadata']._loaded_options = None
+  _globals['_GETSALESANALYTICSRESPONSE'].fields_by_name['read_metadata']._serialized_options = b'\340A\003'
+  _globals['_GETORDERSUMMARYREQUEST']._serialized_start=215
+  _globals['_GETORDERSUMMARYREQUEST']._serialized_end=346
+  _globals['_GETORDERSUMMARYRESPONSE']._serialized_start=348
+  _globals['_GETORDERSUMMARYRESPONSE']._serialized_end=471
+  _globals['_GETORDERDETAILSREQUEST']._serialized_start=474
+  _globals['_GETORDERDETAILSREQUEST']._serialized_end=605
+  _globals['_GETORDERDETAILSRESPONSE']._serialized_start=607
+  _globals['_GETORDERDETAILSRESPONSE']._serialized_end=730
+  _globals['_GETCUSTOMERREQUEST']._serialized_start=733
+  _globals['_GETCUSTOMERREQUEST']._serialized_end=863
+  _globals['_GETCUSTOMERRESPONSE']._serialized_start=865
+  _globals['_GETCUSTOMERRESPONSE']._serialized_end=983
+  _globals['_LISTCUSTOMERORDERSREQUEST']._serialized_start=986
+  _globals['_LISTCUSTOMERORDERSREQUEST']._serialized_end=1179
+  _globals['_LISTCUSTOMERORDERSRESPONSE']._serialized_start=1182
+  _globals['_LISTCUSTOMERORDERSRESPONSE']._serialized_end=1339
+  _globals['_LISTORDERSREQUEST']._serialized_start=1342
+  _globals['_LISTORDERSREQUEST']._serialized_end=1714
+  _globals['_LISTORDERSRESPONSE']._serialized_start=1717
+  _globals['_LISTORDERSRESPONSE']._serialized_end=1866
+  _globals['_GETORDERSTATSREQUEST']._serialized_start=1869
+  _globals['_GETORDERSTATSREQUEST']._serialized_end=2244
+  _globals['_GETORDERSTATSRESPONSE']._serialized_start=2247
+  _globals['_GETORDERSTATSRESPONSE']._serialized_end=2412
+  _globals['_GETSALESANALYTICSREQUEST']._serialized_start=2415
+  _globals['_GETSALESANALYTICSREQUEST']._serialized_end=2637
+  _globals['_GETSALESANALYTICSRESPONSE']._serialized_start=2640
+  _globals['_GETSALESANALYTICSRESPONSE']._serialized_end=2771
+  _globals['_QUERYSERVICE']._serialized_start=2774
+  _globals['_QUERYSERVICE']._serialized_end=3400
 # @@protoc_insertion_point(module_scope)

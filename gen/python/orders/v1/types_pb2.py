@@ -22,23 +22,44 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15orders/v1/types.proto\x12\torders.v1\"R\n\x05Money\x12\x15\n\rcurrency_code\x18\x01 \x01(\t\x12\x14\n\x0c\x61mount_minor\x18\x02 \x01(\x03\x12\x1c\n\x14\x61mount_minor_decimal\x18\x03 \x01(\t\"P\n\tOrderLine\x12\x0b\n\x03sku\x18\x01 \x01(\t\x12\x10\n\x08quantity\x18\x02 \x01(\x05\x12$\n\nunit_price\x18\x03 \x01(\x0b\x32\x10.orders.v1.Money\"0\n\x04\x44\x61te\x12\x0c\n\x04year\x18\x01 \x01(\x05\x12\r\n\x05month\x18\x02 \x01(\x05\x12\x0b\n\x03\x64\x61y\x18\x03 \x01(\x05*\xad\x01\n\x0bOrderStatus\x12\x1c\n\x18ORDER_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13ORDER_STATUS_PLACED\x10\x01\x12\x15\n\x11ORDER_STATUS_PAID\x10\x02\x12\x18\n\x14ORDER_STATUS_SHIPPED\x10\x03\x12\x1a\n\x16ORDER_STATUS_DELIVERED\x10\x04\x12\x1a\n\x16ORDER_STATUS_CANCELLED\x10\x05*\x80\x01\n\rPaymentStatus\x12\x1e\n\x1aPAYMENT_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15PAYMENT_STATUS_UNPAID\x10\x01\x12\x17\n\x13PAYMENT_STATUS_PAID\x10\x02\x12\x1b\n\x17PAYMENT_STATUS_REFUNDED\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15orders/v1/types.proto\x12\torders.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\"|\n\x05Money\x12.\n\rcurrency_code\x18\x01 \x01(\tB\x17\xe0\x41\x02\xbaH\x11r\x0c\x32\n^[A-Z]{3}$\xc8\x01\x01\x12 \n\x0c\x61mount_minor\x18\x02 \x01(\x03\x42\n\xe0\x41\x02\xbaH\x04\"\x02(\x00\x12!\n\x14\x61mount_minor_decimal\x18\x03 \x01(\tB\x03\xe0\x41\x03\"\xe9\x01\n\tOrderLine\x12.\n\x03sku\x18\x01 \x01(\tB!\xe0\x41\x02\xbaH\x1br\x16\x18@2\x12^[A-Za-z0-9_.:-]+$\xc8\x01\x01\x12 \n\x08quantity\x18\x02 \x01(\x05\x42\x0e\xe0\x41\x02\xbaH\x08\x1a\x06\x18\xc0\x84=(\x01\x12\x89\x01\n\nunit_price\x18\x03 \x01(\x0b\x32\x10.orders.v1.MoneyBc\xe0\x41\x02\xbaH]\xba\x01W\n\x0eunit_price.max\x12%must be at most 100000000 minor units\x1a\x1ethis.amount_minor <= 100000000\xc8\x01\x01\"[\n\x04\x44\x61te\x12\x1b\n\x04year\x18\x01 \x01(\x05\x42\r\xe0\x41\x02\xbaH\x07\x1a\x05\x18\x8fN(\x01\x12\x1b\n\x05month\x18\x02 \x01(\x05\x42\x0c\xe0\x41\x02\xbaH\x06\x1a\x04\x18\x0c(\x01\x12\x19\n\x03\x64\x61y\x18\x03 \x01(\x05\x42\x0c\xe0\x41\x02\xbaH\x06\x1a\x04\x18\x1f(\x01*\xad\x01\n\x0bOrderStatus\x12\x1c\n\x18ORDER_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13ORDER_STATUS_PLACED\x10\x01\x12\x15\n\x11ORDER_STATUS_PAID\x10\x02\x12\x18\n\x14ORDER_STATUS_SHIPPED\x10\x03\x12\x1a\n\x16ORDER_STATUS_DELIVERED\x10\x04\x12\x1a\n\x16ORDER_STATUS_CANCELLED\x10\x05*\x80\x01\n\rPaymentStatus\x12\x1e\n\x1aPAYMENT_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15PAYMENT_STATUS_UNPAID\x10\x01\x12\x17\n\x13PAYMENT_STATUS_PAID\x10\x02\x12\x1b\n\x17PAYMENT_STATUS_REFUNDED\x10\x03\x42\'Z%orders-cqrs/gen/go/orders/v1;ordersv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'orders.v1.types_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-  DESCRIPTOR._loaded_options = None
-  _globals['_ORDERSTATUS']._serialized_start=253
-  _globals['_ORDERSTATUS']._serialized_end=426
-  _globals['_PAYMENTSTATUS']._serialized_start=429
-  _globals['_PAYMENTSTATUS']._serialized_end=557
-  _globals['_MONEY']._serialized_start=36
-  _globals['_MONEY']._serialized_end=118
-  _globals['_ORDERLINE']._serialized_start=120
-  _globals['_ORDERLINE']._serialized_end=200
-  _globals['_DATE']._serialized_start=202
-  _globals['_DATE']._serialized_end=250
+  _globals['DESCRIPTOR']._loaded_options = None
+  _globals['DESCRIPTOR']._serialized_options = b'Z%orders-cqrs/gen/go/orders/v1;ordersv1'
+  _globals['_MONEY'].fields_by_name['currency_code']._loaded_options = None
+  _globals['_MONEY'].fields_by_name['currency_code']._serialized_options = b'\340A\002\272H\021r\0142\n^[A-Z]{3}$\310\001\001'
+  _globals['_MONEY'].fields_by_name['amount_minor']._loaded_options = None
+  _globals['_MONEY'].fields_by_name['amount_minor']._serialized_options = b'\340A\002\272H\004\"\002(\000'
+  _globals['_MONEY'].fields_by_name['amount_minor_decimal']._loaded_options = None
+  _globals['_MONEY'].fields_by_name['amount_minor_decimal']._serialized_options = b'\340A\003'
+  _globals['_ORDERLINE'].fields_by_name['sku']._loaded_options = None
+  _globals['_ORDERLINE'].fields_by_name['sku']._serialized_options = b'\340A\002\272H\033r\026\030@2\022^[A-Za-z0-9_.:-]+$\310\001\001'
+  _globals['_ORDERLINE'].fields_by_name['quantity']._loaded_options = None
+  _globals['_ORDERLINE'].fields_by_name['quantity']._serialized_options = b'\340A\002\272H\010\032\006\030\300\204=(\001'
+  _globals['_ORDERLINE'].fields_by_name['unit_price']._loaded_options = None
+  _globals['_ORDERLINE'].fields_by_name['unit_price']._serialized_options = b'\340A\002\272H]\272\001W\n\016unit_price.max\022%must be at most 100000000 minor units\032\036this.amount_minor <= 100000000\310\001\001'
+  _globals['_DATE'].fields_by_name['year']._loaded_options = None
+  _globals['_DATE'].fields_by_name['year']._serialized_options = b'\340A\002\272H\007\032\005\030\217N(\001'
+  _globals['_DATE'].fields_by_name['month']._loaded_options = None
+  _globals['_DATE'].fields_by_name['month']._serialized_options = b'\340A\002\272H\006\032\004\030\014(\001'
+  _globals['_DATE'].fields_by_name['day']._loaded_options = None
+  _globals['_DATE'].fields_by_name['day']._serialized_options = b'\340A\002\272H\006\032\004\030\037(\001'
+  _globals['_ORDERSTATUS']._serialized_start=554
+  _globals['_ORDERSTATUS']._serialized_end=727
+  _globals['_PAYMENTSTATUS']._serialized_start=730
+  _globals['_PAYMENTSTATUS']._serialized_end=858
+  _globals['_MONEY']._serialized_start=98
+  _globals['_MONEY']._serialized_end=222
+  _globals['_ORDERLINE']._serialized_start=225
+  _globals['_ORDERLINE']._serialized_end=458
+  _globals['_DATE']._serialized_start=460
+  _globals['_DATE']._serialized_end=551
 # @@protoc_insertion_point(module_scope)

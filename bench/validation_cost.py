@@ -1,0 +1,128 @@
+"""What protovalidate would cost the write service, per command, next to the command's own CPU.
+
+`python -m bench.validation_cost`: the write service and the event store run as in the commands
+bench (closed loop of order lifecycles); their CPU per command is the baseline. In this process,
+protovalidate (the buf.validate annotations of protos/, evaluated by the PyPI package) and the
+hand-written checks of write_service/validation.py each validate the same lifecycle's requests.
+Prints numbers, asserts nothing; issue 15 adopts protovalidate on the server only if it costs at
+most 10% of a command's CPU.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any, Final
+
+import grpc
+import protovalidate
+
+from bench.harness import CpuMeter, closed_loop
+from bench.order_lifecycles import _LINES, TOTAL_MINOR, Lifecycles, register_customers
+from bench.processes import eventstore, write_service
+from orders.v1 import command_service_pb2 as pb
+from orders.v1 import command_service_pb2_grpc as pb_grpc
+from orders.v1 import types_pb2
+from write_service import messages, validation
+
+CONCURRENCY: Final = 16
+SECONDS: Final = 8.0
+CALLS: Final = 2000
+ROUNDS: Final = 5
+
+# One lifecycle's requests (place, pay, ship, deliver), as the commands bench sends them.
+_REQUESTS: Final[list[tuple[Any, Callable[..., Any]]]] = [
+    (
+        pb.PlaceOrderRequest(
+            idempotency_key="k-1", order_id="o-1", customer_id="c-1", lines=_LINES
+        ),
+        messages.place_order,
+    ),
+    (
+        pb.ProcessPaymentRequest(
+            idempotency_key="k-2",
+            order_id="o-1",
+            amount=types_pb2.Money(currency_code="EUR", amount_minor=TOTAL_MINOR),
+            payment_id="pay-o-1",
+            method="card",
+        ),
+        messages.process_payment,
+    ),
+    (
+        pb.ShipOrderRequest(
+            idempotency_key="k-3", order_id="o-1", carrier="DHL", tracking_number="TRK-o-1"
+        ),
+        messages.ship_order,
+    ),
+    (pb.DeliverOrderRequest(idempotency_key="k-4", order_id="o-1"), messages.deliver_order),
+]
+
+
+def _cpu_us_per_call(check: Callable[[], object]) -> float:
+    rounds = []
+    for _ in range(ROUNDS):
+        started = time.process_time()
+        for _ in range(CALLS):
+            check()
+        rounds.append((time.process_time() - started) / CALLS * 1e6)
+    return statistics.median(rounds)
+
+
+def _hand_written(request: Any, to_command: Callable[..., Any]) -> Callable[[], object]:
+    now = datetime.now(UTC)
+
+    def check() -> object:
+        key = validation.idempotency_key(request.idempotency_key, None)
+        return validation.violations(to_command(request, key, now))
+
+    return check
+
+
+async def _command_cpu_ms(workdir: Path) -> tuple[float, float]:
+    """CPU ms per command: of the write service alone, and of it plus the event store."""
+    with eventstore(workdir) as store, write_service(store.address) as service:
+        async with grpc.aio.insecure_channel(service.address) as channel:
+            stub = pb_grpc.CommandServiceStub(channel)
+            lifecycles = Lifecycles(stub, await register_customers(stub, 20))
+            await closed_loop(lifecycles.step, CONCURRENCY, 1.0)
+            service_meter, both_meter = CpuMeter([service.pid]), CpuMeter([service.pid, store.pid])
+            service_meter.start()
+            both_meter.start()
+            load = await closed_loop(lifecycles.step, CONCURRENCY, SECONDS)
+            service_cpu, both_cpu = service_meter.stop(), both_meter.stop()
+    if lifecycles.errors:
+        print(f"warning: {lifecycles.errors} commands failed")
+    return 1000 * service_cpu / load.operations, 1000 * both_cpu / load.operations
+
+
+def main() -> None:
+    validator = protovalidate.Validator()
+    print("CPU per request, in this process (median of 5 rounds of 2000 calls):")
+    costs = []
+    for request, to_command in _REQUESTS:
+        assert validator.collect_violations(request) == [], type(request).__name__
+        library = _cpu_us_per_call(partial(validator.collect_violations, request))
+        by_hand = _cpu_us_per_call(_hand_written(request, to_command))
+        costs.append(library)
+        name = type(request).__name__.removesuffix("Request")
+        print(f"  {name:<15} protovalidate {library:7.1f} us   hand-written {by_hand:6.1f} us")
+    with tempfile.TemporaryDirectory(prefix="bench-validation-") as workdir:
+        service_ms, both_ms = asyncio.run(_command_cpu_ms(Path(workdir)))
+    mean_us = statistics.mean(costs)
+    print(f"command CPU: write service {service_ms:.3f} ms, with the event store {both_ms:.3f} ms")
+    print(
+        f"protovalidate, mean over the lifecycle: {mean_us:.1f} us = "
+        f"{100 * mean_us / (1000 * service_ms):.1f}% of the write service's CPU per command, "
+        f"{100 * mean_us / (1000 * both_ms):.1f}% of the system's; "
+        f"PlaceOrder alone {100 * costs[0] / (1000 * service_ms):.1f}% of the write service's"
+    )
+
+
+if __name__ == "__main__":
+    main()
