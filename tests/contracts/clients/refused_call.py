@@ -1,4 +1,4 @@
-"""Run by test_clients_from_protos_alone with only a folder generated from protos/ first on the path.
+"""Run by test_clients_from_protos_alone, only a folder generated from protos/ first on the path.
 
 Sends a PlaceOrder the service refuses and prints, as JSON, the status code, the ErrorInfo and
 the BadRequest field violations decoded from the status details, and the files the generated
@@ -27,7 +27,8 @@ def main(address: str) -> None:
         try:
             command_service_pb2_grpc.CommandServiceStub(channel).PlaceOrder(request, timeout=60)
         except grpc.RpcError as error:
-            assert isinstance(error, grpc.Call)
+            if not isinstance(error, grpc.Call):
+                raise
             call = error
         else:
             raise SystemExit("the refused PlaceOrder was accepted")
