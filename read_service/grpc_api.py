@@ -6,13 +6,13 @@ chain's (``orders_runtime.interceptors``, with this service's table in ``rpc_err
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import grpc
 
 from orders.v1 import query_service_pb2 as pb
-from orders.v1 import query_service_pb2_grpc
+from orders.v1 import query_service_pb2_grpc, watch_pb2
 from orders_runtime.deadlines import time_remaining
 from read_service import messages, request_checks
 from read_service.cached_answers import CachedAnswers
@@ -20,6 +20,7 @@ from read_service.page_token_seal import PageTokenSeal
 from read_service.queries import analytics, customers, listing, orders, stats
 from read_service.queries.context import QueryContext
 from read_service.validation import raise_if_any
+from read_service.watch_api import WatchApi
 
 Response = TypeVar("Response")
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -33,7 +34,9 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
         seal: PageTokenSeal,
         *,
         max_wait_seconds: float,
+        watches: WatchApi,
     ) -> None:
+        self._watches = watches
         self._ctx = ctx
         self._answers = answers
         self._seal = seal
@@ -153,6 +156,18 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
             )
 
         return await self._serve(request, run)
+
+    async def WatchOrder(  # noqa: N802 (gRPC method names)
+        self, request: watch_pb2.WatchOrderRequest, context: Context
+    ) -> AsyncIterator[watch_pb2.WatchOrderResponse]:
+        async for message in self._watches.watch_order(request, self._wait_seconds()):
+            yield message
+
+    async def WatchCustomerOrders(  # noqa: N802 (gRPC method names)
+        self, request: watch_pb2.WatchCustomerOrdersRequest, context: Context
+    ) -> AsyncIterator[watch_pb2.WatchCustomerOrdersResponse]:
+        async for message in self._watches.watch_customer_orders(request, self._wait_seconds()):
+            yield message
 
     async def _serve(self, request: Any, run: Callable[[float], Awaitable[Response]]) -> Response:
         raise_if_any(request_checks.violations(request, self._seal))
