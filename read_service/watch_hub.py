@@ -60,6 +60,10 @@ class Subscription:
         self._ended: Exception | None = None
         self.overflows = 0
 
+    @property
+    def queued(self) -> int:
+        return len(self._pending)
+
     def offer(self, summary: rm.OrderSummaryDoc) -> None:
         if self._resync:
             return
@@ -114,10 +118,21 @@ class WatchHub:
         self._stopping = False
         self._poll: asyncio.Task[None] | None = None
         self._count = 0
+        self._overflows = 0
 
     @property
     def watching(self) -> int:
         return self._count
+
+    @property
+    def overflows(self) -> int:
+        """How often a stream's queue was full, so that it dropped its backlog for a resync."""
+        return self._overflows + sum(s.overflows for s in self._all())
+
+    @property
+    def pending(self) -> int:
+        """The changes queued for all streams together (at most the limit per stream)."""
+        return sum(s.queued for s in self._all())
 
     def subscribe(
         self, *, order_id: str | None = None, customer_id: str | None = None
@@ -147,6 +162,7 @@ class WatchHub:
                 if not found:
                     del index[key]
         self._count -= 1
+        self._overflows += subscription.overflows
 
     def changes_after(self, order_id: str, revision: int) -> list[rm.OrderSummaryDoc] | None:
         """The changes of the order heard after the one that brought it to ``revision``, or None

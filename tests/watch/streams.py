@@ -30,9 +30,19 @@ class Call(Protocol):
 
 @dataclass
 class Received:
+    call: Call
     messages: list[Message] = field(default_factory=list)
     error: grpc.aio.AioRpcError | None = None
     ended: bool = False
+
+    async def stop(self) -> None:
+        """Cancel the call, as a client that goes away does, and wait until it ended."""
+        self.call.cancel()
+
+        async def ended() -> bool:
+            return self.ended
+
+        await wait_until(ended, "the cancelled stream ended")
 
     def about(self, order_id: str) -> list[Message]:
         return [m for m in self.messages if m.kind != CAUGHT_UP and m.order.order_id == order_id]
@@ -53,7 +63,7 @@ class Received:
 @asynccontextmanager
 async def reading(call: Call) -> AsyncIterator[Received]:
     """Read ``call`` into a Received until the block ends (then the call is cancelled)."""
-    received = Received()
+    received = Received(call)
 
     async def pump() -> None:
         try:
