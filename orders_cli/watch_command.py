@@ -12,7 +12,7 @@ import grpc
 from rich.console import Console
 from rich.text import Text
 
-from orders.v1 import query_service_pb2_grpc, watch_pb2
+from orders.v1 import query_service_pb2, query_service_pb2_grpc
 from orders_cli import views
 from orders_cli.argument_types import format_token, parse_token
 from orders_cli.client_security import client_security
@@ -21,7 +21,7 @@ from orders_cli.money import format_money
 from orders_cli.outcome import as_dict
 from orders_cli.rpc_errors import describe
 
-Message = watch_pb2.WatchOrderResponse | watch_pb2.WatchCustomerOrdersResponse
+Message = query_service_pb2.WatchOrderResponse | query_service_pb2.WatchCustomerOrdersResponse
 
 
 def add_watch_parser(subs: Any, common: list[argparse.ArgumentParser]) -> None:
@@ -54,13 +54,13 @@ def run_watch(args: argparse.Namespace, console: Console) -> int:
         queries = query_service_pb2_grpc.QueryServiceStub(channel)
         call: Any
         if args.order:
-            request = watch_pb2.WatchOrderRequest(order_id=args.order)
+            request = query_service_pb2.WatchOrderRequest(order_id=args.order)
             if tokens:
                 request.resume_token.CopyFrom(tokens[-1])
             call = queries.WatchOrder(request)
         else:
             call = queries.WatchCustomerOrders(
-                watch_pb2.WatchCustomerOrdersRequest(
+                query_service_pb2.WatchCustomerOrdersRequest(
                     customer_id=args.customer, resume_tokens=tokens
                 )
             )
@@ -83,8 +83,8 @@ def run_watch(args: argparse.Namespace, console: Console) -> int:
 
 def line(message: Message) -> Text:
     """One message as one line: what it is, the order's state, and the token to resume from."""
-    kind = watch_pb2.WatchMessageKind.Name(message.kind).removeprefix("WATCH_MESSAGE_KIND_")
-    if message.kind == watch_pb2.WATCH_MESSAGE_KIND_CAUGHT_UP:
+    kind = query_service_pb2.WatchMessageKind.Name(message.kind).removeprefix("WATCH_MESSAGE_KIND_")
+    if message.kind == query_service_pb2.WATCH_MESSAGE_KIND_CAUGHT_UP:
         return Text("-- caught up: changes follow as they are projected (Ctrl-C ends) --", "dim")
     order = message.order
     revisions = f"rev {message.token.revision}"

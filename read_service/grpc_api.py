@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import grpc
 
 from orders.v1 import query_service_pb2 as pb
-from orders.v1 import query_service_pb2_grpc, watch_pb2
+from orders.v1 import query_service_pb2_grpc
 from orders_runtime.deadlines import time_remaining
 from read_service import messages, request_checks
 from read_service.cached_answers import CachedAnswers
@@ -158,14 +158,14 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
         return await self._serve(request, run)
 
     async def WatchOrder(  # noqa: N802 (gRPC method names)
-        self, request: watch_pb2.WatchOrderRequest, context: Context
-    ) -> AsyncIterator[watch_pb2.WatchOrderResponse]:
+        self, request: pb.WatchOrderRequest, context: Context
+    ) -> AsyncIterator[pb.WatchOrderResponse]:
         async for message in self._watches.watch_order(request, self._wait_seconds()):
             yield message
 
     async def WatchCustomerOrders(  # noqa: N802 (gRPC method names)
-        self, request: watch_pb2.WatchCustomerOrdersRequest, context: Context
-    ) -> AsyncIterator[watch_pb2.WatchCustomerOrdersResponse]:
+        self, request: pb.WatchCustomerOrdersRequest, context: Context
+    ) -> AsyncIterator[pb.WatchCustomerOrdersResponse]:
         async for message in self._watches.watch_customer_orders(request, self._wait_seconds()):
             yield message
 

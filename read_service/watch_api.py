@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Final, TypeVar
 
-from orders.v1 import consistency_pb2, watch_pb2
+from orders.v1 import consistency_pb2, query_service_pb2
 from orders_contracts import read_models as rm
 from orders_contracts.streams import ORDER_STREAM_PREFIX
 from orders_runtime.auth_errors import CustomerMismatchError
@@ -27,13 +27,15 @@ MAX_RESUME_TOKENS: Final = 1000
 _MAX_POSITION: Final = 2**63 - 1
 _POLICIES: Final = frozenset(consistency_pb2.StalenessPolicy.values())
 _KINDS: Final = {
-    Kind.SNAPSHOT: watch_pb2.WATCH_MESSAGE_KIND_SNAPSHOT,
-    Kind.CHANGE: watch_pb2.WATCH_MESSAGE_KIND_CHANGE,
-    Kind.RESYNC: watch_pb2.WATCH_MESSAGE_KIND_RESYNC,
-    Kind.CAUGHT_UP: watch_pb2.WATCH_MESSAGE_KIND_CAUGHT_UP,
+    Kind.SNAPSHOT: query_service_pb2.WATCH_MESSAGE_KIND_SNAPSHOT,
+    Kind.CHANGE: query_service_pb2.WATCH_MESSAGE_KIND_CHANGE,
+    Kind.RESYNC: query_service_pb2.WATCH_MESSAGE_KIND_RESYNC,
+    Kind.CAUGHT_UP: query_service_pb2.WATCH_MESSAGE_KIND_CAUGHT_UP,
 }
 
-Response = TypeVar("Response", watch_pb2.WatchOrderResponse, watch_pb2.WatchCustomerOrdersResponse)
+Response = TypeVar(
+    "Response", query_service_pb2.WatchOrderResponse, query_service_pb2.WatchCustomerOrdersResponse
+)
 
 
 class WatchApi:
@@ -42,8 +44,8 @@ class WatchApi:
         self._hub = hub
 
     async def watch_order(
-        self, request: watch_pb2.WatchOrderRequest, wait_seconds: float
-    ) -> AsyncIterator[watch_pb2.WatchOrderResponse]:
+        self, request: query_service_pb2.WatchOrderRequest, wait_seconds: float
+    ) -> AsyncIterator[query_service_pb2.WatchOrderResponse]:
         order_id = request.order_id
         tokens = [request.resume_token] if request.HasField("resume_token") else []
         violations = [
@@ -77,11 +79,11 @@ class WatchApi:
             check,
         )
         async for update in updates(self._ctx, self._hub, watch):
-            yield _message(watch_pb2.WatchOrderResponse(), update)
+            yield _message(query_service_pb2.WatchOrderResponse(), update)
 
     async def watch_customer_orders(
-        self, request: watch_pb2.WatchCustomerOrdersRequest, wait_seconds: float
-    ) -> AsyncIterator[watch_pb2.WatchCustomerOrdersResponse]:
+        self, request: query_service_pb2.WatchCustomerOrdersRequest, wait_seconds: float
+    ) -> AsyncIterator[query_service_pb2.WatchCustomerOrdersResponse]:
         customer_id = request.customer_id
         tokens = list(request.resume_tokens)
         violations = [
@@ -112,7 +114,7 @@ class WatchApi:
             wait_seconds,
         )
         async for update in updates(self._ctx, self._hub, watch):
-            yield _message(watch_pb2.WatchCustomerOrdersResponse(), update)
+            yield _message(query_service_pb2.WatchCustomerOrdersResponse(), update)
 
 
 def _message(response: Response, update: Update) -> Response:

@@ -39,7 +39,6 @@ from orders.v1 import (
     query_service_pb2,
     query_service_pb2_grpc,
     types_pb2,
-    watch_pb2,
 )
 from orders_contracts.read_models import (
     ACTIVE_POINTER_ID,
@@ -54,8 +53,8 @@ ORDERS: Final = 200
 WATCHERS_PER_ORDER: Final = 5
 CHANNELS: Final = 10
 UPDATE_RATE: Final = 40.0
-CAUGHT_UP = watch_pb2.WATCH_MESSAGE_KIND_CAUGHT_UP
-RESYNC = watch_pb2.WATCH_MESSAGE_KIND_RESYNC
+CAUGHT_UP = query_service_pb2.WATCH_MESSAGE_KIND_CAUGHT_UP
+RESYNC = query_service_pb2.WATCH_MESSAGE_KIND_RESYNC
 
 
 def _rss_kib(pid: int) -> int:
@@ -97,7 +96,7 @@ class _Watchers:
         self.recording = False
 
     async def follow(self, stub: query_service_pb2_grpc.QueryServiceAsyncStub, order: str) -> None:
-        async for message in stub.WatchOrder(watch_pb2.WatchOrderRequest(order_id=order)):
+        async for message in stub.WatchOrder(query_service_pb2.WatchOrderRequest(order_id=order)):
             self.messages += 1
             if message.kind == CAUGHT_UP:
                 self.caught_up += 1

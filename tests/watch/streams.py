@@ -11,15 +11,15 @@ from typing import Any, Protocol
 
 import grpc
 
-from orders.v1 import watch_pb2
+from orders.v1 import query_service_pb2
 from tests.waiting import wait_until
 
-SNAPSHOT = watch_pb2.WATCH_MESSAGE_KIND_SNAPSHOT
-CHANGE = watch_pb2.WATCH_MESSAGE_KIND_CHANGE
-RESYNC = watch_pb2.WATCH_MESSAGE_KIND_RESYNC
-CAUGHT_UP = watch_pb2.WATCH_MESSAGE_KIND_CAUGHT_UP
+SNAPSHOT = query_service_pb2.WATCH_MESSAGE_KIND_SNAPSHOT
+CHANGE = query_service_pb2.WATCH_MESSAGE_KIND_CHANGE
+RESYNC = query_service_pb2.WATCH_MESSAGE_KIND_RESYNC
+CAUGHT_UP = query_service_pb2.WATCH_MESSAGE_KIND_CAUGHT_UP
 
-Message = watch_pb2.WatchOrderResponse | watch_pb2.WatchCustomerOrdersResponse
+Message = query_service_pb2.WatchOrderResponse | query_service_pb2.WatchCustomerOrdersResponse
 
 
 class Call(Protocol):

@@ -12,7 +12,7 @@ import grpc
 import pytest
 
 from orders.v1 import command_service_pb2 as cmd
-from orders.v1 import command_service_pb2_grpc, query_service_pb2_grpc, types_pb2, watch_pb2
+from orders.v1 import command_service_pb2_grpc, query_service_pb2, query_service_pb2_grpc, types_pb2
 from tests.faults.fault_stack import PROJECTOR, SECOND_PROJECTOR, FaultStack, plan_fault_stack
 from tests.read_service.full_stack import key, money
 from tests.waiting import wait_until
@@ -51,14 +51,14 @@ async def test_watchers_see_every_change_of_200_orders_in_order_across_a_project
             watchers: list[Received] = []
             for customer in customers:
                 call = queries.WatchCustomerOrders(
-                    watch_pb2.WatchCustomerOrdersRequest(customer_id=customer)
+                    query_service_pb2.WatchCustomerOrdersRequest(customer_id=customer)
                 )
                 watchers.append(await exits.enter_async_context(reading(call)))
             # One more watcher of customer 0, which stops half-way and resumes from its tokens.
             interrupted = await exits.enter_async_context(
                 reading(
                     queries.WatchCustomerOrders(
-                        watch_pb2.WatchCustomerOrdersRequest(customer_id=customers[0])
+                        query_service_pb2.WatchCustomerOrdersRequest(customer_id=customers[0])
                     )
                 )
             )
@@ -98,7 +98,7 @@ async def test_watchers_see_every_change_of_200_orders_in_order_across_a_project
             resumed = await exits.enter_async_context(
                 reading(
                     queries.WatchCustomerOrders(
-                        watch_pb2.WatchCustomerOrdersRequest(
+                        query_service_pb2.WatchCustomerOrdersRequest(
                             customer_id=customers[0], resume_tokens=tokens.values()
                         )
                     )

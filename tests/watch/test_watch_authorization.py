@@ -9,7 +9,7 @@ from typing import Any
 import grpc
 import pytest
 
-from orders.v1 import command_service_pb2_grpc, query_service_pb2_grpc, watch_pb2
+from orders.v1 import command_service_pb2_grpc, query_service_pb2, query_service_pb2_grpc
 from tests.rich_errors import RichError, rich_error
 from tests.security.flows import Placed, register_and_place
 from tests.security.secure_stack import SecureStack
@@ -61,7 +61,9 @@ async def test_a_customer_token_watches_its_own_order_and_customer_and_no_other(
     customer = bearer(secure_stack.security.token(["orders:read"], customer_id=own.customer_id))
     mine = await _first_two(
         queries.WatchOrder(
-            watch_pb2.WatchOrderRequest(order_id=own.order_id, consistency=own.consistency()),
+            query_service_pb2.WatchOrderRequest(
+                order_id=own.order_id, consistency=own.consistency()
+            ),
             metadata=customer,
             timeout=60,
         )
@@ -70,7 +72,7 @@ async def test_a_customer_token_watches_its_own_order_and_customer_and_no_other(
     assert mine[0].order.customer_id == own.customer_id
     listed = await _first_two(
         queries.WatchCustomerOrders(
-            watch_pb2.WatchCustomerOrdersRequest(
+            query_service_pb2.WatchCustomerOrdersRequest(
                 customer_id=own.customer_id, consistency=own.consistency()
             ),
             metadata=customer,
@@ -81,12 +83,14 @@ async def test_a_customer_token_watches_its_own_order_and_customer_and_no_other(
 
     for call in (
         queries.WatchOrder(
-            watch_pb2.WatchOrderRequest(order_id=other.order_id, consistency=other.consistency()),
+            query_service_pb2.WatchOrderRequest(
+                order_id=other.order_id, consistency=other.consistency()
+            ),
             metadata=customer,
             timeout=60,
         ),
         queries.WatchCustomerOrders(
-            watch_pb2.WatchCustomerOrdersRequest(customer_id=other.customer_id),
+            query_service_pb2.WatchCustomerOrdersRequest(customer_id=other.customer_id),
             metadata=customer,
             timeout=60,
         ),
@@ -103,7 +107,7 @@ async def test_watching_needs_a_token_with_the_read_scope(
     two_orders: tuple[query_service_pb2_grpc.QueryServiceAsyncStub, Placed, Placed],
 ) -> None:
     queries, own, _ = two_orders
-    request = watch_pb2.WatchOrderRequest(order_id=own.order_id)
+    request = query_service_pb2.WatchOrderRequest(order_id=own.order_id)
     missing = await _refused(queries.WatchOrder(request, timeout=30))
     assert (missing.code, missing.reason) == (grpc.StatusCode.UNAUTHENTICATED, "TOKEN_MISSING")
     writer = bearer(secure_stack.security.token(["orders:write"]))

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 import grpc
 import pytest
 
-from orders.v1 import query_service_pb2_grpc, watch_pb2
+from orders.v1 import query_service_pb2, query_service_pb2_grpc
 from read_service.server import build_server
 from tests.read_service.full_stack import place, register, running_stack, wait_for
 from tests.read_service.read_harness import feed_following, running_read_service, settings_for
@@ -38,7 +38,7 @@ async def test_a_reader_that_stops_reading_gets_one_resync_and_its_queue_stays_b
             async with grpc.aio.insecure_channel(f"127.0.0.1:{slow.port}", SMALL_WINDOW) as ch:
                 stub = query_service_pb2_grpc.QueryServiceStub(ch)
                 call = stub.WatchCustomerOrders(
-                    watch_pb2.WatchCustomerOrdersRequest(
+                    query_service_pb2.WatchCustomerOrdersRequest(
                         customer_id="c-1", consistency=wait_for(first.consistency_token)
                     )
                 )
@@ -75,7 +75,7 @@ async def test_a_deadline_or_a_cancellation_ends_the_stream_and_its_subscription
         await register(stack, "c-1", "Ada")
         placed = await place(stack, "o-1", "c-1")
         hub = stack.reads.server.watches
-        request = watch_pb2.WatchOrderRequest(
+        request = query_service_pb2.WatchOrderRequest(
             order_id="o-1", consistency=wait_for(placed.consistency_token)
         )
         with pytest.raises(grpc.aio.AioRpcError) as ended:
@@ -100,7 +100,7 @@ async def test_a_stopping_read_service_ends_its_streams_unavailable(
         await server.start()
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
             stub = query_service_pb2_grpc.QueryServiceStub(channel)
-            request = watch_pb2.WatchCustomerOrdersRequest(
+            request = query_service_pb2.WatchCustomerOrdersRequest(
                 customer_id="c-1", consistency=wait_for(placed.consistency_token)
             )
             async with reading(stub.WatchCustomerOrders(request)) as received:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from orders.v1 import consistency_pb2, types_pb2, watch_pb2
+from orders.v1 import consistency_pb2, query_service_pb2, types_pb2
 from tests.read_service.full_stack import place, register, running_stack, wait_for
 from tests.read_service.read_harness import feed_following, running_read_service, settings_for
 from tests.rich_errors import rich_error
@@ -23,7 +23,7 @@ async def test_a_watch_starts_with_the_order_then_sends_each_change_in_order(
         await register(stack, "c-1", "Ada")
         placed = await place(stack, "o-1", "c-1")
         call = stack.reads.stub.WatchOrder(
-            watch_pb2.WatchOrderRequest(
+            query_service_pb2.WatchOrderRequest(
                 order_id="o-1", consistency=wait_for(placed.consistency_token)
             )
         )
@@ -56,7 +56,7 @@ async def test_a_customer_watch_shows_its_orders_then_new_ones_and_not_other_cus
         await register(stack, "c-2", "Bob")
         first = await place(stack, "o-1", "c-1")
         call = stack.reads.stub.WatchCustomerOrders(
-            watch_pb2.WatchCustomerOrdersRequest(
+            query_service_pb2.WatchCustomerOrdersRequest(
                 customer_id="c-1", consistency=wait_for(first.consistency_token)
             )
         )
@@ -81,7 +81,7 @@ async def test_a_stream_resumed_from_a_token_neither_misses_nor_repeats_a_change
         await feed_following(stack.reads)
         await register(stack, "c-1", "Ada")
         placed = await place(stack, "o-1", "c-1")
-        request = watch_pb2.WatchOrderRequest(
+        request = query_service_pb2.WatchOrderRequest(
             order_id="o-1", consistency=wait_for(placed.consistency_token)
         )
         async with reading(stack.reads.stub.WatchOrder(request)) as before:
@@ -92,7 +92,7 @@ async def test_a_stream_resumed_from_a_token_neither_misses_nor_repeats_a_change
         # Changes made while nobody watched, then the stream resumed from its last token.
         shipped = await step(stack.commands, "o-1", 2)
         delivered = await step(stack.commands, "o-1", 3)
-        resumed = watch_pb2.WatchOrderRequest(
+        resumed = query_service_pb2.WatchOrderRequest(
             order_id="o-1", resume_token=last, consistency=wait_for(delivered)
         )
         async with reading(stack.reads.stub.WatchOrder(resumed)) as after:
@@ -113,7 +113,7 @@ async def test_a_stream_resumed_from_a_token_neither_misses_nor_repeats_a_change
             await feed_following(other)
             async with reading(other.stub.WatchOrder(resumed)) as elsewhere:
                 await elsewhere.reach({"o-1": delivered.revision}, "the delivery elsewhere")
-                again = watch_pb2.WatchOrderRequest(
+                again = query_service_pb2.WatchOrderRequest(
                     order_id="o-1", resume_token=elsewhere.messages[0].token
                 )
                 async with reading(other.stub.WatchOrder(again)) as up_to_date:
@@ -138,12 +138,12 @@ async def test_watching_an_unknown_order_is_not_found_and_a_bad_request_names_it
     async with running_stack(fresh_eventstore_uri, mongo_uri, mongo_db_name) as stack:
         with pytest.raises(grpc.aio.AioRpcError) as missing:
             async for _ in stack.reads.stub.WatchOrder(
-                watch_pb2.WatchOrderRequest(order_id="nope"), timeout=30
+                query_service_pb2.WatchOrderRequest(order_id="nope"), timeout=30
             ):
                 pass
         assert missing.value.code() == grpc.StatusCode.NOT_FOUND
         assert rich_error(missing.value).reason == "ORDER_NOT_FOUND"
-        bad = watch_pb2.WatchOrderRequest(
+        bad = query_service_pb2.WatchOrderRequest(
             order_id="o 1",
             resume_token=consistency_pb2.ConsistencyToken(stream="customer-1", revision=1),
         )

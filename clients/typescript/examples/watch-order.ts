@@ -13,9 +13,8 @@ import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/
 import { createGrpcTransport } from "@connectrpc/connect-node";
 
 import type { ConsistencyToken } from "../src/gen/orders/v1/consistency_pb.js";
-import { QueryService } from "../src/gen/orders/v1/query_service_pb.js";
+import { QueryService, WatchMessageKind } from "../src/gen/orders/v1/query_service_pb.js";
 import { OrderStatus } from "../src/gen/orders/v1/types_pb.js";
-import { WatchMessageKind } from "../src/gen/orders/v1/watch_pb.js";
 
 const orderId = process.argv[2];
 const readAddress = process.argv[3] ?? process.env.ORDERS_READ_ADDR ?? "127.0.0.1:50052";

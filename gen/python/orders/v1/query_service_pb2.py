@@ -26,44 +26,53 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from orders.v1 import consistency_pb2 as orders_dot_v1_dot_consistency__pb2
 from orders.v1 import types_pb2 as orders_dot_v1_dot_types__pb2
 from orders.v1 import views_pb2 as orders_dot_v1_dot_views__pb2
-from orders.v1 import watch_pb2 as orders_dot_v1_dot_watch__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dorders/v1/query_service.proto\x12\torders.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1borders/v1/consistency.proto\x1a\x15orders/v1/types.proto\x1a\x15orders/v1/views.proto\x1a\x15orders/v1/watch.proto\"[\n\x16GetOrderSummaryRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12/\n\x0b\x63onsistency\x18\x02 \x01(\x0b\x32\x1a.orders.v1.ReadConsistency\"q\n\x17GetOrderSummaryResponse\x12&\n\x05order\x18\x01 \x01(\x0b\x32\x17.orders.v1.OrderSummary\x12.\n\rread_metadata\x18\x02 \x01(\x0b\x32\x17.orders.v1.ReadMetadata\"[\n\x16GetOrderDetailsRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12/\n\x0b\x63onsistency\x18\x02 \x01(\x0b\x32\x1a.orders.v1.ReadConsistency\"q\n\x17GetOrderDetailsResponse\x12&\n\x05order\x18\x01 \x01(\x0b\x32\x17.orders.v1.OrderDetails\x12.\n\rread_metadata\x18\x02 \x01(\x0b\x32\x17.orders.v1.ReadMetadata\"Z\n\x12GetCustomerRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12/\n\x0b\x63onsistency\x18\x02 \x01(\x0b\x32\x1a.orders.v1.ReadConsistency\"l\n\x13GetCustomerResponse\x12%\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x13.orders.v1.Customer\x12.\n\rread_metadata\x18\x02 \x01(\x0b\x32\x17.orders.v1.ReadMetadata\"\x88\x01\n\x19ListCustomerOrdersRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12/\n\x0b\x63onsistency\x18\x04 \x01(\x0b\x32\x1a.orders.v1.ReadConsistency\"\x8e\x01\n\x1aListCustomerOrdersResponse\x12\'\n\x06orders\x18\x01 \x03(\x0b\x32\x17.orders.v1.OrderSummary\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12.\n\rread_metadata\x18\x03 \x01(\x0b\x32\x17.orders.v1.ReadMetadata\"\xfc\x01\n\x11ListOrdersRequest\x12(\n\x08statuses\x18\x01 \x03(\x0e\x32\x16.orders.v1.OrderStatus\x12\x31\n\rcreated_after\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0e\x63reated_before\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\x12/\n\x0b\x63onsistency\x18\x06 \x01(\x0b\x32\x1a.orders.v1.ReadConsistency\"\x86\x01\n\x12ListOrdersResponse\x12\'\n\x06orders\x18\x01 \x03(\x0b\x32\x17.orders.v1.OrderSummary\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12.\n\rread_metadata\x18\x03 \x01(\x0b\x32\x17.orders.v1.ReadMetadata\"\xed\x01\n\x14GetOrderStatsRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12(\n\x08statuses\x18\x02 \x03(\x0e\x32\x16.orders.v1.OrderStatus\x12\x31\n\rcreated_after\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0e\x63reated_before\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x63onsistency\x18\x05 \x01(\x0b\x32\x1a.orders.v1.ReadConsistency\"\x96\x01\n\x15GetOrderStatsResponse\x12&\n\x04rows\x18\x01 \x03(\x0b\x32\x18.orders.v1.OrderStatsRow\x12%\n\x08\x63ustomer\x18\x02 \x01(\x0b\x32\x13.orders.v1.Customer\x12.\n\rread_metadata\x18\x03 \x01(\x0b\x32\x17.orders.v1.ReadMetadata\"\xaa\x01\n\x18GetSalesAnalyticsRequest\x12#\n\nstart_date\x18\x01 \x01(\x0b\x32\x0f.orders.v1.Date\x12!\n\x08\x65nd_date\x18\x02 \x01(\x0b\x32\x0f.orders.v1.Date\x12\x15\n\rcurrency_code\x18\x03 \x01(\t\x12/\n\x0b\x63onsistency\x18\x04 \x01(\x0b\x32\x1a.orders.v1.ReadConsistency\"y\n\x19GetSalesAnalyticsResponse\x12,\n\ncurrencies\x18\x01 \x03(\x0b\x32\x18.orders.v1.CurrencySales\x12.\n\rread_metadata\x18\x02 \x01(\x0b\x32\x17.orders.v1.ReadMetadata2\xa7\x06\n\x0cQueryService\x12X\n\x0fGetOrderSummary\x12!.orders.v1.GetOrderSummaryRequest\x1a\".orders.v1.GetOrderSummaryResponse\x12X\n\x0fGetOrderDetails\x12!.orders.v1.GetOrderDetailsRequest\x1a\".orders.v1.GetOrderDetailsResponse\x12L\n\x0bGetCustomer\x12\x1d.orders.v1.GetCustomerRequest\x1a\x1e.orders.v1.GetCustomerResponse\x12\x61\n\x12ListCustomerOrders\x12$.orders.v1.ListCustomerOrdersRequest\x1a%.orders.v1.ListCustomerOrdersResponse\x12I\n\nListOrders\x12\x1c.orders.v1.ListOrdersRequest\x1a\x1d.orders.v1.ListOrdersResponse\x12R\n\rGetOrderStats\x12\x1f.orders.v1.GetOrderStatsRequest\x1a .orders.v1.GetOrderStatsResponse\x12^\n\x11GetSalesAnalytics\x12#.orders.v1.GetSalesAnalyticsRequest\x1a$.orders.v1.GetSalesAnalyticsResponse\x12K\n\nWatchOrder\x12\x1c.orders.v1.WatchOrderRequest\x1a\x1d.orders.v1.WatchOrderResponse0\x01\x12\x66\n\x13WatchCustomerOrders\x12%.orders.v1.WatchCustomerOrdersRequest\x1a&.orders.v1.WatchCustomerOrdersResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dorders/v1/query_service.proto\x12\torders.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1borders/v1/consistency.proto\x1a\x15orders/v1/types.proto\x1a\x15orders/v1/views.proto\"[\n\x16GetOrderSummaryRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12/\n\x0b\x63onsistency\x18\x02 \x01(\x0b\x32\x1a.orders.v1.ReadConsistency\"q\n\x17GetOrderSummaryResponse\x12&\n\x05order\x18\x01 \x01(\x0b\x32\x17.orders.v1.OrderSummary\x12.\n\rread_metadata\x18\x02 \x01(\x0b\x32\x17.orders.v1.ReadMetadata\"[\n\x16GetOrderDetailsRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12/\n\x0b\x63onsistency\x18\x02 \x01(\x0b\x32\x1a.orders.v1.ReadConsistency\"q\n\x17GetOrderDetailsResponse\x12&\n\x05order\x18\x01 \x01(\x0b\x32\x17.orders.v1.OrderDetails\x12.\n\rread_metadata\x18\x02 \x01(\x0b\x32\x17.orders.v1.ReadMetadata\"Z\n\x12GetCustomerRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12/\n\x0b\x63onsistency\x18\x02 \x01(\x0b\x32\x1a.orders.v1.ReadConsistency\"l\n\x13GetCustomerResponse\x12%\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x13.orders.v1.Customer\x12.\n\rread_metadata\x18\x02 \x01(\x0b\x32\x17.orders.v1.ReadMetadata\"\x88\x01\n\x19ListCustomerOrdersRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\x12/\n\x0b\x63onsistency\x18\x04 \x01(\x0b\x32\x1a.orders.v1.ReadConsistency\"\x8e\x01\n\x1aListCustomerOrdersResponse\x12\'\n\x06orders\x18\x01 \x03(\x0b\x32\x17.orders.v1.OrderSummary\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12.\n\rread_metadata\x18\x03 \x01(\x0b\x32\x17.orders.v1.ReadMetadata\"\xfc\x01\n\x11ListOrdersRequest\x12(\n\x08statuses\x18\x01 \x03(\x0e\x32\x16.orders.v1.OrderStatus\x12\x31\n\rcreated_after\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0e\x63reated_before\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\x12/\n\x0b\x63onsistency\x18\x06 \x01(\x0b\x32\x1a.orders.v1.ReadConsistency\"\x86\x01\n\x12ListOrdersResponse\x12\'\n\x06orders\x18\x01 \x03(\x0b\x32\x17.orders.v1.OrderSummary\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12.\n\rread_metadata\x18\x03 \x01(\x0b\x32\x17.orders.v1.ReadMetadata\"\xed\x01\n\x14GetOrderStatsRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12(\n\x08statuses\x18\x02 \x03(\x0e\x32\x16.orders.v1.OrderStatus\x12\x31\n\rcreated_after\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0e\x63reated_before\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x63onsistency\x18\x05 \x01(\x0b\x32\x1a.orders.v1.ReadConsistency\"\x96\x01\n\x15GetOrderStatsResponse\x12&\n\x04rows\x18\x01 \x03(\x0b\x32\x18.orders.v1.OrderStatsRow\x12%\n\x08\x63ustomer\x18\x02 \x01(\x0b\x32\x13.orders.v1.Customer\x12.\n\rread_metadata\x18\x03 \x01(\x0b\x32\x17.orders.v1.ReadMetadata\"\xaa\x01\n\x18GetSalesAnalyticsRequest\x12#\n\nstart_date\x18\x01 \x01(\x0b\x32\x0f.orders.v1.Date\x12!\n\x08\x65nd_date\x18\x02 \x01(\x0b\x32\x0f.orders.v1.Date\x12\x15\n\rcurrency_code\x18\x03 \x01(\t\x12/\n\x0b\x63onsistency\x18\x04 \x01(\x0b\x32\x1a.orders.v1.ReadConsistency\"y\n\x19GetSalesAnalyticsResponse\x12,\n\ncurrencies\x18\x01 \x03(\x0b\x32\x18.orders.v1.CurrencySales\x12.\n\rread_metadata\x18\x02 \x01(\x0b\x32\x17.orders.v1.ReadMetadata\"\x89\x01\n\x11WatchOrderRequest\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12/\n\x0b\x63onsistency\x18\x02 \x01(\x0b\x32\x1a.orders.v1.ReadConsistency\x12\x31\n\x0cresume_token\x18\x03 \x01(\x0b\x32\x1b.orders.v1.ConsistencyToken\"\xf9\x01\n\x12WatchOrderResponse\x12)\n\x04kind\x18\x01 \x01(\x0e\x32\x1b.orders.v1.WatchMessageKind\x12&\n\x05order\x18\x02 \x01(\x0b\x32\x17.orders.v1.OrderSummary\x12*\n\x05token\x18\x03 \x01(\x0b\x32\x1b.orders.v1.ConsistencyToken\x12\x1e\n\x11previous_revision\x18\x04 \x01(\x04H\x00\x88\x01\x01\x12.\n\rread_metadata\x18\x05 \x01(\x0b\x32\x17.orders.v1.ReadMetadataB\x14\n\x12_previous_revision\"\x96\x01\n\x1aWatchCustomerOrdersRequest\x12\x13\n\x0b\x63ustomer_id\x18\x01 \x01(\t\x12/\n\x0b\x63onsistency\x18\x02 \x01(\x0b\x32\x1a.orders.v1.ReadConsistency\x12\x32\n\rresume_tokens\x18\x03 \x03(\x0b\x32\x1b.orders.v1.ConsistencyToken\"\x82\x02\n\x1bWatchCustomerOrdersResponse\x12)\n\x04kind\x18\x01 \x01(\x0e\x32\x1b.orders.v1.WatchMessageKind\x12&\n\x05order\x18\x02 \x01(\x0b\x32\x17.orders.v1.OrderSummary\x12*\n\x05token\x18\x03 \x01(\x0b\x32\x1b.orders.v1.ConsistencyToken\x12\x1e\n\x11previous_revision\x18\x04 \x01(\x04H\x00\x88\x01\x01\x12.\n\rread_metadata\x18\x05 \x01(\x0b\x32\x17.orders.v1.ReadMetadataB\x14\n\x12_previous_revision*\xb7\x01\n\x10WatchMessageKind\x12\"\n\x1eWATCH_MESSAGE_KIND_UNSPECIFIED\x10\x00\x12\x1f\n\x1bWATCH_MESSAGE_KIND_SNAPSHOT\x10\x01\x12\x1d\n\x19WATCH_MESSAGE_KIND_CHANGE\x10\x02\x12\x1d\n\x19WATCH_MESSAGE_KIND_RESYNC\x10\x03\x12 \n\x1cWATCH_MESSAGE_KIND_CAUGHT_UP\x10\x04\x32\xa7\x06\n\x0cQueryService\x12X\n\x0fGetOrderSummary\x12!.orders.v1.GetOrderSummaryRequest\x1a\".orders.v1.GetOrderSummaryResponse\x12X\n\x0fGetOrderDetails\x12!.orders.v1.GetOrderDetailsRequest\x1a\".orders.v1.GetOrderDetailsResponse\x12L\n\x0bGetCustomer\x12\x1d.orders.v1.GetCustomerRequest\x1a\x1e.orders.v1.GetCustomerResponse\x12\x61\n\x12ListCustomerOrders\x12$.orders.v1.ListCustomerOrdersRequest\x1a%.orders.v1.ListCustomerOrdersResponse\x12I\n\nListOrders\x12\x1c.orders.v1.ListOrdersRequest\x1a\x1d.orders.v1.ListOrdersResponse\x12R\n\rGetOrderStats\x12\x1f.orders.v1.GetOrderStatsRequest\x1a .orders.v1.GetOrderStatsResponse\x12^\n\x11GetSalesAnalytics\x12#.orders.v1.GetSalesAnalyticsRequest\x1a$.orders.v1.GetSalesAnalyticsResponse\x12K\n\nWatchOrder\x12\x1c.orders.v1.WatchOrderRequest\x1a\x1d.orders.v1.WatchOrderResponse0\x01\x12\x66\n\x13WatchCustomerOrders\x12%.orders.v1.WatchCustomerOrdersRequest\x1a&.orders.v1.WatchCustomerOrdersResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'orders.v1.query_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_GETORDERSUMMARYREQUEST']._serialized_start=175
-  _globals['_GETORDERSUMMARYREQUEST']._serialized_end=266
-  _globals['_GETORDERSUMMARYRESPONSE']._serialized_start=268
-  _globals['_GETORDERSUMMARYRESPONSE']._serialized_end=381
-  _globals['_GETORDERDETAILSREQUEST']._serialized_start=383
-  _globals['_GETORDERDETAILSREQUEST']._serialized_end=474
-  _globals['_GETORDERDETAILSRESPONSE']._serialized_start=476
-  _globals['_GETORDERDETAILSRESPONSE']._serialized_end=589
-  _globals['_GETCUSTOMERREQUEST']._serialized_start=591
-  _globals['_GETCUSTOMERREQUEST']._serialized_end=681
-  _globals['_GETCUSTOMERRESPONSE']._serialized_start=683
-  _globals['_GETCUSTOMERRESPONSE']._serialized_end=791
-  _globals['_LISTCUSTOMERORDERSREQUEST']._serialized_start=794
-  _globals['_LISTCUSTOMERORDERSREQUEST']._serialized_end=930
-  _globals['_LISTCUSTOMERORDERSRESPONSE']._serialized_start=933
-  _globals['_LISTCUSTOMERORDERSRESPONSE']._serialized_end=1075
-  _globals['_LISTORDERSREQUEST']._serialized_start=1078
-  _globals['_LISTORDERSREQUEST']._serialized_end=1330
-  _globals['_LISTORDERSRESPONSE']._serialized_start=1333
-  _globals['_LISTORDERSRESPONSE']._serialized_end=1467
-  _globals['_GETORDERSTATSREQUEST']._serialized_start=1470
-  _globals['_GETORDERSTATSREQUEST']._serialized_end=1707
-  _globals['_GETORDERSTATSRESPONSE']._serialized_start=1710
-  _globals['_GETORDERSTATSRESPONSE']._serialized_end=1860
-  _globals['_GETSALESANALYTICSREQUEST']._serialized_start=1863
-  _globals['_GETSALESANALYTICSREQUEST']._serialized_end=2033
-  _globals['_GETSALESANALYTICSRESPONSE']._serialized_start=2035
-  _globals['_GETSALESANALYTICSRESPONSE']._serialized_end=2156
-  _globals['_QUERYSERVICE']._serialized_start=2159
-  _globals['_QUERYSERVICE']._serialized_end=2966
+  _globals['_WATCHMESSAGEKIND']._serialized_start=2942
+  _globals['_WATCHMESSAGEKIND']._serialized_end=3125
+  _globals['_GETORDERSUMMARYREQUEST']._serialized_start=152
+  _globals['_GETORDERSUMMARYREQUEST']._serialized_end=243
+  _globals['_GETORDERSUMMARYRESPONSE']._serialized_start=245
+  _globals['_GETORDERSUMMARYRESPONSE']._serialized_end=358
+  _globals['_GETORDERDETAILSREQUEST']._serialized_start=360
+  _globals['_GETORDERDETAILSREQUEST']._serialized_end=451
+  _globals['_GETORDERDETAILSRESPONSE']._serialized_start=453
+  _globals['_GETORDERDETAILSRESPONSE']._serialized_end=566
+  _globals['_GETCUSTOMERREQUEST']._serialized_start=568
+  _globals['_GETCUSTOMERREQUEST']._serialized_end=658
+  _globals['_GETCUSTOMERRESPONSE']._serialized_start=660
+  _globals['_GETCUSTOMERRESPONSE']._serialized_end=768
+  _globals['_LISTCUSTOMERORDERSREQUEST']._serialized_start=771
+  _globals['_LISTCUSTOMERORDERSREQUEST']._serialized_end=907
+  _globals['_LISTCUSTOMERORDERSRESPONSE']._serialized_start=910
+  _globals['_LISTCUSTOMERORDERSRESPONSE']._serialized_end=1052
+  _globals['_LISTORDERSREQUEST']._serialized_start=1055
+  _globals['_LISTORDERSREQUEST']._serialized_end=1307
+  _globals['_LISTORDERSRESPONSE']._serialized_start=1310
+  _globals['_LISTORDERSRESPONSE']._serialized_end=1444
+  _globals['_GETORDERSTATSREQUEST']._serialized_start=1447
+  _globals['_GETORDERSTATSREQUEST']._serialized_end=1684
+  _globals['_GETORDERSTATSRESPONSE']._serialized_start=1687
+  _globals['_GETORDERSTATSRESPONSE']._serialized_end=1837
+  _globals['_GETSALESANALYTICSREQUEST']._serialized_start=1840
+  _globals['_GETSALESANALYTICSREQUEST']._serialized_end=2010
+  _globals['_GETSALESANALYTICSRESPONSE']._serialized_start=2012
+  _globals['_GETSALESANALYTICSRESPONSE']._serialized_end=2133
+  _globals['_WATCHORDERREQUEST']._serialized_start=2136
+  _globals['_WATCHORDERREQUEST']._serialized_end=2273
+  _globals['_WATCHORDERRESPONSE']._serialized_start=2276
+  _globals['_WATCHORDERRESPONSE']._serialized_end=2525
+  _globals['_WATCHCUSTOMERORDERSREQUEST']._serialized_start=2528
+  _globals['_WATCHCUSTOMERORDERSREQUEST']._serialized_end=2678
+  _globals['_WATCHCUSTOMERORDERSRESPONSE']._serialized_start=2681
+  _globals['_WATCHCUSTOMERORDERSRESPONSE']._serialized_end=2939
+  _globals['_QUERYSERVICE']._serialized_start=3128
+  _globals['_QUERYSERVICE']._serialized_end=3935
 # @@protoc_insertion_point(module_scope)

@@ -4,7 +4,6 @@ import grpc
 import warnings
 
 from orders.v1 import query_service_pb2 as orders_dot_v1_dot_query__service__pb2
-from orders.v1 import watch_pb2 as orders_dot_v1_dot_watch__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -93,13 +92,13 @@ class QueryServiceStub:
                 _registered_method=True)
         self.WatchOrder = channel.unary_stream(
                 '/orders.v1.QueryService/WatchOrder',
-                request_serializer=orders_dot_v1_dot_watch__pb2.WatchOrderRequest.SerializeToString,
-                response_deserializer=orders_dot_v1_dot_watch__pb2.WatchOrderResponse.FromString,
+                request_serializer=orders_dot_v1_dot_query__service__pb2.WatchOrderRequest.SerializeToString,
+                response_deserializer=orders_dot_v1_dot_query__service__pb2.WatchOrderResponse.FromString,
                 _registered_method=True)
         self.WatchCustomerOrders = channel.unary_stream(
                 '/orders.v1.QueryService/WatchCustomerOrders',
-                request_serializer=orders_dot_v1_dot_watch__pb2.WatchCustomerOrdersRequest.SerializeToString,
-                response_deserializer=orders_dot_v1_dot_watch__pb2.WatchCustomerOrdersResponse.FromString,
+                request_serializer=orders_dot_v1_dot_query__service__pb2.WatchCustomerOrdersRequest.SerializeToString,
+                response_deserializer=orders_dot_v1_dot_query__service__pb2.WatchCustomerOrdersResponse.FromString,
                 _registered_method=True)
 
 
@@ -238,13 +237,13 @@ def add_QueryServiceServicer_to_server(servicer, server):
             ),
             'WatchOrder': grpc.unary_stream_rpc_method_handler(
                     servicer.WatchOrder,
-                    request_deserializer=orders_dot_v1_dot_watch__pb2.WatchOrderRequest.FromString,
-                    response_serializer=orders_dot_v1_dot_watch__pb2.WatchOrderResponse.SerializeToString,
+                    request_deserializer=orders_dot_v1_dot_query__service__pb2.WatchOrderRequest.FromString,
+                    response_serializer=orders_dot_v1_dot_query__service__pb2.WatchOrderResponse.SerializeToString,
             ),
             'WatchCustomerOrders': grpc.unary_stream_rpc_method_handler(
                     servicer.WatchCustomerOrders,
-                    request_deserializer=orders_dot_v1_dot_watch__pb2.WatchCustomerOrdersRequest.FromString,
-                    response_serializer=orders_dot_v1_dot_watch__pb2.WatchCustomerOrdersResponse.SerializeToString,
+                    request_deserializer=orders_dot_v1_dot_query__service__pb2.WatchCustomerOrdersRequest.FromString,
+                    response_serializer=orders_dot_v1_dot_query__service__pb2.WatchCustomerOrdersResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -482,8 +481,8 @@ class QueryService:
             request,
             target,
             '/orders.v1.QueryService/WatchOrder',
-            orders_dot_v1_dot_watch__pb2.WatchOrderRequest.SerializeToString,
-            orders_dot_v1_dot_watch__pb2.WatchOrderResponse.FromString,
+            orders_dot_v1_dot_query__service__pb2.WatchOrderRequest.SerializeToString,
+            orders_dot_v1_dot_query__service__pb2.WatchOrderResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -509,8 +508,8 @@ class QueryService:
             request,
             target,
             '/orders.v1.QueryService/WatchCustomerOrders',
-            orders_dot_v1_dot_watch__pb2.WatchCustomerOrdersRequest.SerializeToString,
-            orders_dot_v1_dot_watch__pb2.WatchCustomerOrdersResponse.FromString,
+            orders_dot_v1_dot_query__service__pb2.WatchCustomerOrdersRequest.SerializeToString,
+            orders_dot_v1_dot_query__service__pb2.WatchCustomerOrdersResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -6,7 +6,6 @@ isort:skip_file
 from collections import abc as _abc
 from grpc import aio as _aio
 from orders.v1 import query_service_pb2 as _query_service_pb2
-from orders.v1 import watch_pb2 as _watch_pb2
 import abc as _abc_1
 import grpc as _grpc
 import sys
@@ -71,7 +70,7 @@ class QueryServiceStub:
     """Order counts and totals per status and currency, optionally for one customer."""
     GetSalesAnalytics: _grpc.UnaryUnaryMultiCallable[_query_service_pb2.GetSalesAnalyticsRequest, _query_service_pb2.GetSalesAnalyticsResponse]
     """Sales totals, average order value and a daily series per currency over a date range."""
-    WatchOrder: _grpc.UnaryStreamMultiCallable[_watch_pb2.WatchOrderRequest, _watch_pb2.WatchOrderResponse]
+    WatchOrder: _grpc.UnaryStreamMultiCallable[_query_service_pb2.WatchOrderRequest, _query_service_pb2.WatchOrderResponse]
     """Live view of one order: its current state, then every projected change of it, as it is
     projected (see WatchOrderResponse for what a change is and how a stream resumes).
     ORDER_NOT_FOUND if the order is not in the read models when the call starts (pass the
@@ -80,7 +79,7 @@ class QueryServiceStub:
     passes; a stopping read service ends it with UNAVAILABLE and reason SERVICE_STOPPING
     (reconnect, to another replica if need be, with the last token received).
     """
-    WatchCustomerOrders: _grpc.UnaryStreamMultiCallable[_watch_pb2.WatchCustomerOrdersRequest, _watch_pb2.WatchCustomerOrdersResponse]
+    WatchCustomerOrders: _grpc.UnaryStreamMultiCallable[_query_service_pb2.WatchCustomerOrdersRequest, _query_service_pb2.WatchCustomerOrdersResponse]
     """Live view of a customer's orders: the current state of each, then every projected change
     of any of them, new orders included. Same rules as WatchOrder.
     """
@@ -127,7 +126,7 @@ class QueryServiceAsyncStub(QueryServiceStub):
     """Order counts and totals per status and currency, optionally for one customer."""
     GetSalesAnalytics: _aio.UnaryUnaryMultiCallable[_query_service_pb2.GetSalesAnalyticsRequest, _query_service_pb2.GetSalesAnalyticsResponse]  # type: ignore[assignment]
     """Sales totals, average order value and a daily series per currency over a date range."""
-    WatchOrder: _aio.UnaryStreamMultiCallable[_watch_pb2.WatchOrderRequest, _watch_pb2.WatchOrderResponse]  # type: ignore[assignment]
+    WatchOrder: _aio.UnaryStreamMultiCallable[_query_service_pb2.WatchOrderRequest, _query_service_pb2.WatchOrderResponse]  # type: ignore[assignment]
     """Live view of one order: its current state, then every projected change of it, as it is
     projected (see WatchOrderResponse for what a change is and how a stream resumes).
     ORDER_NOT_FOUND if the order is not in the read models when the call starts (pass the
@@ -136,7 +135,7 @@ class QueryServiceAsyncStub(QueryServiceStub):
     passes; a stopping read service ends it with UNAVAILABLE and reason SERVICE_STOPPING
     (reconnect, to another replica if need be, with the last token received).
     """
-    WatchCustomerOrders: _aio.UnaryStreamMultiCallable[_watch_pb2.WatchCustomerOrdersRequest, _watch_pb2.WatchCustomerOrdersResponse]  # type: ignore[assignment]
+    WatchCustomerOrders: _aio.UnaryStreamMultiCallable[_query_service_pb2.WatchCustomerOrdersRequest, _query_service_pb2.WatchCustomerOrdersResponse]  # type: ignore[assignment]
     """Live view of a customer's orders: the current state of each, then every projected change
     of any of them, new orders included. Same rules as WatchOrder.
     """
@@ -226,9 +225,9 @@ class QueryServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
     def WatchOrder(
         self,
-        request: _watch_pb2.WatchOrderRequest,
+        request: _query_service_pb2.WatchOrderRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_abc.Iterator[_watch_pb2.WatchOrderResponse], _abc.AsyncIterator[_watch_pb2.WatchOrderResponse]]:
+    ) -> _typing.Union[_abc.Iterator[_query_service_pb2.WatchOrderResponse], _abc.AsyncIterator[_query_service_pb2.WatchOrderResponse]]:
         """Live view of one order: its current state, then every projected change of it, as it is
         projected (see WatchOrderResponse for what a change is and how a stream resumes).
         ORDER_NOT_FOUND if the order is not in the read models when the call starts (pass the
@@ -241,9 +240,9 @@ class QueryServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
     def WatchCustomerOrders(
         self,
-        request: _watch_pb2.WatchCustomerOrdersRequest,
+        request: _query_service_pb2.WatchCustomerOrdersRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_abc.Iterator[_watch_pb2.WatchCustomerOrdersResponse], _abc.AsyncIterator[_watch_pb2.WatchCustomerOrdersResponse]]:
+    ) -> _typing.Union[_abc.Iterator[_query_service_pb2.WatchCustomerOrdersResponse], _abc.AsyncIterator[_query_service_pb2.WatchCustomerOrdersResponse]]:
         """Live view of a customer's orders: the current state of each, then every projected change
         of any of them, new orders included. Same rules as WatchOrder.
         """
