@@ -13,7 +13,15 @@ from bench.report import write_json, write_markdown, write_plots
 from bench.results_model import ScenarioResult
 from bench.run_options import RunOptions
 
-SCENARIOS = ("commands", "projector", "queries", "read_after_write", "eventstore", "replicas")
+SCENARIOS = (
+    "commands",
+    "projector",
+    "queries",
+    "read_after_write",
+    "eventstore",
+    "replicas",
+    "watch",
+)
 RESULTS = Path(__file__).parent / "results"
 
 

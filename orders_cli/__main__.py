@@ -24,6 +24,7 @@ from orders_cli.readiness import grpc_serving
 from orders_cli.rpc_errors import describe
 from orders_cli.status import run_status
 from orders_cli.token_command import print_token
+from orders_cli.watch_command import run_watch
 
 Handler = Callable[[argparse.Namespace, Stubs], Outcome]
 
@@ -55,6 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ca_file = client_security(os.environ).ca_file
         serving = grpc_serving(int(port), host or "127.0.0.1", ca_file=ca_file)
         return ExitCode.OK if serving else ExitCode.UNAVAILABLE
+    if args.command == "watch":
+        return run_watch(args, console)
     if args.command == "token":
         return print_token(args, Console(stderr=True, soft_wrap=True))
     return _run_rpc_command(args, console)

@@ -16,6 +16,7 @@ from orders_cli.connection import (
 )
 from orders_cli.dev_keys import ALL_SCOPES
 from orders_cli.status import add_status_parser
+from orders_cli.watch_command import add_watch_parser
 
 _T = TypeVar("_T")
 
@@ -31,6 +32,7 @@ examples:
   orders list --status paid --status shipped
   orders analytics --since 2026-01-01
   orders status                                the projection, refreshing (or --json, --once)
+  orders watch ORDER_ID                        its changes as they are projected (or --customer)
   orders token --scope orders:read --customer CUSTOMER_ID   a token for other tools
 exit codes: 0 ok, 1 other failure, 2 usage, 3 port in use, 4 invalid argument, 5 not found,
   6 conflict (already exists, aborted), 7 refused (illegal transition), 8 unavailable,
@@ -198,6 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = subs.add_parser("customer", parents=common, help="a customer's profile and figures")
     sub.add_argument("customer_id")
     _query_flags(sub)
+
+    add_watch_parser(subs, common)
 
     sub = subs.add_parser("demo", parents=common, help="create realistic demo data")
     sub.add_argument("--customers", type=int, default=25, help="default %(default)s")

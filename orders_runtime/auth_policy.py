@@ -73,6 +73,9 @@ _CUSTOMER_RULES: Final[dict[str, CustomerRule]] = {
     "/orders.v1.QueryService/GetOrderDetails": CustomerRule(
         response=lambda response: str(response.order.summary.customer_id)
     ),
+    # A stream's messages pass no guard: the read service checks the order's customer itself.
+    "/orders.v1.QueryService/WatchOrder": SERVICE_CHECKS,
+    "/orders.v1.QueryService/WatchCustomerOrders": CustomerRule(request=_request_customer),
 }
 
 

@@ -15,7 +15,7 @@ opening and every loss wakes them, so none waits through the gap.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import structlog
@@ -82,6 +82,7 @@ class ChangeFeed:
         self._cache = cache
         self._progress = progress
         self._listeners: list[Callable[[], None]] = []
+        self._order_listeners: list[Callable[[Mapping[str, Any]], None]] = []
         self._use_change_stream = use_change_stream
         self._first_backoff = first_backoff_seconds
         self._max_backoff = max_backoff_seconds
@@ -104,6 +105,11 @@ class ChangeFeed:
         """Call ``listener`` whenever the projector may have moved: it recorded progress, the
         version switched, the stream opened (writes before it went unheard) or was lost."""
         self._listeners.append(listener)
+
+    def listen_to_orders(self, listener: Callable[[Mapping[str, Any]], None]) -> None:
+        """Hand ``listener`` every change event of the active order summaries, as read (the
+        live queries, ``watch_hub``)."""
+        self._order_listeners.append(listener)
 
     def _wake(self) -> None:
         for listener in self._listeners:
@@ -187,6 +193,9 @@ class ChangeFeed:
             while stream.alive:
                 change = await stream.try_next()
                 if change is not None:
+                    if self._order_listeners and change.get("ns", {}).get("coll") == summaries:
+                        for listener in self._order_listeners:
+                            listener(change)
                     self._apply(_decoded(change), summaries)
         # The server closed the stream: reopen after the backoff, like after an error.
         _log.debug("change feed ended")

@@ -6,7 +6,7 @@ chain's (``orders_runtime.interceptors``, with this service's table in ``rpc_err
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import grpc
@@ -21,9 +21,13 @@ from read_service.personal_data import PersonalDataOpener
 from read_service.queries import analytics, customers, listing, orders, stats
 from read_service.queries.context import QueryContext
 from read_service.validation import raise_if_any
+from read_service.watch_api import WatchApi
 
 Response = TypeVar("Response")
 Context = grpc.aio.ServicerContext[Any, Any]
+
+
+WatchMessage = TypeVar("WatchMessage", pb.WatchOrderResponse, pb.WatchCustomerOrdersResponse)
 
 
 class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
@@ -35,7 +39,9 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
         *,
         max_wait_seconds: float,
         personal_data: PersonalDataOpener | None = None,
+        watches: WatchApi,
     ) -> None:
+        self._watches = watches
         self._ctx = ctx
         self._personal_data = personal_data or PersonalDataOpener(None)
         self._answers = answers
@@ -157,11 +163,32 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
 
         return await self._serve(request, run)
 
+    async def WatchOrder(  # noqa: N802 (gRPC method names)
+        self, request: pb.WatchOrderRequest, context: Context
+    ) -> AsyncIterator[pb.WatchOrderResponse]:
+        raise_if_any(request_checks.violations(request, self._seal))
+        async for message in self._watches.watch_order(request, self._wait_seconds()):
+            yield await self._opened_copy(message)
+
+    async def WatchCustomerOrders(  # noqa: N802 (gRPC method names)
+        self, request: pb.WatchCustomerOrdersRequest, context: Context
+    ) -> AsyncIterator[pb.WatchCustomerOrdersResponse]:
+        raise_if_any(request_checks.violations(request, self._seal))
+        async for message in self._watches.watch_customer_orders(request, self._wait_seconds()):
+            yield await self._opened_copy(message)
+
     async def _serve(self, request: Any, run: Callable[[float], Awaitable[Response]]) -> Response:
         raise_if_any(request_checks.violations(request, self._seal))
         response = await run(self._wait_seconds())
         await self._personal_data.open(response)  # type: ignore[arg-type]
         return response
+
+    async def _opened_copy(self, message: WatchMessage) -> WatchMessage:
+        # A copy: the hub hands one decoded change to every watcher of the order.
+        opened = type(message)()
+        opened.CopyFrom(message)
+        await self._personal_data.open(opened)
+        return opened
 
     def _opened(self, page_token: str) -> str:
         # Checked before: request_checks refuses a token the seal does not open.

@@ -18,6 +18,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from orders.v1 import consistency_pb2
 from orders.v1 import query_service_pb2 as pb
+from orders_contracts.streams import ORDER_STREAM_PREFIX
 from read_service import messages
 from read_service.consistency import consistency_violations
 from read_service.errors import FieldViolation
@@ -37,6 +38,8 @@ from read_service.validation import (
 _MIN_SECONDS: Final = -62_135_596_800
 _MAX_SECONDS: Final = 253_402_300_799
 _MAX_NANOS: Final = 999_999_999
+# As many orders as one live query resumes at once (WatchCustomerOrders.resume_tokens).
+MAX_RESUME_TOKENS: Final = 1000
 # Stream revisions and commit positions are signed 64-bit numbers in the event store.
 _MAX_POSITION: Final = 2**63 - 1
 _POLICIES: Final = frozenset(consistency_pb2.StalenessPolicy.values())
@@ -127,6 +130,40 @@ def _page_token(token: str, seal: PageTokenSeal) -> Iterator[FieldViolation]:
         yield FieldViolation(
             "page_token", "is not a page token this service issued, or it was altered"
         )
+
+
+@_fields.register
+def _(request: pb.WatchOrderRequest, seal: PageTokenSeal) -> Iterator[FieldViolation]:
+    yield from _present(id_violation("order_id", request.order_id))
+    if request.HasField("resume_token"):
+        yield from _resume_token(request.resume_token, "resume_token", request.order_id)
+
+
+@_fields.register
+def _(request: pb.WatchCustomerOrdersRequest, seal: PageTokenSeal) -> Iterator[FieldViolation]:
+    yield from _present(id_violation("customer_id", request.customer_id))
+    if len(request.resume_tokens) > MAX_RESUME_TOKENS:
+        yield FieldViolation("resume_tokens", f"must be at most {MAX_RESUME_TOKENS} tokens")
+    for index, token in enumerate(request.resume_tokens):
+        yield from _resume_token(token, f"resume_tokens[{index}]", None)
+
+
+def _resume_token(
+    token: consistency_pb2.ConsistencyToken, name: str, order_id: str | None
+) -> Iterator[FieldViolation]:
+    """A token a live query resumes from: of an order stream (the watched order's, if one)."""
+    stream = token.stream
+    if not stream.startswith(ORDER_STREAM_PREFIX):
+        yield FieldViolation(f"{name}.stream", "must name an order stream ('order-<id>')")
+    elif order_id is not None and stream != f"{ORDER_STREAM_PREFIX}{order_id}":
+        yield FieldViolation(f"{name}.stream", "must name the watched order's stream")
+    else:
+        yield from _present(
+            id_violation(f"{name}.stream", stream.removeprefix(ORDER_STREAM_PREFIX))
+        )
+    for part in ("revision", "commit_position"):
+        if getattr(token, part) > _MAX_POSITION:
+            yield FieldViolation(f"{name}.{part}", f"must be at most {_MAX_POSITION}")
 
 
 def _consistency(message: consistency_pb2.ReadConsistency) -> Iterator[FieldViolation]:

@@ -13,6 +13,7 @@ from pymongo.errors import ConnectionFailure, PyMongoError
 from orders.v1 import errors_pb2
 from orders_runtime.error_status import ErrorReply
 from read_service.errors import ConsistencyNotReachedError, InvalidArgumentError, NotFoundError
+from read_service.watch_hub import ServiceStoppingError
 
 
 def error_reply(error: Exception) -> ErrorReply | None:
@@ -50,6 +51,8 @@ def error_reply(error: Exception) -> ErrorReply | None:
                     "projected_commit_position": str(error.projected_commit_position),
                 },
             )
+        case ServiceStoppingError():
+            return ErrorReply(grpc.StatusCode.UNAVAILABLE, errors_pb2.SERVICE_STOPPING, str(error))
         case ConnectionFailure() | PyMongoError(timeout=True):
             return ErrorReply(
                 grpc.StatusCode.UNAVAILABLE,

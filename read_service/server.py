@@ -38,6 +38,8 @@ from read_service.queries.context import QueryContext
 from read_service.read_store import Document, ReadStore
 from read_service.rpc_errors import error_reply
 from read_service.settings import Settings
+from read_service.watch_api import WatchApi
+from read_service.watch_hub import WatchHub
 
 SERVICE_NAME: Final = query_service_pb2.DESCRIPTOR.services_by_name["QueryService"].full_name
 
@@ -55,7 +57,9 @@ class ReadServer:
         watcher: ProjectionWatcher,
         cache: AnswerCache[views_pb2.OrderSummary],
         feed: ChangeFeed,
+        watches: WatchHub,
     ) -> None:
+        self.watches = watches
         self.grpc_server = server
         self.health = health
         self.monitor = monitor
@@ -71,6 +75,9 @@ class ReadServer:
     async def stop(self, grace: float | None) -> None:
         """Refuse new calls, let running ones finish within `grace` seconds, then stop."""
         await self.monitor.stop()
+        # Streams never finish on their own: they end first, UNAVAILABLE, so clients resume
+        # elsewhere instead of being cut off when the grace runs out.
+        await self.watches.close()
         # Health answers NOT_SERVING from here on, so load balancers drain this instance.
         await drain(self.grpc_server, self.health, grace)
         await self.feed.stop()
@@ -128,6 +135,14 @@ def build_server(
         else ObservedProjectionWatcher(store, feed, metrics=metrics, **watcher_options)
     )
     feed.listen(watcher.notify)
+    hub = WatchHub(
+        feed,
+        queue_limit=max(1, settings.watch_queue_limit),
+        history_size=settings.watch_history_size,
+        poll_seconds=settings.watch_poll_seconds,
+    )
+    feed.listen(hub.feed_moved)
+    feed.listen_to_orders(hub.order_changed)
     server, port = build_grpc_server(
         listen_address(settings.host, settings.port),
         interceptors=service_interceptors(error_reply, observers=observers, guards=guards),
@@ -144,6 +159,7 @@ def build_server(
         PageTokenSeal.from_setting(settings.page_token_key),
         max_wait_seconds=settings.consistency_max_wait_seconds,
         personal_data=PersonalDataOpener(keys),
+        watches=WatchApi(ctx, hub),
     )
     query_service_pb2_grpc.add_QueryServiceServicer_to_server(api, server)
 
@@ -159,7 +175,7 @@ def build_server(
     )
     if metrics is not None:
         metrics.watch(cache, watcher)
-    return ReadServer(server, health, monitor, watcher, cache, feed), port
+    return ReadServer(server, health, monitor, watcher, cache, feed, hub), port
 
 
 def mongo_client_for(

@@ -77,6 +77,13 @@ class Settings:
     metrics_port: Annotated[Port, Variable("METRICS_PORT")] = 0
     # Spans to this OpenTelemetry collector (OTLP/gRPC); unset, no tracing.
     otlp_endpoint: Annotated[OtlpEndpoint, Variable("OTEL_EXPORTER_OTLP_ENDPOINT")] = ""
+    # Live queries (WatchOrder, WatchCustomerOrders): the changes a stream may have pending
+    # before it drops them for one resync (its client reads too slowly; 0 means 1), the recent
+    # changes kept for streams that resume, and how often streams re-read their state while
+    # change streams are unavailable.
+    watch_queue_limit: Annotated[Count, Variable("READ_WATCH_QUEUE_LIMIT")] = 64
+    watch_history_size: Annotated[Count, Variable("READ_WATCH_HISTORY_SIZE")] = 10_000
+    watch_poll_seconds: Annotated[PositiveSeconds, Variable("READ_WATCH_POLL_SECONDS")] = 1.0
 
     # Apart from the URI so that the password can come from a secret file (MONGO_PASSWORD_FILE).
     mongo_username: Annotated[str, Variable("MONGO_USERNAME")] = ""

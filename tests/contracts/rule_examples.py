@@ -32,11 +32,22 @@ PATTERN_EXAMPLES: Final[dict[str, tuple[Any, list[str]]]] = {
         ["order-", "invoice-1", "order-a b"],
     ),
 }
+# Edge values of a shared message that a request's own rule refuses, on both sides: a live
+# query resumes from order streams only, where ConsistencyToken also allows customer streams.
+NARROWED_BY_THE_REQUEST: Final = frozenset(
+    {"WatchOrderRequest.resume_token.stream", "WatchCustomerOrdersRequest.resume_tokens[0].stream"}
+)
 _MONEY = types_pb2.Money(currency_code="EUR", amount_minor=100)
 _TOKEN = consistency_pb2.ConsistencyToken(stream="order-o-1", revision=1, commit_position=1)
 _CONSISTENCY = consistency_pb2.ReadConsistency(
     min_token=_TOKEN, policy=consistency_pb2.STALENESS_POLICY_WAIT
 )
+_CUSTOMER_TOKEN = consistency_pb2.ConsistencyToken(stream="customer-c-1", revision=1)
+# Per CEL rule id that is not "this.x <= n": (value, whether it passes).
+CEL_EXAMPLES: Final[dict[str, list[tuple[Any, bool]]]] = {
+    "resume_token.order_stream": [(_TOKEN, True), (_CUSTOMER_TOKEN, False)],
+    "resume_tokens.order_streams": [([_TOKEN], True), ([_TOKEN, _CUSTOMER_TOKEN], False)],
+}
 _DAY = types_pb2.Date(year=2026, month=1, day=1)
 # Well-formed requests; each case changes one field of one of them.
 REQUESTS: Final[list[Message]] = [
@@ -63,4 +74,8 @@ REQUESTS: Final[list[Message]] = [
     query.ListOrdersRequest(statuses=[types_pb2.ORDER_STATUS_PLACED], page_size=10),
     query.GetOrderStatsRequest(customer_id="c-1", statuses=[types_pb2.ORDER_STATUS_PAID]),
     query.GetSalesAnalyticsRequest(start_date=_DAY, end_date=_DAY, currency_code="EUR"),
+    query.WatchOrderRequest(order_id="o-1", consistency=_CONSISTENCY, resume_token=_TOKEN),
+    query.WatchCustomerOrdersRequest(
+        customer_id="c-1", consistency=_CONSISTENCY, resume_tokens=[_TOKEN]
+    ),
 ]

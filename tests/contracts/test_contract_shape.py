@@ -31,6 +31,8 @@ QUERY_RPCS = {
     "ListOrders",
     "GetOrderStats",
     "GetSalesAnalytics",
+    "WatchOrder",
+    "WatchCustomerOrders",
 }
 COMMAND_SERVICE = command_service_pb2.DESCRIPTOR.services_by_name["CommandService"]
 QUERY_SERVICE = query_service_pb2.DESCRIPTOR.services_by_name["QueryService"]

@@ -109,6 +109,9 @@ class EventStoreUnavailable(Unavailable): ...
 class ReadStoreUnavailable(Unavailable): ...
 
 
+class ServiceStopping(Unavailable): ...
+
+
 class DeadlineExceeded(OrdersError): ...
 
 
@@ -153,6 +156,7 @@ _BY_REASON: dict[ErrorReason, type[OrdersError]] = {
     errors_pb2.CONCURRENCY_CONFLICT: ConcurrencyConflict,
     errors_pb2.EVENT_STORE_UNAVAILABLE: EventStoreUnavailable,
     errors_pb2.READ_STORE_UNAVAILABLE: ReadStoreUnavailable,
+    errors_pb2.SERVICE_STOPPING: ServiceStopping,
     errors_pb2.CONSISTENCY_NOT_REACHED: ConsistencyNotReached,
     errors_pb2.INTERNAL_ERROR: InternalError,
     errors_pb2.STREAM_UNREADABLE: StreamUnreadable,

@@ -46,6 +46,7 @@ export class ConcurrencyConflict extends OrdersError {}
 export class Unavailable extends OrdersError {}
 export class EventStoreUnavailable extends Unavailable {}
 export class ReadStoreUnavailable extends Unavailable {}
+export class ServiceStopping extends Unavailable {}
 export class DeadlineExceeded extends OrdersError {}
 export class ConsistencyNotReached extends DeadlineExceeded {}
 export class InternalError extends OrdersError {}
@@ -71,6 +72,7 @@ export const ERROR_CLASSES: Readonly<Record<Exclude<ErrorReason, ErrorReason.ERR
   [ErrorReason.CONCURRENCY_CONFLICT]: ConcurrencyConflict,
   [ErrorReason.EVENT_STORE_UNAVAILABLE]: EventStoreUnavailable,
   [ErrorReason.READ_STORE_UNAVAILABLE]: ReadStoreUnavailable,
+  [ErrorReason.SERVICE_STOPPING]: ServiceStopping,
   [ErrorReason.CONSISTENCY_NOT_REACHED]: ConsistencyNotReached,
   [ErrorReason.INTERNAL_ERROR]: InternalError,
   [ErrorReason.STREAM_UNREADABLE]: StreamUnreadable,

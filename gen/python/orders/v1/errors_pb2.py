@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16orders/v1/errors.proto\x12\torders.v1*\x90\x04\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x13\n\x0fINVALID_REQUEST\x10\x01\x12\x13\n\x0fORDER_NOT_FOUND\x10\x02\x12\x16\n\x12\x43USTOMER_NOT_FOUND\x10\x03\x12\x18\n\x14ORDER_ALREADY_EXISTS\x10\x04\x12\x1b\n\x17\x43USTOMER_ALREADY_EXISTS\x10\x05\x12\x1a\n\x16IDEMPOTENCY_KEY_REUSED\x10\x06\x12\x16\n\x12ILLEGAL_TRANSITION\x10\x07\x12\x18\n\x14\x43ONCURRENCY_CONFLICT\x10\x08\x12\x1b\n\x17\x45VENT_STORE_UNAVAILABLE\x10\t\x12\x1a\n\x16READ_STORE_UNAVAILABLE\x10\n\x12\x1b\n\x17\x43ONSISTENCY_NOT_REACHED\x10\x0b\x12\x12\n\x0eINTERNAL_ERROR\x10\x0c\x12\x15\n\x11STREAM_UNREADABLE\x10\r\x12\x1a\n\x16PARKED_EVENT_NOT_FOUND\x10\x0e\x12\x17\n\x13REBUILD_IN_PROGRESS\x10\x0f\x12\x11\n\rTOKEN_MISSING\x10\x10\x12\x11\n\rTOKEN_EXPIRED\x10\x11\x12\x11\n\rTOKEN_INVALID\x10\x12\x12\x16\n\x12SCOPE_INSUFFICIENT\x10\x13\x12\x15\n\x11\x43USTOMER_MISMATCH\x10\x14\x42\'Z%orders-cqrs/gen/go/orders/v1;ordersv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x16orders/v1/errors.proto\x12\torders.v1*\xa6\x04\n\x0b\x45rrorReason\x12\x1c\n\x18\x45RROR_REASON_UNSPECIFIED\x10\x00\x12\x13\n\x0fINVALID_REQUEST\x10\x01\x12\x13\n\x0fORDER_NOT_FOUND\x10\x02\x12\x16\n\x12\x43USTOMER_NOT_FOUND\x10\x03\x12\x18\n\x14ORDER_ALREADY_EXISTS\x10\x04\x12\x1b\n\x17\x43USTOMER_ALREADY_EXISTS\x10\x05\x12\x1a\n\x16IDEMPOTENCY_KEY_REUSED\x10\x06\x12\x16\n\x12ILLEGAL_TRANSITION\x10\x07\x12\x18\n\x14\x43ONCURRENCY_CONFLICT\x10\x08\x12\x1b\n\x17\x45VENT_STORE_UNAVAILABLE\x10\t\x12\x1a\n\x16READ_STORE_UNAVAILABLE\x10\n\x12\x1b\n\x17\x43ONSISTENCY_NOT_REACHED\x10\x0b\x12\x12\n\x0eINTERNAL_ERROR\x10\x0c\x12\x15\n\x11STREAM_UNREADABLE\x10\r\x12\x1a\n\x16PARKED_EVENT_NOT_FOUND\x10\x0e\x12\x17\n\x13REBUILD_IN_PROGRESS\x10\x0f\x12\x11\n\rTOKEN_MISSING\x10\x10\x12\x11\n\rTOKEN_EXPIRED\x10\x11\x12\x11\n\rTOKEN_INVALID\x10\x12\x12\x16\n\x12SCOPE_INSUFFICIENT\x10\x13\x12\x15\n\x11\x43USTOMER_MISMATCH\x10\x14\x12\x14\n\x10SERVICE_STOPPING\x10\x1e\x42\'Z%orders-cqrs/gen/go/orders/v1;ordersv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,5 +33,5 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'Z%orders-cqrs/gen/go/orders/v1;ordersv1'
   _globals['_ERRORREASON']._serialized_start=38
-  _globals['_ERRORREASON']._serialized_end=566
+  _globals['_ERRORREASON']._serialized_end=588
 # @@protoc_insertion_point(module_scope)

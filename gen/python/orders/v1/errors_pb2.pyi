@@ -134,6 +134,11 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     refused this way, not answered ORDER_NOT_FOUND: order ids are not secrets, and the caller
     learns only that the order is not theirs. Nothing was done.
     """
+    SERVICE_STOPPING: _ErrorReason.ValueType  # 30
+    """UNAVAILABLE. The read service is stopping: it ended a WatchOrder or WatchCustomerOrders
+    stream. Nothing is lost: watch again (another replica will do) with the last message's
+    token in resume_tokens.
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """Why a call failed: the machine-readable part of every error of the orders services.
@@ -267,5 +272,10 @@ call concerns another customer, or spans all customers (ListOrders, GetOrderStat
 GetSalesAnalytics without that customer, operator RPCs). An order of another customer is
 refused this way, not answered ORDER_NOT_FOUND: order ids are not secrets, and the caller
 learns only that the order is not theirs. Nothing was done.
+"""
+SERVICE_STOPPING: ErrorReason.ValueType  # 30
+"""UNAVAILABLE. The read service is stopping: it ended a WatchOrder or WatchCustomerOrders
+stream. Nothing is lost: watch again (another replica will do) with the last message's
+token in resume_tokens.
 """
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015

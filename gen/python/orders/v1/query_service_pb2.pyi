@@ -8,6 +8,7 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from orders.v1 import consistency_pb2 as _consistency_pb2
 from orders.v1 import types_pb2 as _types_pb2
 from orders.v1 import views_pb2 as _views_pb2
@@ -21,6 +22,72 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class _WatchMessageKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _WatchMessageKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_WatchMessageKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    WATCH_MESSAGE_KIND_UNSPECIFIED: _WatchMessageKind.ValueType  # 0
+    """Never sent."""
+    WATCH_MESSAGE_KIND_SNAPSHOT: _WatchMessageKind.ValueType  # 1
+    """The order's state when the stream started (no resume token for it). previous_revision is
+    unset.
+    """
+    WATCH_MESSAGE_KIND_CHANGE: _WatchMessageKind.ValueType  # 2
+    """One projected change, following the previous message about the order without a gap.
+    previous_revision is unset only for an order the stream had not shown before (a new
+    order of the watched customer): the message then covers every revision up to its own.
+    """
+    WATCH_MESSAGE_KIND_RESYNC: _WatchMessageKind.ValueType  # 3
+    """The order's current state, replacing changes the stream could not deliver one by one: the
+    client read too slowly (its queue of pending changes passed the service's limit), the
+    service lost its change stream for a while, or a resume token was older than the
+    service's recent history. previous_revision says what it follows: the revisions after it up
+    to token.revision are folded into this one state.
+    """
+    WATCH_MESSAGE_KIND_CAUGHT_UP: _WatchMessageKind.ValueType  # 4
+    """Carries no order: everything up to now has been sent (the initial states, or what a resume
+    had to catch up on). Sent once per stream, after the initial messages; with a resume token
+    that nothing has changed since, it is the first and only message until the next change.
+    """
+
+class WatchMessageKind(_WatchMessageKind, metaclass=_WatchMessageKindEnumTypeWrapper):
+    """What a message of a watch stream (QueryService.WatchOrder, WatchCustomerOrders) tells.
+
+    A change is one projected write of an order's summary: the projector's write that took the
+    order's read model from one stream revision to a higher one. One write may cover several
+    events when the projector applied them in one batch; the revisions it covers are
+    (previous_revision, token.revision]. A stream is gap-free per order: every CHANGE message's
+    previous_revision is the revision of the previous message about that order in the stream,
+    so a client can check that it missed nothing.
+    """
+
+WATCH_MESSAGE_KIND_UNSPECIFIED: WatchMessageKind.ValueType  # 0
+"""Never sent."""
+WATCH_MESSAGE_KIND_SNAPSHOT: WatchMessageKind.ValueType  # 1
+"""The order's state when the stream started (no resume token for it). previous_revision is
+unset.
+"""
+WATCH_MESSAGE_KIND_CHANGE: WatchMessageKind.ValueType  # 2
+"""One projected change, following the previous message about the order without a gap.
+previous_revision is unset only for an order the stream had not shown before (a new
+order of the watched customer): the message then covers every revision up to its own.
+"""
+WATCH_MESSAGE_KIND_RESYNC: WatchMessageKind.ValueType  # 3
+"""The order's current state, replacing changes the stream could not deliver one by one: the
+client read too slowly (its queue of pending changes passed the service's limit), the
+service lost its change stream for a while, or a resume token was older than the
+service's recent history. previous_revision says what it follows: the revisions after it up
+to token.revision are folded into this one state.
+"""
+WATCH_MESSAGE_KIND_CAUGHT_UP: WatchMessageKind.ValueType  # 4
+"""Carries no order: everything up to now has been sent (the initial states, or what a resume
+had to catch up on). Sent once per stream, after the initial messages; with a resume token
+that nothing has changed since, it is the first and only message until the next change.
+"""
+Global___WatchMessageKind: _TypeAlias = WatchMessageKind  # noqa: Y015
 
 @_typing.final
 class GetOrderSummaryRequest(_message.Message):
@@ -523,3 +590,182 @@ class GetSalesAnalyticsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetSalesAnalyticsResponse: _TypeAlias = GetSalesAnalyticsResponse  # noqa: Y015
+
+@_typing.final
+class WatchOrderRequest(_message.Message):
+    """Request of QueryService.WatchOrder."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ORDER_ID_FIELD_NUMBER: _builtins.int
+    CONSISTENCY_FIELD_NUMBER: _builtins.int
+    RESUME_TOKEN_FIELD_NUMBER: _builtins.int
+    order_id: _builtins.str
+    """The order's id."""
+    @_builtins.property
+    def consistency(self) -> _consistency_pb2.ReadConsistency:
+        """Wait until the read models reflect this write before the first message, as the unary
+        queries do (for example the PlaceOrder token, so that a new order is not ORDER_NOT_FOUND).
+        The wait is bounded by the server's maximum wait, not by the stream's deadline.
+        """
+
+    @_builtins.property
+    def resume_token(self) -> _consistency_pb2.ConsistencyToken:
+        """To resume a stream: the token of the last message received. Messages follow on from it
+        without repeating or missing a change: the changes since are replayed from the service's
+        recent history, or, if that no longer reaches back so far, one RESYNC message brings the
+        current state. It must name this order's stream ("order-<order_id>").
+        """
+
+    def __init__(
+        self,
+        *,
+        order_id: _builtins.str = ...,
+        consistency: _consistency_pb2.ReadConsistency | None = ...,
+        resume_token: _consistency_pb2.ConsistencyToken | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["consistency", b"consistency", "resume_token", b"resume_token"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["consistency", b"consistency", "order_id", b"order_id", "resume_token", b"resume_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WatchOrderRequest: _TypeAlias = WatchOrderRequest  # noqa: Y015
+
+@_typing.final
+class WatchOrderResponse(_message.Message):
+    """A message of QueryService.WatchOrder's stream."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    ORDER_FIELD_NUMBER: _builtins.int
+    TOKEN_FIELD_NUMBER: _builtins.int
+    PREVIOUS_REVISION_FIELD_NUMBER: _builtins.int
+    READ_METADATA_FIELD_NUMBER: _builtins.int
+    kind: Global___WatchMessageKind.ValueType
+    """What this message is."""
+    previous_revision: _builtins.int
+    """The revision of the previous message about this order (see WatchMessageKind)."""
+    @_builtins.property
+    def order(self) -> _views_pb2.OrderSummary:
+        """The order as of token.revision. Unset for CAUGHT_UP."""
+
+    @_builtins.property
+    def token(self) -> _consistency_pb2.ConsistencyToken:
+        """The order stream's revision and commit position this state reflects: pass it to
+        GetOrderDetails (ReadConsistency.min_token) for the full view at least that recent, and in
+        resume_tokens to resume. Unset for CAUGHT_UP.
+        """
+
+    @_builtins.property
+    def read_metadata(self) -> _consistency_pb2.ReadMetadata:
+        """How fresh the state is, as the unary queries say it."""
+
+    def __init__(
+        self,
+        *,
+        kind: Global___WatchMessageKind.ValueType = ...,
+        order: _views_pb2.OrderSummary | None = ...,
+        token: _consistency_pb2.ConsistencyToken | None = ...,
+        previous_revision: _builtins.int | None = ...,
+        read_metadata: _consistency_pb2.ReadMetadata | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_previous_revision", b"_previous_revision", "order", b"order", "previous_revision", b"previous_revision", "read_metadata", b"read_metadata", "token", b"token"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_previous_revision", b"_previous_revision", "kind", b"kind", "order", b"order", "previous_revision", b"previous_revision", "read_metadata", b"read_metadata", "token", b"token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__previous_revision: _TypeAlias = _typing.Literal["previous_revision"]  # noqa: Y015
+    _WhichOneofArgType__previous_revision: _TypeAlias = _typing.Literal["_previous_revision", b"_previous_revision"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__previous_revision) -> _WhichOneofReturnType__previous_revision | None: ...
+
+Global___WatchOrderResponse: _TypeAlias = WatchOrderResponse  # noqa: Y015
+
+@_typing.final
+class WatchCustomerOrdersRequest(_message.Message):
+    """Request of QueryService.WatchCustomerOrders."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CUSTOMER_ID_FIELD_NUMBER: _builtins.int
+    CONSISTENCY_FIELD_NUMBER: _builtins.int
+    RESUME_TOKENS_FIELD_NUMBER: _builtins.int
+    customer_id: _builtins.str
+    """The customer's id. A customer without orders yet is watched all the same: its first order
+    arrives as a CHANGE message.
+    """
+    @_builtins.property
+    def consistency(self) -> _consistency_pb2.ReadConsistency:
+        """Wait until the read models reflect this write before the first message, as the unary
+        queries do.
+        """
+
+    @_builtins.property
+    def resume_tokens(self) -> _containers.RepeatedCompositeFieldContainer[_consistency_pb2.ConsistencyToken]:
+        """To resume a stream: the token of the last message received for each order. An order
+        without a token is sent as a SNAPSHOT; for the others, see WatchOrderRequest.resume_token.
+        At most 1000 tokens, each for an order stream.
+        """
+
+    def __init__(
+        self,
+        *,
+        customer_id: _builtins.str = ...,
+        consistency: _consistency_pb2.ReadConsistency | None = ...,
+        resume_tokens: _abc.Iterable[_consistency_pb2.ConsistencyToken] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["consistency", b"consistency"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["consistency", b"consistency", "customer_id", b"customer_id", "resume_tokens", b"resume_tokens"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___WatchCustomerOrdersRequest: _TypeAlias = WatchCustomerOrdersRequest  # noqa: Y015
+
+@_typing.final
+class WatchCustomerOrdersResponse(_message.Message):
+    """A message of QueryService.WatchCustomerOrders's stream: about one of the customer's orders."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    ORDER_FIELD_NUMBER: _builtins.int
+    TOKEN_FIELD_NUMBER: _builtins.int
+    PREVIOUS_REVISION_FIELD_NUMBER: _builtins.int
+    READ_METADATA_FIELD_NUMBER: _builtins.int
+    kind: Global___WatchMessageKind.ValueType
+    """What this message is."""
+    previous_revision: _builtins.int
+    """The revision of the previous message about this order (see WatchMessageKind)."""
+    @_builtins.property
+    def order(self) -> _views_pb2.OrderSummary:
+        """The order as of token.revision. Unset for CAUGHT_UP."""
+
+    @_builtins.property
+    def token(self) -> _consistency_pb2.ConsistencyToken:
+        """The order stream's revision and commit position this state reflects (see
+        WatchOrderResponse.token). Unset for CAUGHT_UP.
+        """
+
+    @_builtins.property
+    def read_metadata(self) -> _consistency_pb2.ReadMetadata:
+        """How fresh the state is, as the unary queries say it."""
+
+    def __init__(
+        self,
+        *,
+        kind: Global___WatchMessageKind.ValueType = ...,
+        order: _views_pb2.OrderSummary | None = ...,
+        token: _consistency_pb2.ConsistencyToken | None = ...,
+        previous_revision: _builtins.int | None = ...,
+        read_metadata: _consistency_pb2.ReadMetadata | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_previous_revision", b"_previous_revision", "order", b"order", "previous_revision", b"previous_revision", "read_metadata", b"read_metadata", "token", b"token"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_previous_revision", b"_previous_revision", "kind", b"kind", "order", b"order", "previous_revision", b"previous_revision", "read_metadata", b"read_metadata", "token", b"token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__previous_revision: _TypeAlias = _typing.Literal["previous_revision"]  # noqa: Y015
+    _WhichOneofArgType__previous_revision: _TypeAlias = _typing.Literal["_previous_revision", b"_previous_revision"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__previous_revision) -> _WhichOneofReturnType__previous_revision | None: ...
+
+Global___WatchCustomerOrdersResponse: _TypeAlias = WatchCustomerOrdersResponse  # noqa: Y015

@@ -90,6 +90,16 @@ class QueryServiceStub:
                 request_serializer=orders_dot_v1_dot_query__service__pb2.GetSalesAnalyticsRequest.SerializeToString,
                 response_deserializer=orders_dot_v1_dot_query__service__pb2.GetSalesAnalyticsResponse.FromString,
                 _registered_method=True)
+        self.WatchOrder = channel.unary_stream(
+                '/orders.v1.QueryService/WatchOrder',
+                request_serializer=orders_dot_v1_dot_query__service__pb2.WatchOrderRequest.SerializeToString,
+                response_deserializer=orders_dot_v1_dot_query__service__pb2.WatchOrderResponse.FromString,
+                _registered_method=True)
+        self.WatchCustomerOrders = channel.unary_stream(
+                '/orders.v1.QueryService/WatchCustomerOrders',
+                request_serializer=orders_dot_v1_dot_query__service__pb2.WatchCustomerOrdersRequest.SerializeToString,
+                response_deserializer=orders_dot_v1_dot_query__service__pb2.WatchCustomerOrdersResponse.FromString,
+                _registered_method=True)
 
 
 class QueryServiceServicer:
@@ -166,6 +176,27 @@ class QueryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchOrder(self, request, context):
+        """Live view of one order: its current state, then every projected change of it, as it is
+        projected (see WatchOrderResponse for what a change is and how a stream resumes).
+        ORDER_NOT_FOUND if the order is not in the read models when the call starts (pass the
+        PlaceOrder token in consistency to wait for it); a token bound to another customer is
+        refused with CUSTOMER_MISMATCH. The stream runs until the caller cancels it or its deadline
+        passes; a stopping read service ends it with UNAVAILABLE and reason SERVICE_STOPPING
+        (reconnect, to another replica if need be, with the last token received).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchCustomerOrders(self, request, context):
+        """Live view of a customer's orders: the current state of each, then every projected change
+        of any of them, new orders included. Same rules as WatchOrder.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_QueryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -203,6 +234,16 @@ def add_QueryServiceServicer_to_server(servicer, server):
                     servicer.GetSalesAnalytics,
                     request_deserializer=orders_dot_v1_dot_query__service__pb2.GetSalesAnalyticsRequest.FromString,
                     response_serializer=orders_dot_v1_dot_query__service__pb2.GetSalesAnalyticsResponse.SerializeToString,
+            ),
+            'WatchOrder': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchOrder,
+                    request_deserializer=orders_dot_v1_dot_query__service__pb2.WatchOrderRequest.FromString,
+                    response_serializer=orders_dot_v1_dot_query__service__pb2.WatchOrderResponse.SerializeToString,
+            ),
+            'WatchCustomerOrders': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchCustomerOrders,
+                    request_deserializer=orders_dot_v1_dot_query__service__pb2.WatchCustomerOrdersRequest.FromString,
+                    response_serializer=orders_dot_v1_dot_query__service__pb2.WatchCustomerOrdersResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -415,6 +456,60 @@ class QueryService:
             '/orders.v1.QueryService/GetSalesAnalytics',
             orders_dot_v1_dot_query__service__pb2.GetSalesAnalyticsRequest.SerializeToString,
             orders_dot_v1_dot_query__service__pb2.GetSalesAnalyticsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchOrder(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/orders.v1.QueryService/WatchOrder',
+            orders_dot_v1_dot_query__service__pb2.WatchOrderRequest.SerializeToString,
+            orders_dot_v1_dot_query__service__pb2.WatchOrderResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchCustomerOrders(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/orders.v1.QueryService/WatchCustomerOrders',
+            orders_dot_v1_dot_query__service__pb2.WatchCustomerOrdersRequest.SerializeToString,
+            orders_dot_v1_dot_query__service__pb2.WatchCustomerOrdersResponse.FromString,
             options,
             channel_credentials,
             insecure,

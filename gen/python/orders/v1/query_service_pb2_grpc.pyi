@@ -70,6 +70,19 @@ class QueryServiceStub:
     """Order counts and totals per status and currency, optionally for one customer."""
     GetSalesAnalytics: _grpc.UnaryUnaryMultiCallable[_query_service_pb2.GetSalesAnalyticsRequest, _query_service_pb2.GetSalesAnalyticsResponse]
     """Sales totals, average order value and a daily series per currency over a date range."""
+    WatchOrder: _grpc.UnaryStreamMultiCallable[_query_service_pb2.WatchOrderRequest, _query_service_pb2.WatchOrderResponse]
+    """Live view of one order: its current state, then every projected change of it, as it is
+    projected (see WatchOrderResponse for what a change is and how a stream resumes).
+    ORDER_NOT_FOUND if the order is not in the read models when the call starts (pass the
+    PlaceOrder token in consistency to wait for it); a token bound to another customer is
+    refused with CUSTOMER_MISMATCH. The stream runs until the caller cancels it or its deadline
+    passes; a stopping read service ends it with UNAVAILABLE and reason SERVICE_STOPPING
+    (reconnect, to another replica if need be, with the last token received).
+    """
+    WatchCustomerOrders: _grpc.UnaryStreamMultiCallable[_query_service_pb2.WatchCustomerOrdersRequest, _query_service_pb2.WatchCustomerOrdersResponse]
+    """Live view of a customer's orders: the current state of each, then every projected change
+    of any of them, new orders included. Same rules as WatchOrder.
+    """
 
 @_typing.type_check_only
 class QueryServiceAsyncStub(QueryServiceStub):
@@ -113,6 +126,19 @@ class QueryServiceAsyncStub(QueryServiceStub):
     """Order counts and totals per status and currency, optionally for one customer."""
     GetSalesAnalytics: _aio.UnaryUnaryMultiCallable[_query_service_pb2.GetSalesAnalyticsRequest, _query_service_pb2.GetSalesAnalyticsResponse]  # type: ignore[assignment]
     """Sales totals, average order value and a daily series per currency over a date range."""
+    WatchOrder: _aio.UnaryStreamMultiCallable[_query_service_pb2.WatchOrderRequest, _query_service_pb2.WatchOrderResponse]  # type: ignore[assignment]
+    """Live view of one order: its current state, then every projected change of it, as it is
+    projected (see WatchOrderResponse for what a change is and how a stream resumes).
+    ORDER_NOT_FOUND if the order is not in the read models when the call starts (pass the
+    PlaceOrder token in consistency to wait for it); a token bound to another customer is
+    refused with CUSTOMER_MISMATCH. The stream runs until the caller cancels it or its deadline
+    passes; a stopping read service ends it with UNAVAILABLE and reason SERVICE_STOPPING
+    (reconnect, to another replica if need be, with the last token received).
+    """
+    WatchCustomerOrders: _aio.UnaryStreamMultiCallable[_query_service_pb2.WatchCustomerOrdersRequest, _query_service_pb2.WatchCustomerOrdersResponse]  # type: ignore[assignment]
+    """Live view of a customer's orders: the current state of each, then every projected change
+    of any of them, new orders included. Same rules as WatchOrder.
+    """
 
 class QueryServiceServicer(metaclass=_abc_1.ABCMeta):
     """Answers typed queries from the read models, which the projector keeps up to date from the
@@ -195,5 +221,30 @@ class QueryServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_query_service_pb2.GetSalesAnalyticsResponse, _abc.Awaitable[_query_service_pb2.GetSalesAnalyticsResponse]]:
         """Sales totals, average order value and a daily series per currency over a date range."""
+
+    @_abc_1.abstractmethod
+    def WatchOrder(
+        self,
+        request: _query_service_pb2.WatchOrderRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_query_service_pb2.WatchOrderResponse], _abc.AsyncIterator[_query_service_pb2.WatchOrderResponse]]:
+        """Live view of one order: its current state, then every projected change of it, as it is
+        projected (see WatchOrderResponse for what a change is and how a stream resumes).
+        ORDER_NOT_FOUND if the order is not in the read models when the call starts (pass the
+        PlaceOrder token in consistency to wait for it); a token bound to another customer is
+        refused with CUSTOMER_MISMATCH. The stream runs until the caller cancels it or its deadline
+        passes; a stopping read service ends it with UNAVAILABLE and reason SERVICE_STOPPING
+        (reconnect, to another replica if need be, with the last token received).
+        """
+
+    @_abc_1.abstractmethod
+    def WatchCustomerOrders(
+        self,
+        request: _query_service_pb2.WatchCustomerOrdersRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_query_service_pb2.WatchCustomerOrdersResponse], _abc.AsyncIterator[_query_service_pb2.WatchCustomerOrdersResponse]]:
+        """Live view of a customer's orders: the current state of each, then every projected change
+        of any of them, new orders included. Same rules as WatchOrder.
+        """
 
 def add_QueryServiceServicer_to_server(servicer: QueryServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
