@@ -13,7 +13,7 @@ from bench.report import write_json, write_markdown, write_plots
 from bench.results_model import ScenarioResult
 from bench.run_options import RunOptions
 
-SCENARIOS = ("commands", "projector", "queries", "read_after_write", "eventstore")
+SCENARIOS = ("commands", "projector", "queries", "read_after_write", "eventstore", "pipeline")
 RESULTS = Path(__file__).parent / "results"
 
 

@@ -41,6 +41,12 @@ TARGETS: Final = (
         "ListCustomerOrders per CPU-s >= 0.5 x echo",
     ),
     Target("read_after_write_lag_p99_ms", False, 100.0, "read-after-write lag p99 <= 100 ms"),
+    Target(
+        "pipeline_sustained_rate_ratio_to_write_peak",
+        True,
+        0.3,
+        "sustained pipeline rate >= 0.3 x write-only peak (issue 17)",
+    ),
 )
 
 
