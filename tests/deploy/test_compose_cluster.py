@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 import yaml
+from kurrentdbclient.connection_spec import ConnectionSpec
 
+from orders_runtime.store_credentials import eventstore_uri_with
 from tests.deploy.test_compose import SERVICES, _validator, _variables_read_by
 
 CLUSTER = Path(__file__).resolve().parents[2] / "deploy" / "cluster" / "docker-compose.yml"
@@ -78,8 +80,10 @@ def test_the_services_name_every_node_and_every_member() -> None:
     services = _cluster()["services"]
     for service in ("write-service", "projector"):
         uri = services[service]["environment"]["EVENTSTORE_URI"]
-        assert uri.split("{EVENTSTORE_URI:-", 1)[1].startswith("kurrentdb+discover://")
-        assert all(f"{node}:2113" in uri for node in NODES)
+        default = uri.split("{EVENTSTORE_URI:-", 1)[1].removesuffix("}")
+        # Checked by the client as the service checks it when it starts, with the user it adds.
+        with_user = eventstore_uri_with(default, "admin", "password")
+        assert ConnectionSpec(with_user).targets == [f"{node}:2113" for node in NODES]
         assert "nodePreference=leader" in uri
     for service in ("projector", "read-service"):
         uri = services[service]["environment"]["MONGO_URI"]
