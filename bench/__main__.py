@@ -21,6 +21,7 @@ SCENARIOS = (
     "eventstore",
     "replicas",
     "watch",
+    "pipeline",
 )
 RESULTS = Path(__file__).parent / "results"
 

@@ -60,6 +60,12 @@ TARGETS: Final = (
         1.0,
         "projector conflicts per 1000 events, 4 replicas <= 1",
     ),
+    Target(
+        "pipeline_sustained_rate_ratio_to_write_peak",
+        True,
+        0.3,
+        "sustained pipeline rate >= 0.3 x write-only peak",
+    ),
 )
 
 

@@ -35,6 +35,7 @@ from kurrentdbclient.persistent import AsyncPersistentSubscription
 from projector.batch_plan import BatchChanges
 from projector.batch_telemetry import BatchObserver
 from projector.batch_writer import BatchWriter
+from projector.batching import Linger
 from projector.envelope import Envelope
 from projector.event_source import from_recorded
 from projector.failures import Failure, classify, describe, is_infrastructure
@@ -69,19 +70,35 @@ class BatchSettings:
     progress_interval: float = 0.1
     """Shortest time between two status-document writes: the batches in between are summed.
     Each write is several documents on the same database the next batch needs."""
+    adaptive_linger: bool = True
+    """Under load, a batch lingers for more events as long as the last one took to write
+    (``projector.batching``); idle, it never waits."""
 
 
-async def next_batch(queue: asyncio.Queue[T], max_size: int, max_wait: float) -> list[T]:
-    """Wait for one event, then take what is already queued, up to a size or a time."""
+async def next_batch(
+    queue: asyncio.Queue[T], max_size: int, max_wait: float, linger: float = 0.0
+) -> list[T]:
+    """Wait for one event, then take what is already queued, up to a size or a time; with
+    ``linger``, an empty queue is waited on for up to that long after the first event."""
     batch = [await queue.get()]
-    deadline = asyncio.get_running_loop().time() + max_wait
-    while len(batch) < max_size and asyncio.get_running_loop().time() < deadline:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + max_wait
+    linger_until = loop.time() + min(linger, max_wait)
+    while len(batch) < max_size and loop.time() < deadline:
         try:
             batch.append(queue.get_nowait())
         except asyncio.QueueEmpty:
             # One turn of the loop lets the subscription hand over what it already received.
             await asyncio.sleep(0)
-            if queue.empty():
+            if not queue.empty():
+                continue
+            remaining = linger_until - loop.time()
+            if remaining <= 0:
+                break
+            try:
+                async with asyncio.timeout(remaining):
+                    batch.append(await queue.get())
+            except TimeoutError:
                 break
     return batch
 
@@ -214,13 +231,14 @@ class Consumer:
         assert isinstance(subscription, AsyncPersistentSubscription)
         queue: asyncio.Queue[RecordedEvent] = asyncio.Queue(maxsize=self._batch.max_size * 2)
         reader = asyncio.create_task(self._read(subscription, queue))
+        linger = Linger(self._batch.max_wait, enabled=self._batch.adaptive_linger)
         log.info("projector started", group=self._group.name)
         if self._board.state in ("starting", "retrying"):
             await self._board.set("running")
         try:
             while not self._stopping.is_set():
                 batch_task = asyncio.create_task(
-                    next_batch(queue, self._batch.max_size, self._batch.max_wait)
+                    next_batch(queue, self._batch.max_size, self._batch.max_wait, linger.seconds)
                 )
                 stop_task = asyncio.create_task(self._stopping.wait())
                 done, _ = await asyncio.wait(
@@ -228,8 +246,10 @@ class Consumer:
                 )
                 stop_task.cancel()
                 if batch_task in done:
+                    started = asyncio.get_running_loop().time()
                     with self._observer.batch(batch_task.result()) as batch:
                         await self._handle(subscription, batch)
+                    linger.observe(queue.qsize(), asyncio.get_running_loop().time() - started)
                     continue
                 # Events taken but not handled are not acked: the group redelivers them.
                 batch_task.cancel()

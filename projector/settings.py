@@ -11,6 +11,7 @@ from msgspec import Meta
 from orders_runtime.setting_types import (
     Count,
     EventStoreUri,
+    Flag,
     Host,
     LogLevel,
     MongoDatabase,
@@ -54,6 +55,8 @@ class Settings:
     batch_max_wait_ms: Annotated[
         float, Meta(ge=0, le=60_000), Variable("PROJECTOR_BATCH_MAX_WAIT_MS")
     ] = 50.0
+    # Under load a batch lingers for more events (projector.batching); idle, it never waits.
+    batch_adaptive: Annotated[Flag, Variable("PROJECTOR_BATCH_ADAPTIVE")] = True
     document_cache_size: Annotated[Count, Variable("PROJECTOR_DOCUMENT_CACHE_SIZE")] = (
         DOCUMENT_CACHE_SIZE
     )
@@ -109,4 +112,8 @@ class Settings:
 
     @property
     def batch(self) -> BatchSettings:
-        return BatchSettings(max_size=self.batch_size, max_wait=self.batch_max_wait_ms / 1000)
+        return BatchSettings(
+            max_size=self.batch_size,
+            max_wait=self.batch_max_wait_ms / 1000,
+            adaptive_linger=self.batch_adaptive,
+        )

@@ -91,7 +91,7 @@ async def raw_write_cost(mongo: Running) -> dict[str, float]:
         await client.close()
 
 
-class _Observer:
+class LagObserver:
     def __init__(
         self, commands: Lifecycles, queries: query_service_pb2_grpc.QueryServiceAsyncStub
     ) -> None:
@@ -166,7 +166,7 @@ async def _one_repetition(
         ):
             command_stub = command_service_pb2_grpc.CommandServiceStub(write_channel)
             commands = Lifecycles(command_stub, await register_customers(command_stub, CUSTOMERS))
-            observer = _Observer(commands, query_service_pb2_grpc.QueryServiceStub(read_channel))
+            observer = LagObserver(commands, query_service_pb2_grpc.QueryServiceStub(read_channel))
             # The projector is ready once a first order shows up.
             order_id, status = await commands.step()
             await observer.wait_visible(order_id, status, time.perf_counter())
