@@ -339,16 +339,20 @@ class Consumer:
     ) -> int:
         retries = recorded.retry_count or 0
         parked = failure.hopeless or retries >= self._group.max_retry_count
-        log.error(
-            "event parked" if parked else "event failed, will be retried",
-            stream=recorded.stream_name,
-            revision=recorded.stream_position,
-            event_type=recorded.type,
-            retry_count=retries,
-            reason=failure.reason,
-        )
+        # Recorded before the nack: a failure here leaves the event to be redelivered. An event
+        # parked before (redelivered after a message timeout, or parked by another replica) is
+        # nacked again, but neither logged nor counted twice.
+        first_time = True
         if parked and self._on_parked is not None:
-            # Recorded before the nack: a failure here leaves the event to be redelivered.
-            await self._on_parked(recorded, failure)
+            first_time = await self._on_parked(recorded, failure)
+        if first_time:
+            log.error(
+                "event parked" if parked else "event failed, will be retried",
+                stream=recorded.stream_name,
+                revision=recorded.stream_position,
+                event_type=recorded.type,
+                retry_count=retries,
+                reason=failure.reason,
+            )
         await subscription.nack(recorded.ack_id, "park" if parked else "retry")
-        return int(parked)
+        return int(parked and first_time)

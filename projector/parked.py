@@ -22,7 +22,8 @@ from projector.versions import Database
 
 PARKED_EVENTS: Final = "parked_events"
 
-OnParked = Callable[[RecordedEvent, Failure], Awaitable[None]]
+# True when the event was not parked before.
+OnParked = Callable[[RecordedEvent, Failure], Awaitable[bool]]
 """Called by the consumer with an event it is about to park, and why."""
 
 
@@ -78,11 +79,11 @@ class ParkedEvents:
     async def ensure_indexes(self) -> None:
         await self._collection.create_index([("commit_position", ASCENDING)], name="position")
 
-    async def record(self, recorded: RecordedEvent, failure: Failure) -> None:
+    async def record(self, recorded: RecordedEvent, failure: Failure) -> bool:
         """Idempotent: an event parked again (redelivered, or by another replica) keeps its
-        first parking time and takes the newest reason."""
+        first parking time and takes the newest reason. True when it was not parked before."""
         now = datetime.now(UTC)
-        await self._collection.update_one(
+        result = await self._collection.update_one(
             {"_id": parked_id(recorded.stream_name, recorded.stream_position)},
             {
                 "$set": {
@@ -98,6 +99,7 @@ class ParkedEvents:
             },
             upsert=True,
         )
+        return result.upserted_id is not None
 
     async def count(self) -> int:
         return await self._collection.count_documents({})
