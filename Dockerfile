@@ -21,6 +21,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin orders
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     pip install --no-cache-dir --no-index --find-links /wheels orders-cqrs
+# The customers' key store (KEY_STORE_PATH) lives here, on a volume the write and read services
+# share: owned by the service user, so that a new named volume takes this owner.
+RUN mkdir /keys && chown 10001:10001 /keys && chmod 700 /keys
 USER 10001:10001
 EXPOSE 50051 50052
 # `orders health ADDRESS` asks the standard gRPC health service; compose uses it per service.
