@@ -56,9 +56,18 @@ compose-secrets:
 	done
 	@echo "secrets/: $(COMPOSE_SECRETS)"
 
-# Ends with the ten slowest tests and the suite's total time.
+# Two parts, each ending with its ten slowest tests, then the suite's total time: the tests on
+# TEST_WORKERS pytest-xdist workers, each module's tests on one worker (`--dist loadfile`), then
+# the tests marked `serial` without workers (tests/conftest.py says which, and why).
+TEST_WORKERS ?= 2
 test: venv clients
-	$(PY) -m pytest --durations=10
+	@started=$$(date +%s); \
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not serial" --durations=10; \
+	parallel=$$?; \
+	$(PY) -m pytest -m serial --durations=10; \
+	serial=$$?; \
+	echo "make test: $$(( $$(date +%s) - started )) s in all (parallel part: exit $$parallel, serial part: exit $$serial)"; \
+	[ $$parallel -eq 0 ] && [ $$serial -eq 0 ]
 
 # The unit tests alone: no server process started (tests/conftest.py marks them), seconds.
 test-unit: venv

@@ -14,6 +14,9 @@ import grpc
 from grpc_health.v1 import health, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from orders_runtime.call_chain import Interceptor
+from orders_runtime.error_status import ErrorTable
+from orders_runtime.interceptors import service_interceptors
 from orders_runtime.tls import TlsFiles, server_credentials
 
 Option: TypeAlias = tuple[str, Any]
@@ -52,6 +55,21 @@ def build_grpc_server(
     except RuntimeError as error:
         raise OSError(f"cannot listen on {address}: is another server using it?") from error
     return server, port
+
+
+def service_server(
+    host: str,
+    port: int,
+    errors: ErrorTable,
+    *,
+    observers: Sequence[Interceptor] = (),
+    guards: Sequence[Interceptor] = (),
+    tls: TlsFiles | None = None,
+) -> tuple[grpc.aio.Server, int]:
+    """A process's server on ``host:port`` with the one interceptor chain around every call,
+    answering failures through ``errors``, the process's table; not yet started."""
+    chain = service_interceptors(errors, observers=observers, guards=guards)
+    return build_grpc_server(listen_address(host, port), interceptors=chain, tls=tls)
 
 
 def add_health(server: grpc.aio.Server) -> health.aio.HealthServicer:

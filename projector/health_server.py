@@ -23,14 +23,7 @@ from grpc_health.v1 import health, health_pb2
 
 from orders.v1 import admin_pb2_grpc
 from orders_runtime.call_chain import Interceptor
-from orders_runtime.grpc_server import (
-    add_health,
-    add_reflection,
-    build_grpc_server,
-    drain,
-    listen_address,
-)
-from orders_runtime.interceptors import service_interceptors
+from orders_runtime.grpc_server import add_health, add_reflection, drain, service_server
 from orders_runtime.tls import TlsFiles
 from projector.admin_errors import error_reply
 from projector.admin_health import health_service
@@ -75,11 +68,7 @@ async def serve_projector(
 ) -> ProjectorServer:
     """A started server on ``host:port`` (0 picks a free port); ``guards`` and ``tls`` as on
     the services (the admin RPCs need the ``orders:admin`` scope, health stays open)."""
-    server, bound = build_grpc_server(
-        listen_address(host, port),
-        interceptors=service_interceptors(error_reply, guards=guards),
-        tls=tls,
-    )
+    server, bound = service_server(host, port, error_reply, guards=guards, tls=tls)
     servicer = add_health(server)
     services = [health.SERVICE_NAME]
     if admin is not None:

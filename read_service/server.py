@@ -14,14 +14,7 @@ from pymongo.monitoring import CommandListener
 
 from orders.v1 import query_service_pb2, query_service_pb2_grpc, views_pb2
 from orders_runtime.call_chain import Interceptor
-from orders_runtime.grpc_server import (
-    add_health,
-    add_reflection,
-    build_grpc_server,
-    drain,
-    listen_address,
-)
-from orders_runtime.interceptors import service_interceptors
+from orders_runtime.grpc_server import add_health, add_reflection, drain, service_server
 from orders_runtime.key_store import KeyStore
 from orders_runtime.tls import TlsFiles
 from read_service.answer_cache import AnswerCache
@@ -143,10 +136,8 @@ def build_server(
     )
     feed.listen(hub.feed_moved)
     feed.listen_to_orders(hub.order_changed)
-    server, port = build_grpc_server(
-        listen_address(settings.host, settings.port),
-        interceptors=service_interceptors(error_reply, observers=observers, guards=guards),
-        tls=tls,
+    server, port = service_server(
+        settings.host, settings.port, error_reply, observers=observers, guards=guards, tls=tls
     )
     ctx = QueryContext(
         store=store,

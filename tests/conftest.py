@@ -24,6 +24,7 @@ from tests.mongo_process import MongoProcess
 UNIT = "unit"
 SERVERS = "servers"
 SLOW = "slow"
+SERIAL = "serial"
 # Fixtures that start a server process, directly or through the fixtures they take.
 SERVER_FIXTURES = frozenset(
     {
@@ -49,6 +50,14 @@ SERVER_FIXTURES = frozenset(
         "status_stack",
     }
 )
+
+# `make test` runs the tests on two pytest-xdist workers, a module's tests on one worker (so a
+# module-scoped server starts once; a session-scoped one once per worker that needs it), and
+# then, without workers, the `serial` tests: those of the modules that take one of these fixtures
+# or are marked `serial` themselves. The fault run measures recovery times and loads the
+# machine; both fill a summary printed at the end of the run, which only the process that ran
+# them can print.
+SERIAL_FIXTURES = frozenset({"fault_run", "tally"})
 
 
 def _dump_tasks(signum: int, frame: FrameType | None) -> None:
@@ -87,16 +96,34 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{UNIT}: needs no server process (`make test-unit`)")
     config.addinivalue_line("markers", f"{SERVERS}: starts server processes in its own body")
     config.addinivalue_line("markers", f"{SLOW}: takes seconds without any server")
+    config.addinivalue_line(
+        "markers",
+        f"{SERIAL}: `make test` runs it after the parallel part, without workers (it measures, "
+        "loads the machine, prints a summary at the end or writes files another module uses)",
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark the unit tests: those that take no fixture starting a server, start none themselves
-    (marked `servers`) and are not `slow`. `make test-unit` runs them alone, in seconds."""
+    (marked `servers`) and are not `slow`. `make test-unit` runs them alone, in seconds. Mark
+    `serial` every test of a module where one test is, or takes a fixture of SERIAL_FIXTURES."""
+    serial_modules = {
+        _module(item)
+        for item in items
+        if item.get_closest_marker(SERIAL)
+        or not SERIAL_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+    }
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         opted_out = any(item.get_closest_marker(name) for name in (SERVERS, SLOW))
         if fixtures.isdisjoint(SERVER_FIXTURES) and not opted_out:
             item.add_marker(UNIT)
+        if _module(item) in serial_modules:
+            item.add_marker(SERIAL)
+
+
+def _module(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[0]
 
 
 @pytest.fixture(scope="session")

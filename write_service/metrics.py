@@ -34,6 +34,12 @@ class CommandMetrics:
             "Commands decided again on the moved stream after a conflict",
             registry=registry,
         )
+        self._by_outcome: dict[tuple[str, str], Counter] = {}
 
     def command(self, command: str, outcome: str) -> None:
-        self._commands.labels(command, outcome).inc()
+        # The labelled child kept per (command, outcome): the library's label look-up validated
+        # and locked on every command.
+        counter = self._by_outcome.get((command, outcome))
+        if counter is None:
+            counter = self._by_outcome[command, outcome] = self._commands.labels(command, outcome)
+        counter.inc()

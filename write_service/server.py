@@ -13,14 +13,7 @@ from kurrentdbclient import AsyncKurrentDBClient
 
 from orders.v1 import command_service_pb2, command_service_pb2_grpc
 from orders_runtime.call_chain import Interceptor
-from orders_runtime.grpc_server import (
-    add_health,
-    add_reflection,
-    build_grpc_server,
-    drain,
-    listen_address,
-)
-from orders_runtime.interceptors import service_interceptors
+from orders_runtime.grpc_server import add_health, add_reflection, drain, service_server
 from orders_runtime.key_store import KeyStore
 from orders_runtime.tls import TlsFiles
 from write_service.command_handler import CommandHandler, RetryPolicy
@@ -88,10 +81,8 @@ async def build_server(
     """A server bound to the configured address (port 0 picks a free port), not yet started.
     ``observers`` and ``guards`` join the interceptor chain where metrics and authentication
     belong (see ``orders_runtime.interceptors``)."""
-    server, port = build_grpc_server(
-        listen_address(settings.host, settings.port),
-        interceptors=service_interceptors(error_reply, observers=observers, guards=guards),
-        tls=tls,
+    server, port = service_server(
+        settings.host, settings.port, error_reply, observers=observers, guards=guards, tls=tls
     )
     handler = CommandHandler(
         client,

@@ -17,6 +17,10 @@ from orders_cli.__main__ import main
 from orders_cli.exit_codes import ExitCode
 from tests.cli.dev_process import DevStack
 
+# Builds the client into clients/typescript, as tests/security/test_typescript_client_over_tls.py
+# does: two workers would build over each other (`make test` runs `serial` tests alone).
+pytestmark = pytest.mark.serial
+
 CLIENT = Path(__file__).resolve().parents[2] / "clients" / "typescript"
 BIN = CLIENT / "node_modules" / ".bin"
 

@@ -14,9 +14,10 @@ LogLine = MutableMapping[str, Any]
 
 
 @contextmanager
-def captured_logs() -> Iterator[list[LogLine]]:
-    """Every line logged inside, with the call's context variables and stack traces rendered
-    as the processes render them; the configuration before is restored after."""
+def captured_logs(level: int = logging.DEBUG) -> Iterator[list[LogLine]]:
+    """Every line logged inside at ``level`` or above, with the call's context variables and
+    stack traces rendered as the processes render them; the configuration before is restored
+    after."""
     capture = LogCapture()
     before = structlog.get_config()
     structlog.configure(
@@ -25,7 +26,7 @@ def captured_logs() -> Iterator[list[LogLine]]:
             structlog.processors.format_exc_info,
             capture,
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG),
+        wrapper_class=structlog.make_filtering_bound_logger(level),
         cache_logger_on_first_use=False,
     )
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -11,7 +12,7 @@ from google.protobuf.wrappers_pb2 import StringValue
 
 from orders_runtime.call_chain import Call, Context, Handle
 from tests.rich_errors import rich_error
-from tests.runtime.captured_logs import LogLine, request_lines
+from tests.runtime.captured_logs import LogLine, captured_logs, request_lines
 from tests.runtime.chain_servicer import ChainClient, chain_service
 
 
@@ -87,6 +88,18 @@ async def test_an_unexpected_exception_is_internal_and_logged_with_its_stack_tra
     assert "Traceback" in line["exception"]
     assert "ZeroDivisionError: division by zero" in line["exception"]
     assert "_crash" in line["exception"]
+
+
+async def test_where_info_is_off_a_call_that_succeeds_logs_nothing_and_a_crash_still_does() -> None:
+    with captured_logs(logging.WARNING) as logs:
+        async with chain_service() as client:
+            answer = await client.unary("CorrelationId")(StringValue())
+            error = await _failure(client.unary("Crash")(StringValue(value="")))
+
+    assert answer.value
+    assert error.code() == grpc.StatusCode.INTERNAL
+    (line,) = request_lines(logs)
+    assert (line["rpc"], line["code"], line["log_level"]) == ("Crash", "INTERNAL", "error")
 
 
 async def test_a_servicer_that_aborts_by_itself_keeps_its_status(logs: list[LogLine]) -> None:

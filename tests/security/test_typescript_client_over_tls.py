@@ -17,6 +17,10 @@ from orders_cli.dev_keys import DevSecurity
 from tests.security.secure_stack import SecureStack
 from tests.security.tokens import claims, forged, signed
 
+# Builds the client into clients/typescript, as tests/cli/test_typescript_client.py
+# does: two workers would build over each other (`make test` runs `serial` tests alone).
+pytestmark = pytest.mark.serial
+
 CLIENT = Path(__file__).resolve().parents[2] / "clients" / "typescript"
 BIN = CLIENT / "node_modules" / ".bin"
 
