@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 from typing import Any
 
 import grpc
@@ -64,20 +65,32 @@ def run_watch(args: argparse.Namespace, console: Console) -> int:
                     customer_id=args.customer, resume_tokens=tokens
                 )
             )
+        interrupted = False
+
+        def interrupt(signum: int, frame: object) -> None:
+            # Ctrl-C cancels the call, which ends the loop below: a KeyboardInterrupt raised
+            # wherever the main thread happens to be (inside gRPC's own code) could leave the
+            # channel unable to close, and the command would never exit.
+            nonlocal interrupted
+            interrupted = True
+            call.cancel()
+
+        previous = signal.signal(signal.SIGINT, interrupt)
         try:
             for message in call:
                 if args.json:
                     print(json.dumps(as_dict(message), ensure_ascii=False), flush=True)
                 else:
                     console.print(line(message))
-        except KeyboardInterrupt:
-            call.cancel()
-            return ExitCode.OK
         except grpc.RpcError as error:
+            if interrupted:
+                return ExitCode.OK
             failure = describe(error)
             for text in failure.as_lines():
                 errors.print(text, markup=False)
             return exit_code_for(failure.code)
+        finally:
+            signal.signal(signal.SIGINT, previous)
     return ExitCode.OK
 
 
