@@ -23,6 +23,7 @@ from google.protobuf.message import Message
 from orders.v1 import command_service_pb2 as cmd
 from orders.v1 import query_service_pb2 as query
 from read_service import request_checks
+from read_service.contract_gate import ContractGate as QueryContractGate
 from read_service.page_token_seal import PageTokenSeal
 from tests.contracts.rule_examples import (
     CEL_EXAMPLES,
@@ -38,6 +39,7 @@ _TWINS: Final = {"start_date": "end_date", "end_date": "start_date"}
 _CEL_AT_MOST = re.compile(r"^this\.(\w+) <= (\d+)$")
 _TIMESTAMP = "google.protobuf.Timestamp"
 _COMMAND_GATE: Final = ContractGate()
+_QUERY_GATE: Final = QueryContractGate()
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,7 @@ def _hand_written(request: Message) -> list[str]:
         found = [key] if isinstance(key, validation.FieldViolation) else []
         return [violation.field for violation in [*found, *_COMMAND_GATE.violations(request)]]
     seal = PageTokenSeal(b"k" * 32)
-    return [violation.field for violation in request_checks.violations(request, seal)]
+    return [violation.field for violation in request_checks.violations(request, seal, _QUERY_GATE)]
 
 
 def _by_protovalidate(request: Message) -> list[str]:
