@@ -16,6 +16,7 @@ from orders.v1 import query_service_pb2_grpc
 from orders_runtime.deadlines import time_remaining
 from read_service import messages, request_checks
 from read_service.cached_answers import CachedAnswers
+from read_service.contract_gate import ContractGate
 from read_service.page_token_seal import PageTokenSeal
 from read_service.personal_data import PersonalDataOpener
 from read_service.queries import analytics, customers, listing, orders, stats
@@ -46,6 +47,7 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
         self._personal_data = personal_data or PersonalDataOpener(None)
         self._answers = answers
         self._seal = seal
+        self._gate = ContractGate()
         self._max_wait = max_wait_seconds
 
     async def GetOrderSummary(  # noqa: N802 (gRPC method names)
@@ -166,19 +168,19 @@ class QueryApi(query_service_pb2_grpc.QueryServiceServicer):
     async def WatchOrder(  # noqa: N802 (gRPC method names)
         self, request: pb.WatchOrderRequest, context: Context
     ) -> AsyncIterator[pb.WatchOrderResponse]:
-        raise_if_any(request_checks.violations(request, self._seal))
+        raise_if_any(request_checks.violations(request, self._seal, self._gate))
         async for message in self._watches.watch_order(request, self._wait_seconds()):
             yield await self._opened_copy(message)
 
     async def WatchCustomerOrders(  # noqa: N802 (gRPC method names)
         self, request: pb.WatchCustomerOrdersRequest, context: Context
     ) -> AsyncIterator[pb.WatchCustomerOrdersResponse]:
-        raise_if_any(request_checks.violations(request, self._seal))
+        raise_if_any(request_checks.violations(request, self._seal, self._gate))
         async for message in self._watches.watch_customer_orders(request, self._wait_seconds()):
             yield await self._opened_copy(message)
 
     async def _serve(self, request: Any, run: Callable[[float], Awaitable[Response]]) -> Response:
-        raise_if_any(request_checks.violations(request, self._seal))
+        raise_if_any(request_checks.violations(request, self._seal, self._gate))
         response = await run(self._wait_seconds())
         await self._personal_data.open(response)  # type: ignore[arg-type]
         return response

@@ -20,9 +20,10 @@ from orders.v1 import command_service_pb2_grpc as pb_grpc
 from orders_runtime.correlation import current_correlation_id
 from write_service import messages
 from write_service.command_handler import CommandHandler, Outcome
+from write_service.contract_gate import ContractGate
 from write_service.domain.commands import Command
 from write_service.rpc_errors import InvalidRequestError, name_in_errors
-from write_service.validation import FieldViolation, idempotency_key, violations
+from write_service.validation import FieldViolation, idempotency_key
 
 IDEMPOTENCY_HEADER: Final = "idempotency-key"
 
@@ -41,6 +42,7 @@ class CommandApi(pb_grpc.CommandServiceServicer):
     def __init__(self, handler: CommandHandler, clock: Callable[[], datetime]) -> None:
         self._handler = handler
         self._clock = clock
+        self._gate = ContractGate()
 
     async def RegisterCustomer(  # noqa: N802 (gRPC method names)
         self, request: pb.RegisterCustomerRequest, context: grpc.aio.ServicerContext[None, None]
@@ -91,12 +93,13 @@ class CommandApi(pb_grpc.CommandServiceServicer):
         to_response: Callable[[CommandT, Outcome], ResponseT],
     ) -> ResponseT:
         key = idempotency_key(request.idempotency_key, _header(context, IDEMPOTENCY_HEADER))
-        problems: list[FieldViolation] = []
+        assert isinstance(request, Message)
+        problems = self._gate.violations(request)
         if isinstance(key, FieldViolation):
-            problems, key = [key], ""
+            problems = [key, *[p for p in problems if p.field != key.field]]
+            key = ""
         command = to_command(request, key, self._clock())
         name_in_errors(command)
-        problems += violations(command)
         if problems:
             raise InvalidRequestError(problems)
         outcome = await self._handler.handle(command, key, current_correlation_id())

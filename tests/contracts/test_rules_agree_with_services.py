@@ -1,4 +1,4 @@
-"""The services' hand-written request checks agree with the buf.validate rules of the contract.
+"""The services' request checks agree with the buf.validate rules of the contract.
 
 The cases are read from the annotations in the descriptors: for every rule of every field of
 every CommandService and QueryService request (nested messages included), a value at the edge
@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Final
 
 import protovalidate
@@ -24,6 +23,7 @@ from google.protobuf.message import Message
 from orders.v1 import command_service_pb2 as cmd
 from orders.v1 import query_service_pb2 as query
 from read_service import request_checks
+from read_service.contract_gate import ContractGate as QueryContractGate
 from read_service.page_token_seal import PageTokenSeal
 from tests.contracts.rule_examples import (
     CEL_EXAMPLES,
@@ -31,12 +31,15 @@ from tests.contracts.rule_examples import (
     PATTERN_EXAMPLES,
     REQUESTS,
 )
-from write_service import messages, validation
+from write_service import validation
+from write_service.contract_gate import ContractGate
 
 # Mutating one of these also mutates its twin, so the range between them stays valid.
 _TWINS: Final = {"start_date": "end_date", "end_date": "start_date"}
 _CEL_AT_MOST = re.compile(r"^this\.(\w+) <= (\d+)$")
 _TIMESTAMP = "google.protobuf.Timestamp"
+_COMMAND_GATE: Final = ContractGate()
+_QUERY_GATE: Final = QueryContractGate()
 
 
 @dataclass(frozen=True)
@@ -168,22 +171,13 @@ def _message_cases(base: Message, message: Message, prefix: str) -> Iterator[Cas
 
 
 def _hand_written(request: Message) -> list[str]:
+    """The fields the service refuses: its contract gate and the checks it keeps by hand."""
     if type(request).__name__ in cmd.DESCRIPTOR.message_types_by_name:
         key = validation.idempotency_key(request.idempotency_key, None)  # type: ignore[attr-defined]
-        to_command = {
-            "RegisterCustomerRequest": messages.register_customer,
-            "PlaceOrderRequest": messages.place_order,
-            "ProcessPaymentRequest": messages.process_payment,
-            "ShipOrderRequest": messages.ship_order,
-            "DeliverOrderRequest": messages.deliver_order,
-            "CancelOrderRequest": messages.cancel_order,
-            "ForgetCustomerRequest": messages.forget_customer,
-        }[type(request).__name__]
         found = [key] if isinstance(key, validation.FieldViolation) else []
-        command = to_command(request, "" if found else key, datetime.now(UTC))  # type: ignore[operator]
-        return [violation.field for violation in [*found, *validation.violations(command)]]
+        return [violation.field for violation in [*found, *_COMMAND_GATE.violations(request)]]
     seal = PageTokenSeal(b"k" * 32)
-    return [violation.field for violation in request_checks.violations(request, seal)]
+    return [violation.field for violation in request_checks.violations(request, seal, _QUERY_GATE)]
 
 
 def _by_protovalidate(request: Message) -> list[str]:

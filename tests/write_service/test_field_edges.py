@@ -8,9 +8,9 @@ import grpc
 
 from orders.v1 import command_service_pb2 as pb
 from tests.write_service.harness import WriteService
+from tests.write_service.requests_of_commands import violations
 from tests.write_service.rpc_calls import failure, line, money, new_id
 from write_service.domain.commands import CancelOrder, RegisterCustomer, ShipOrder
-from write_service.validation import violations
 
 NOW = datetime(2026, 1, 2, tzinfo=UTC)
 INT64_MAX = 2**63 - 1

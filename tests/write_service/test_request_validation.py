@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from orders.v1 import command_service_pb2 as pb
+from tests.write_service.requests_of_commands import violations
+from write_service.contract_gate import ContractGate
 from write_service.domain.commands import (
     CancelOrder,
     Command,
@@ -20,7 +23,6 @@ from write_service.validation import (
     MAX_UNIT_PRICE_MINOR,
     FieldViolation,
     idempotency_key,
-    violations,
 )
 
 NOW = datetime(2026, 1, 2, tzinfo=UTC)
@@ -113,5 +115,8 @@ def test_an_idempotency_key_sent_two_different_ways_is_refused() -> None:
 
 
 def test_an_idempotency_key_with_spaces_or_too_long_is_refused() -> None:
-    assert isinstance(idempotency_key("with space", None), FieldViolation)
-    assert isinstance(idempotency_key("k" * 129, None), FieldViolation)
+    assert isinstance(idempotency_key("", "with space"), FieldViolation)
+    assert isinstance(idempotency_key("", "k" * 129), FieldViolation)
+    for key in ("with space", "k" * 129):
+        request = pb.DeliverOrderRequest(order_id="o-1", idempotency_key=key)
+        assert fields(ContractGate().violations(request)) == ["idempotency_key"]

@@ -14,6 +14,7 @@ from orders_contracts.events import (
     OrderShipped,
     PaymentProcessed,
 )
+from tests.write_service.requests_of_commands import violations
 from write_service.domain.commands import Line, PlaceOrder, ProcessPayment, ShipOrder
 from write_service.domain.customer import CustomerState
 from write_service.domain.decider import Kind, decide, evolve, initial
@@ -23,7 +24,6 @@ from write_service.validation import (
     MAX_PAYMENT_MINOR,
     MAX_QUANTITY,
     MAX_UNIT_PRICE_MINOR,
-    violations,
 )
 
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
