@@ -11,6 +11,7 @@ import pytest
 from orders_runtime import processes
 from orders_runtime.ports import free_port, port_is_free
 from orders_runtime.probes import tcp_open
+from tests.waiting import PATIENCE_SECONDS
 
 # Each test starts child processes (not `make test-unit`).
 pytestmark = pytest.mark.servers
@@ -43,7 +44,9 @@ def test_a_server_is_ready_once_its_port_is_open_logs_its_output_and_stops_on_si
         processes.wait_until_ready(process, lambda: tcp_open(port), timeout=60, what="server")
         assert not port_is_free(port)
     finally:
-        code = processes.stop(process)
+        # The grace is a hang guard, not a speed requirement: under load the exit can be slow,
+        # and a SIGKILL after the default 10 s would read as a server that ignored SIGTERM.
+        code = processes.stop(process, grace_seconds=PATIENCE_SECONDS)
 
     assert code == 0
     header, output = log.read_text().splitlines()
