@@ -15,6 +15,7 @@ from typing import Any, Final
 import protovalidate
 from google.protobuf.message import Message
 
+from orders_contracts.contract_violations import violation_path
 from orders_contracts.streams import CUSTOMER_STREAM_PREFIX, ORDER_STREAM_PREFIX
 from read_service.errors import FieldViolation
 
@@ -67,7 +68,7 @@ def _order(message: Any, path: str) -> list[tuple[int, int]]:
 
 def _mapped(request: Message, violation: protovalidate.Violation) -> Iterator[FieldViolation]:
     rule = violation.proto.rule_id
-    path = _path(violation)
+    path = violation_path(violation)
     if rule == "resume_token.order_stream":
         yield FieldViolation("resume_token.stream", _ORDER_STREAM)
     elif rule == "resume_tokens.order_streams":
@@ -76,15 +77,6 @@ def _mapped(request: Message, violation: protovalidate.Violation) -> Iterator[Fi
                 yield FieldViolation(f"resume_tokens[{index}].stream", _ORDER_STREAM)
     else:
         yield FieldViolation(path, _sentence(path, rule, violation.field_value))
-
-
-def _path(violation: protovalidate.Violation) -> str:
-    field = violation.proto.field
-    parts = []
-    for element in field.elements if field is not None else []:
-        subscript = element.subscript
-        parts.append(element.field_name + (f"[{subscript.value}]" if subscript else ""))
-    return ".".join(parts)
 
 
 def _sentence(path: str, rule: str, value: object) -> str:

@@ -18,6 +18,7 @@ import protovalidate
 from google.protobuf.message import Message
 
 from orders.v1 import command_service_pb2 as pb
+from orders_contracts.contract_violations import violation_path
 from write_service.validation import (
     MAX_EMAIL,
     MAX_IDEMPOTENCY_KEY,
@@ -84,22 +85,13 @@ def _order(message: Any, path: str) -> list[tuple[int, int]]:
 
 def _mapped(request: Message, violation: protovalidate.Violation) -> Iterator[FieldViolation]:
     rule = violation.proto.rule_id
-    path = _path(violation)
+    path = violation_path(violation)
     if rule == "lines.one_currency" and isinstance(request, pb.PlaceOrderRequest):
         yield from _mixed_currencies(request)
         return
     if rule in _ON_THE_AMOUNT:
         path = f"{path}.amount_minor"
     yield FieldViolation(path, _sentence(path, rule, violation.field_value))
-
-
-def _path(violation: protovalidate.Violation) -> str:
-    field = violation.proto.field
-    parts = []
-    for element in field.elements if field is not None else []:
-        subscript = element.subscript
-        parts.append(element.field_name + (f"[{subscript.value}]" if subscript else ""))
-    return ".".join(parts)
 
 
 def _sentence(path: str, rule: str, value: object) -> str:
