@@ -39,7 +39,12 @@ from tests.read_service.read_harness import (
     running_read_service,
     settings_for,
 )
-from tests.read_service.test_read_your_writes import WAIT, consistency, project_later
+from tests.read_service.test_read_your_writes import (
+    ALLOW_STALE,
+    WAIT,
+    consistency,
+    project_later,
+)
 from tests.runtime.test_process_settings import clean_environment, start
 
 Doc = dict[str, Any]
@@ -207,6 +212,35 @@ async def test_a_waiting_query_reads_with_the_preference_after_the_write_its_tok
         assert read["$readPreference"] == {"mode": "nearest"}
         assert read["readConcern"]["level"] == "majority"
         assert read["readConcern"]["afterClusterTime"] >= committed_at
+
+
+@pytest.mark.parametrize("monitored", ["nearest"], indirect=True)
+async def test_a_query_that_checks_its_token_itself_checks_it_in_its_session(
+    monitored: Monitored,
+) -> None:
+    service = monitored.service
+    history = service.history
+    history.place("o-1", "c-1", START)
+    await service.project_pending()
+    paid = history.pay("o-1", 2500, "EUR", START + timedelta(hours=1))
+    monitored.queries.clear()
+
+    response = await service.stub.GetOrderSummary(
+        pb.GetOrderSummaryRequest(order_id="o-1", consistency=consistency(paid, ALLOW_STALE)),
+        timeout=20,
+    )
+
+    assert response.read_metadata.stale
+    assert response.order.status == types_pb2.ORDER_STATUS_PLACED
+    # The token check (the revision of o-1), the progress and the answer, in that order.
+    reads = monitored.queries.finds(service.database, is_query_read)
+    assert [read.get("projection") for read in reads] == [{"revision": True}, None, None]
+    assert len({read["lsid"]["id"] for read in reads}) == 1
+    for read in reads:
+        assert read["$readPreference"] == {"mode": "nearest"}
+        assert read["readConcern"]["level"] == "majority"
+    # Each read after the check is causally after it: the session sends its reply's time.
+    assert all("afterClusterTime" in read["readConcern"] for read in reads[1:])
 
 
 @pytest.mark.parametrize("monitored", ["nearest"], indirect=True)
