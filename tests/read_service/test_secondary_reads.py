@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import grpc
 import pytest
 from bson import Timestamp
 from pymongo import AsyncMongoClient
@@ -259,6 +260,34 @@ async def test_reads_that_fill_the_answer_cache_stay_on_the_primary(monitored: M
     answers = monitored.queries.finds(service.database, is_query_read)
     assert answers
     assert all("$readPreference" not in read and "readConcern" not in read for read in answers)
+
+
+async def test_secondary_with_no_secondary_to_read_answers_unavailable(
+    mongo_uri: str, mongo_db_name: str
+) -> None:
+    settings = settings_for(
+        mongo_db_name,
+        mongo_uri=replica_set_uri(mongo_uri),
+        read_preference="secondary",
+        mongo_timeout_seconds=0.5,
+    )
+    client = mongo_client_for(settings)
+    projector_client: AsyncMongoClient[Doc] = AsyncMongoClient(mongo_uri, tz_aware=True)
+    try:
+        async with running_read_service(client, projector_client, settings) as service:
+            service.history.place("o-1", "c-1", START)
+            await service.project_pending()
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await service.stub.GetOrderDetails(
+                    pb.GetOrderDetailsRequest(order_id="o-1"), timeout=20
+                )
+        await client.drop_database(mongo_db_name)
+    finally:
+        await client.close()
+        await projector_client.close()
+
+    # SecantusDB is one member, its primary: `secondary` finds no member to read from.
+    assert refused.value.code() == grpc.StatusCode.UNAVAILABLE
 
 
 def test_a_read_preference_is_accepted_in_any_case_and_an_unknown_one_is_refused() -> None:
