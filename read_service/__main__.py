@@ -69,6 +69,7 @@ class ReadService:
         return {
             "mongo_uri": without_credentials(settings.mongo_uri),
             "mongo_database": settings.mongo_database,
+            "read_preference": settings.read_preference,
             "consistency_watch": server.watcher.mode,
             "answer_cache_max_entries": settings.read_cache_max_entries,
             "page_token_key": "READ_PAGE_TOKEN_KEY"

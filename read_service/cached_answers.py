@@ -4,6 +4,10 @@ Only token-less reads use the cache: a read with a consistency token must see Mo
 token is reached, as without the cache. Requests are validated before any lookup, so a bad one
 is refused exactly as before. A hit copies the cached messages and takes ReadMetadata's
 progress from the shared progress copy (progress moves; it is never cached).
+
+A read that may fill the cache goes to the primary whatever READ_SERVICE_READ_PREFERENCE says:
+the cache is kept exact by the primary's change stream, and an answer from a secondary that had
+not yet applied a change the stream already reported would be kept until the order next changes.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ SummaryCache = AnswerCache[views_pb2.OrderSummary]
 class CachedAnswers:
     def __init__(self, ctx: QueryContext, cache: SummaryCache) -> None:
         self._ctx = ctx
+        self._filling = ctx.on_primary()
         self._cache = cache
 
     async def order_summary(
@@ -46,7 +51,10 @@ class CachedAnswers:
                 )
             epoch = self._fill_epoch()
         answer = await orders.get_order_summary(
-            self._ctx, order_id, consistency, wait_seconds=wait_seconds
+            self._ctx if epoch is None else self._filling,
+            order_id,
+            consistency,
+            wait_seconds=wait_seconds,
         )
         summary = answer.value
         message = messages.order_summary(summary)
@@ -81,7 +89,12 @@ class CachedAnswers:
                 )
             epoch = self._fill_epoch()
         answer = await listing.list_customer_orders(
-            self._ctx, customer_id, page_size, page_token, consistency, wait_seconds=wait_seconds
+            self._ctx if epoch is None else self._filling,
+            customer_id,
+            page_size,
+            page_token,
+            consistency,
+            wait_seconds=wait_seconds,
         )
         found = tuple(messages.order_summary(doc) for doc in answer.value.orders)
         if epoch is not None and self._still_following():

@@ -4,7 +4,9 @@ A token names a stream and the revision of the caller's write. It is reached whe
 of that stream reflects that revision (`order-X` -> the order's document, `customer-X` -> the
 customer's document). That check is exact even when the projector applies events out of
 order, and it covers every other read model too, because the projector commits all changes of a
-batch (every collection, analytics and progress) in one transaction.
+batch (every collection, analytics and progress) in one transaction. When the query's reads may
+go to secondaries (``ReadStore.causal``), they are made causally after the read that saw the
+token reached, so they see that transaction wherever they are served.
 """
 
 from __future__ import annotations
@@ -79,8 +81,12 @@ async def reach(
         reached = revision is not None and revision >= token.revision
         if reached or consistency.allow_stale:
             return not reached
-    elif await watcher.wait_for_revision(model, identifier, token.revision, deadline):
-        return False
+    else:
+        seen = await watcher.wait_for_revision(model, identifier, token.revision, deadline)
+        if seen is not None:
+            # The shared check read the primary; the answer must not come from an older state.
+            store.read_after(seen)
+            return False
     # The shared copy of the progress: hundreds of waiters giving up together read it once.
     progress = await progress_copy.progress(model)
     raise ConsistencyNotReachedError(

@@ -15,6 +15,7 @@ from prometheus_client.registry import Collector
 
 from orders_runtime.metrics import LATENCY_BUCKETS
 from read_service.answer_cache import AnswerCache
+from read_service.cluster_time import SeenAt
 from read_service.projection_watcher import ProjectionWatcher
 
 
@@ -57,12 +58,12 @@ class ObservedProjectionWatcher(ProjectionWatcher):
 
     async def wait_for_revision(
         self, model: str, identifier: str, revision: int, deadline: float
-    ) -> bool:
+    ) -> SeenAt | None:
         started = time.perf_counter()
         outcome = "failed"
         try:
             if self._metrics.tracer is None:
-                reached = await super().wait_for_revision(model, identifier, revision, deadline)
+                seen = await super().wait_for_revision(model, identifier, revision, deadline)
             else:
                 with self._metrics.tracer.start_as_current_span(
                     "wait for projection",
@@ -72,10 +73,10 @@ class ObservedProjectionWatcher(ProjectionWatcher):
                         "orders.revision": revision,
                     },
                 ) as span:
-                    reached = await super().wait_for_revision(model, identifier, revision, deadline)
-                    span.set_attribute("orders.reached", reached)
-            outcome = "reached" if reached else "not_reached"
-            return reached
+                    seen = await super().wait_for_revision(model, identifier, revision, deadline)
+                    span.set_attribute("orders.reached", seen is not None)
+            outcome = "not_reached" if seen is None else "reached"
+            return seen
         finally:
             self._metrics.waits.labels(model, outcome).inc()
             self._metrics.wait_seconds.labels(model).observe(time.perf_counter() - started)

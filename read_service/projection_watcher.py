@@ -18,6 +18,7 @@ import structlog
 from pymongo.errors import PyMongoError
 
 from read_service.background import cancel_and_wait
+from read_service.cluster_time import SeenAt
 from read_service.read_store import Progress, ReadStore
 from read_service.revision_waiters import RevisionWaiters
 
@@ -71,9 +72,9 @@ class ProjectionWatcher:
 
     async def wait_for_revision(
         self, model: str, identifier: str, revision: int, deadline: float
-    ) -> bool:
+    ) -> SeenAt | None:
         """Wait until the document of ``model`` reaches ``revision`` or the loop time reaches
-        ``deadline``; say whether it was reached."""
+        ``deadline``: when the primary was read that showed it reached, None if it was not."""
         waiter = self._waiters.add(model, identifier, revision, deadline)
         self._ensure_running()
         self._dirty.set()

@@ -1,38 +1,55 @@
 """The read models as the queries see them: the active version's collections and their progress.
 
-A rebuild fills new versioned collections and then switches the pointer document; readers look
-the pointer up at most every `pointer_ttl_seconds` (and again when a query finds nothing), so a
-switch needs no restart. Documents leave this module decoded into the read models' Structs; the
-database reads every money sum as an int (``stored_sums.SUMS_AS_INTS``).
+Documents leave this module decoded into the read models' Structs; the database reads every
+money sum as an int (``stored_sums.SUMS_AS_INTS``). The active version is looked up through
+``active_version``.
+
+Where the reads go (``READ_SERVICE_READ_PREFERENCE``): by default every read goes to the
+primary, as the store is. Otherwise each query reads through ``causal()``: one causally
+consistent session with read concern majority and the configured read preference, so each of
+its reads is causally after the ones before it on whichever member serves it, and after the
+primary reads it relies on (``read_after``). What is shared by all queries (the waiters' check,
+the version pointer, the progress copy, the change feed) stays on the primary.
 """
 
 from __future__ import annotations
 
-import asyncio
+import copy
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from msgspec import Struct, field
+from pymongo import ReadPreference
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.read_concern import ReadConcern
 
 from orders_contracts import read_models as rm
 from orders_contracts.stored_sums import SUMS_AS_INTS
+from read_service import cluster_time
+from read_service.active_version import ActiveVersion
+from read_service.cluster_time import NOT_RECORDED, SeenAt, seen_by
 
 Document = dict[str, Any]
 Shape = TypeVar("Shape", bound=Struct)
+
+# The values of READ_SERVICE_READ_PREFERENCE (read_service.settings), MongoDB's mode names.
+READ_PREFERENCES: Final = {
+    "primary": ReadPreference.PRIMARY,
+    "primaryPreferred": ReadPreference.PRIMARY_PREFERRED,
+    "secondaryPreferred": ReadPreference.SECONDARY_PREFERRED,
+    "secondary": ReadPreference.SECONDARY,
+    "nearest": ReadPreference.NEAREST,
+}
 
 
 class _Revision(Struct, frozen=True):
     id: str = field(name="_id")
     revision: int
-
-
-class _Pointer(Struct, frozen=True):
-    """What readers need of ``rm.ReadModelVersionDoc``."""
-
-    version: int
 
 
 _REVISION_ONLY = {"revision": True}
@@ -54,45 +71,86 @@ def progress_of(status: rm.ProjectionStatusDoc) -> Progress:
 
 
 class ReadStore:
-    def __init__(self, database: AsyncDatabase[Document], *, pointer_ttl_seconds: float) -> None:
+    def __init__(
+        self,
+        database: AsyncDatabase[Document],
+        *,
+        pointer_ttl_seconds: float,
+        read_preference: str = "primary",
+    ) -> None:
         self._database = database.with_options(
             codec_options=database.codec_options.with_options(type_registry=SUMS_AS_INTS)
         )
-        self._pointer_ttl = pointer_ttl_seconds
-        self._version: int | None = None
-        self._version_read_at = 0.0
-        # Pointer reads are numbered when sent; a slow read never overwrites a newer one's answer.
-        self._reads_sent = 0
-        self._read_applied = 0
-        self._lock = asyncio.Lock()
+        self._elsewhere = READ_PREFERENCES[read_preference] != ReadPreference.PRIMARY
+        self._pointer = ActiveVersion(
+            self._database, ttl_seconds=pointer_ttl_seconds, record_times=self._elsewhere
+        )
+        # Where this store's reads go, and the session they run in (see causal()).
+        self._reads = self._database
+        self._session: AsyncClientSession | None = None
+        if self._elsewhere:
+            self._elsewhere_reads = self._database.with_options(
+                read_preference=READ_PREFERENCES[read_preference],
+                read_concern=ReadConcern("majority"),
+            )
 
     @property
     def database(self) -> AsyncDatabase[Document]:
         return self._database
 
-    async def collection(self, base: str) -> AsyncCollection[Document]:
-        version = await self._active_version()
-        return self._database[rm.collection_name(base, version)]
+    @property
+    def reads_elsewhere(self) -> bool:
+        """Whether this store's reads may be served by a member other than the primary."""
+        return self._session is not None
+
+    @asynccontextmanager
+    async def causal(self) -> AsyncIterator[ReadStore]:
+        """The store one query reads through: itself when every read goes to the primary (no
+        session, nothing more on the hot path), else a view whose reads share one causally
+        consistent session (opening it costs no round trip: the driver pools server sessions)."""
+        if not self._elsewhere or self._session is not None:
+            yield self
+            return
+        client = self._database.client
+        async with client.start_session(causal_consistency=True) as session:
+            view = copy.copy(self)  # shares the version pointer, the only state it has
+            view._reads, view._session = self._elsewhere_reads, session
+            yield view
+
+    def on_primary(self) -> ReadStore:
+        """A view whose reads all go to the primary, without a session."""
+        view = copy.copy(self)
+        view._elsewhere, view._reads, view._session = False, self._database, None
+        return view
+
+    def read_after(self, seen: SeenAt) -> None:
+        """Make this view's next reads causally after ``seen`` (a read on the primary)."""
+        if self._session is not None:
+            cluster_time.read_after(self._session, seen)
 
     @property
     def known_version(self) -> int | None:
         """The active version as last read, without a round trip (None before the first read)."""
-        return self._version
+        return self._pointer.known
 
     async def refresh(self) -> bool:
         """Re-read the pointer now; say whether the active version changed."""
-        before = self._version
+        before = self._pointer.known
         return await self.version_now() != before
 
     async def version_now(self) -> int:
         """Read the pointer now, even while a periodic read is under way, and remember it."""
-        return await self._read_pointer()
+        return await self._pointer.read_now()
 
     async def find_by_id(self, base: str, identifier: str, shape: type[Shape]) -> Shape | None:
         """One document by id; a miss re-reads the pointer once in case a switch just happened."""
-        found = await (await self.collection(base)).find_one({"_id": identifier})
+        found = await (await self._collection(base)).find_one(
+            {"_id": identifier}, session=self._session
+        )
         if found is None and await self.refresh():
-            found = await (await self.collection(base)).find_one({"_id": identifier})
+            found = await (await self._collection(base)).find_one(
+                {"_id": identifier}, session=self._session
+            )
         return None if found is None else rm.from_document(found, shape)
 
     async def find(
@@ -105,28 +163,40 @@ class ReadStore:
         limit: int = 0,
         projection: Document | None = None,
     ) -> list[Shape]:
-        collection = await self.collection(base)
-        found = await collection.find(query, projection, sort=sort, limit=limit).to_list(None)
-        return [rm.from_document(document, shape) for document in found]
+        collection = await self._collection(base)
+        cursor = collection.find(query, projection, sort=sort, limit=limit, session=self._session)
+        return [rm.from_document(document, shape) for document in await cursor.to_list(None)]
 
     async def aggregate(
         self, base: str, pipeline: list[Document], shape: type[Shape]
     ) -> list[Shape]:
-        found = await (await (await self.collection(base)).aggregate(pipeline)).to_list(None)
+        collection = await self._collection(base)
+        found = await (await collection.aggregate(pipeline, session=self._session)).to_list(None)
         return [rm.from_document(document, shape) for document in found]
 
     async def revision_of(self, base: str, identifier: str) -> int | None:
-        found = await (await self.collection(base)).find_one(
-            {"_id": identifier}, projection=_REVISION_ONLY
+        found = await (await self._collection(base)).find_one(
+            {"_id": identifier}, projection=_REVISION_ONLY, session=self._session
         )
         return None if found is None else rm.from_document(found, _Revision).revision
 
-    async def revisions_of(self, base: str, identifiers: list[str]) -> dict[str, int]:
-        """The revision of each of these documents that exists, in one round trip."""
-        found = await self.find(
-            base, {"_id": {"$in": identifiers}}, _Revision, projection=_REVISION_ONLY
-        )
-        return {document.id: document.revision for document in found}
+    async def revisions_seen(
+        self, base: str, identifiers: list[str]
+    ) -> tuple[dict[str, int], SeenAt]:
+        """The revision of each of these documents that exists, in one round trip, and when the
+        primary was read (recorded only when queries read elsewhere, see ``read_after``)."""
+        query = {"_id": {"$in": identifiers}}
+        if not self._elsewhere:
+            found = await self.find(base, query, _Revision, projection=_REVISION_ONLY)
+            return {document.id: document.revision for document in found}, NOT_RECORDED
+        collection = self._database[rm.collection_name(base, await self._pointer.get())]
+        # An explicit session only to learn the reply's cluster time; it costs no round trip.
+        async with self._database.client.start_session(causal_consistency=False) as session:
+            cursor = collection.find(query, _REVISION_ONLY, session=session)
+            documents = await cursor.to_list(None)
+            seen = seen_by(session)
+        found = [rm.from_document(document, _Revision) for document in documents]
+        return {document.id: document.revision for document in found}, seen
 
     async def progress(self, base: str) -> Progress:
         status = await self.find_by_id(rm.PROJECTION_STATUS, base, rm.ProjectionStatusDoc)
@@ -136,24 +206,9 @@ class ReadStore:
         statuses = await self.find(rm.PROJECTION_STATUS, {}, rm.ProjectionStatusDoc)
         return {status.id: progress_of(status) for status in statuses}
 
-    async def _active_version(self) -> int:
-        loop = asyncio.get_running_loop()
-        if self._version is not None and loop.time() - self._version_read_at < self._pointer_ttl:
-            return self._version
-        async with self._lock:
-            if self._version is None or loop.time() - self._version_read_at >= self._pointer_ttl:
-                return await self._read_pointer()
-            return self._version
-
-    async def _read_pointer(self) -> int:
-        loop = asyncio.get_running_loop()
-        self._reads_sent += 1
-        number, sent_at = self._reads_sent, loop.time()
-        found = await self._database[rm.READ_MODEL_VERSIONS].find_one({"_id": rm.ACTIVE_POINTER_ID})
-        pointer = None if found is None else rm.from_document(found, _Pointer)
-        version = rm.INITIAL_VERSION if pointer is None else pointer.version
-        if number > self._read_applied:
-            self._read_applied = number
-            self._version = version
-            self._version_read_at = sent_at
-        return version
+    async def _collection(self, base: str) -> AsyncCollection[Document]:
+        version = await self._pointer.get()
+        # Read after the pointer read that chose the version: the switch and the rebuild that
+        # filled the version's collections are then on the member that serves the read.
+        self.read_after(self._pointer.seen_at)
+        return self._reads[rm.collection_name(base, version)]

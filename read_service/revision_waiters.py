@@ -23,6 +23,7 @@ from typing import Final
 
 from pymongo.errors import PyMongoError
 
+from read_service.cluster_time import SeenAt
 from read_service.read_store import ReadStore
 
 # Of the time a waiter has, the part kept for answering when it is alone: a tenth, in bounds.
@@ -45,8 +46,8 @@ class Waiter:
     # The caller's deadline (loop time) and how long the waiter had when it came.
     deadline: float
     budget: float
-    # True once the document reached the revision, False when the waiter gave up.
-    outcome: asyncio.Future[bool] = field(repr=False)
+    # When the check that saw the document at the revision read it; None when the waiter gave up.
+    outcome: asyncio.Future[SeenAt | None] = field(repr=False)
 
     def gives_up_at(self, waiting: int) -> float:
         low, high = BASE_MARGIN_SECONDS
@@ -94,7 +95,7 @@ class RevisionWaiters:
         """
         for model, by_id in list(self._waiting.items()):
             try:
-                revisions = await self._store.revisions_of(model, list(by_id))
+                revisions, seen = await self._store.revisions_seen(model, list(by_id))
             except PyMongoError as error:
                 for waiters in list(by_id.values()):
                     for waiter in list(waiters):
@@ -103,7 +104,7 @@ class RevisionWaiters:
             for identifier, revision in revisions.items():
                 for waiter in list(by_id.get(identifier, ())):
                     if revision >= waiter.revision:
-                        self._settle(waiter, True)
+                        self._settle(waiter, seen)
 
     def end_all(self, error: Exception | None = None) -> None:
         """Fail every waiter with ``error``, or cancel them all without one."""
@@ -125,7 +126,7 @@ class RevisionWaiters:
             if waiter.outcome.done():
                 heapq.heappop(self._by_deadline)
             elif waiter.gives_up_at(self._crowd()) <= now:
-                self._settle(waiter, False)
+                self._settle(waiter, None)
             else:
                 break
         self._schedule()
@@ -151,7 +152,7 @@ class RevisionWaiters:
             self._load, self._load_at = self._count, now
         return max(self._load, self._count)
 
-    def _settle(self, waiter: Waiter, outcome: bool | Exception) -> None:
+    def _settle(self, waiter: Waiter, outcome: SeenAt | Exception | None) -> None:
         if waiter.outcome.done():
             return
         if isinstance(outcome, Exception):

@@ -107,6 +107,7 @@ def build_server(
     store = ReadStore(
         mongo_client[settings.mongo_database],
         pointer_ttl_seconds=settings.read_model_pointer_ttl_seconds,
+        read_preference=settings.read_preference,
     )
     progress = ProgressCache(store, max_age_seconds=settings.progress_max_age_seconds)
     cache: AnswerCache[views_pb2.OrderSummary] = AnswerCache(settings.read_cache_max_entries)
@@ -172,10 +173,15 @@ def build_server(
 def mongo_client_for(
     settings: Settings, event_listeners: Sequence[CommandListener] = ()
 ) -> AsyncMongoClient[Document]:
-    """The client the composition root uses: fails fast (UNAVAILABLE) when MongoDB is away."""
+    """The client the composition root uses: fails fast (UNAVAILABLE) when MongoDB is away.
+
+    Its reads go to the primary even when MONGO_URI names another read preference: the shared
+    reads (waiters' check, version pointer, progress, change feed) rely on it, and queries read
+    elsewhere only as READ_SERVICE_READ_PREFERENCE says, in causal sessions (ReadStore)."""
     timeout_ms = int(settings.mongo_timeout_seconds * 1000)
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
         settings.mongo_uri,
+        readPreference="primary",
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
         appname="orders-read-service",

@@ -4,7 +4,7 @@ composition root through `orders_runtime.settings.load_settings`."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any, TypeAlias
+from typing import Annotated, Any, Final, Literal, TypeAlias, get_args
 
 from msgspec import Meta
 
@@ -20,8 +20,27 @@ from orders_runtime.setting_types import (
     PositiveSeconds,
     Seconds,
 )
-from orders_runtime.settings import Variable
+from orders_runtime.settings import Before, Variable
 from orders_runtime.store_credentials import mongo_credentials
+
+# MongoDB's read preference modes, as a connection string spells them (any case accepted).
+ReadPreferenceMode: TypeAlias = Literal[
+    "primary", "primaryPreferred", "secondaryPreferred", "secondary", "nearest"
+]
+_MODE_SPELLINGS: Final[dict[str, str]] = {
+    mode.lower(): mode for mode in get_args(ReadPreferenceMode)
+}
+
+
+def _mode_spelling(raw: str) -> str:
+    return _MODE_SPELLINGS.get(raw.lower(), raw)
+
+
+ReadPreferenceSetting: TypeAlias = Annotated[
+    ReadPreferenceMode,
+    Before(_mode_spelling),
+    Meta(description="one of primary, primaryPreferred, secondaryPreferred, secondary or nearest"),
+]
 
 # HMAC-SHA256 wants at least as many key bytes as its output; shorter keys are guessable.
 PageTokenKey: TypeAlias = Annotated[
@@ -41,6 +60,11 @@ class Settings:
     # How long a MongoDB operation may wait for a reachable server before the call is UNAVAILABLE.
     mongo_timeout_seconds: Annotated[PositiveSeconds, Variable("MONGO_TIMEOUT_SECONDS")] = 2.0
     log_level: Annotated[LogLevel, Variable("LOG_LEVEL")] = "INFO"
+    # Where queries read: anything but primary runs each query's reads in one causally
+    # consistent session (read concern majority), so read-your-writes holds on secondaries too.
+    read_preference: Annotated[ReadPreferenceSetting, Variable("READ_SERVICE_READ_PREFERENCE")] = (
+        "primary"
+    )
     # A WAIT read whose call has no deadline waits at most this long for the projection.
     consistency_max_wait_seconds: Annotated[
         PositiveSeconds, Variable("READ_CONSISTENCY_MAX_WAIT_SECONDS")

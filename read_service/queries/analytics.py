@@ -50,21 +50,22 @@ async def get_sales_analytics(
     wait_seconds: float,
 ) -> Answer[list[CurrencySales]]:
     start, end = day_of("start_date", start_date), day_of("end_date", end_date)
-    reached = await prepare(
-        ctx,
-        [*day_range_violations(start, end), currency_violation(currency)],
-        consistency,
-        wait_seconds=wait_seconds,
-    )
-    # Both are dates here: a bad one was refused above.
-    assert isinstance(start, date)
-    assert isinstance(end, date)
-    query: dict[str, Any] = {"day": {"$gte": start.isoformat(), "$lte": end.isoformat()}}
-    if currency:
-        query["currency"] = currency
-    days = ctx.store.find(rm.SALES_BY_DAY, query, rm.SalesByDayDoc)
-    documents, progress = await with_progress(ctx, rm.SALES_BY_DAY, days)
-    return Answer(summarise_sales(documents, start, end), freshness(reached, progress))
+    async with ctx.reads() as ctx:
+        reached = await prepare(
+            ctx,
+            [*day_range_violations(start, end), currency_violation(currency)],
+            consistency,
+            wait_seconds=wait_seconds,
+        )
+        # Both are dates here: a bad one was refused above.
+        assert isinstance(start, date)
+        assert isinstance(end, date)
+        query: dict[str, Any] = {"day": {"$gte": start.isoformat(), "$lte": end.isoformat()}}
+        if currency:
+            query["currency"] = currency
+        days = ctx.store.find(rm.SALES_BY_DAY, query, rm.SalesByDayDoc)
+        documents, progress = await with_progress(ctx, rm.SALES_BY_DAY, days)
+        return Answer(summarise_sales(documents, start, end), freshness(reached, progress))
 
 
 def summarise_sales(

@@ -1,12 +1,18 @@
-"""What every query needs: the read store, the shared projection watcher, and what it answers."""
+"""What every query needs: the read store, the shared projection watcher, and what it answers.
+
+Each query runs its reads inside ``async with ctx.reads() as ctx:``, so that all of them (the
+token check and the answer) share one causally consistent session when reads may go to
+secondaries (``ReadStore.causal``); with every read on the primary it changes nothing.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from orders_contracts import read_models as rm
 from read_service.consistency import ReadConsistency, consistency_violations, reach
@@ -55,6 +61,16 @@ class QueryContext:
     watcher: ProjectionWatcher
     progress: ProgressCache
 
+    @asynccontextmanager
+    async def reads(self) -> AsyncIterator[QueryContext]:
+        """The context one query reads through (see the module's docstring)."""
+        async with self.store.causal() as store:
+            yield self if store is self.store else replace(self, store=store)
+
+    def on_primary(self) -> QueryContext:
+        """A context whose queries read only the primary, whatever the read preference."""
+        return replace(self, store=self.store.on_primary())
+
 
 async def prepare(
     ctx: QueryContext,
@@ -80,8 +96,21 @@ async def prepare(
     return Reached(stale, consistency.token.commit_position)
 
 
-async def with_progress(ctx: QueryContext, model: str, query: Awaitable[T]) -> tuple[T, Progress]:
-    """Run a query and give the model's progress: usually from memory, else read alongside."""
+async def with_progress(
+    ctx: QueryContext, model: str, query: Coroutine[Any, Any, T]
+) -> tuple[T, Progress]:
+    """Run a query and give the model's progress: usually from memory, else read alongside.
+
+    A query reading elsewhere than the primary reads the progress first, in its session: the
+    shared copy (the primary's) could claim more than a lagging member's answer shows, and a
+    read before the answer's in one causal session never shows more than the answer does."""
+    if ctx.store.reads_elsewhere:
+        try:
+            progress = await ctx.store.progress(model)
+        except BaseException:
+            query.close()
+            raise
+        return await query, progress
     known = ctx.progress.current(model)
     if known is not None:
         return await query, known

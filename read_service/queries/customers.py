@@ -12,11 +12,12 @@ from read_service.validation import id_violation
 async def get_customer(
     ctx: QueryContext, customer_id: str, consistency: ReadConsistency, *, wait_seconds: float
 ) -> Answer[rm.CustomerDoc]:
-    reached = await prepare(
-        ctx, [id_violation("customer_id", customer_id)], consistency, wait_seconds=wait_seconds
-    )
-    customer, progress = await with_progress(ctx, rm.CUSTOMERS, find_customer(ctx, customer_id))
-    return Answer(customer, freshness(reached, progress, customer))
+    async with ctx.reads() as ctx:
+        reached = await prepare(
+            ctx, [id_violation("customer_id", customer_id)], consistency, wait_seconds=wait_seconds
+        )
+        customer, progress = await with_progress(ctx, rm.CUSTOMERS, find_customer(ctx, customer_id))
+        return Answer(customer, freshness(reached, progress, customer))
 
 
 async def find_customer(ctx: QueryContext, customer_id: str) -> rm.CustomerDoc:

@@ -50,18 +50,19 @@ async def list_customer_orders(
 ) -> Answer[Page]:
     digest = filter_digest("ListCustomerOrders", customer_id)
     cursor = _cursor_or_violation(page_token, digest)
-    reached = await prepare(
-        ctx,
-        _customer_orders_violations(customer_id, page_size, cursor),
-        consistency,
-        wait_seconds=wait_seconds,
-    )
-    page, progress = await with_progress(
-        ctx,
-        rm.ORDER_SUMMARIES,
-        _page(ctx, {"customer_id": customer_id}, page_size, _good(cursor), digest),
-    )
-    return Answer(page, freshness(reached, progress))
+    async with ctx.reads() as ctx:
+        reached = await prepare(
+            ctx,
+            _customer_orders_violations(customer_id, page_size, cursor),
+            consistency,
+            wait_seconds=wait_seconds,
+        )
+        page, progress = await with_progress(
+            ctx,
+            rm.ORDER_SUMMARIES,
+            _page(ctx, {"customer_id": customer_id}, page_size, _good(cursor), digest),
+        )
+        return Answer(page, freshness(reached, progress))
 
 
 def customer_orders_violations(
@@ -93,22 +94,23 @@ async def list_orders(
     wanted = frozenset(statuses)
     digest = filter_digest("ListOrders", wanted, created_after, created_before)
     cursor = _cursor_or_violation(page_token, digest)
-    reached = await prepare(
-        ctx,
-        [
-            *status_violations(statuses),
-            time_range_violation(created_after, created_before),
-            page_size_violation(page_size),
-            _bad(cursor),
-        ],
-        consistency,
-        wait_seconds=wait_seconds,
-    )
-    query = order_filter(wanted, created_after, created_before)
-    page, progress = await with_progress(
-        ctx, rm.ORDER_SUMMARIES, _page(ctx, query, page_size, _good(cursor), digest)
-    )
-    return Answer(page, freshness(reached, progress))
+    async with ctx.reads() as ctx:
+        reached = await prepare(
+            ctx,
+            [
+                *status_violations(statuses),
+                time_range_violation(created_after, created_before),
+                page_size_violation(page_size),
+                _bad(cursor),
+            ],
+            consistency,
+            wait_seconds=wait_seconds,
+        )
+        query = order_filter(wanted, created_after, created_before)
+        page, progress = await with_progress(
+            ctx, rm.ORDER_SUMMARIES, _page(ctx, query, page_size, _good(cursor), digest)
+        )
+        return Answer(page, freshness(reached, progress))
 
 
 def order_filter(

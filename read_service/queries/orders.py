@@ -22,36 +22,40 @@ class OrderDetailsView:
 async def get_order_summary(
     ctx: QueryContext, order_id: str, consistency: ReadConsistency, *, wait_seconds: float
 ) -> Answer[rm.OrderSummaryDoc]:
-    reached = await prepare(
-        ctx, [id_violation("order_id", order_id)], consistency, wait_seconds=wait_seconds
-    )
-    summary, progress = await with_progress(
-        ctx, rm.ORDER_SUMMARIES, _find_order(ctx, rm.ORDER_SUMMARIES, order_id, rm.OrderSummaryDoc)
-    )
-    return Answer(summary, freshness(reached, progress, summary))
+    async with ctx.reads() as ctx:
+        reached = await prepare(
+            ctx, [id_violation("order_id", order_id)], consistency, wait_seconds=wait_seconds
+        )
+        summary, progress = await with_progress(
+            ctx,
+            rm.ORDER_SUMMARIES,
+            _find_order(ctx, rm.ORDER_SUMMARIES, order_id, rm.OrderSummaryDoc),
+        )
+        return Answer(summary, freshness(reached, progress, summary))
 
 
 async def get_order_details(
     ctx: QueryContext, order_id: str, consistency: ReadConsistency, *, wait_seconds: float
 ) -> Answer[OrderDetailsView]:
-    reached = await prepare(
-        ctx,
-        [id_violation("order_id", order_id)],
-        consistency,
-        wait_seconds=wait_seconds,
-        order_model=rm.ORDER_DETAILS,
-    )
-    details, progress = await with_progress(
-        ctx, rm.ORDER_DETAILS, _find_order(ctx, rm.ORDER_DETAILS, order_id, rm.OrderDetailsDoc)
-    )
-    # Both documents are written in the same batch transaction, so they agree on the revision.
-    summary = await _find_order(ctx, rm.ORDER_SUMMARIES, order_id, rm.OrderSummaryDoc)
-    customer = await ctx.store.find_by_id(
-        rm.CUSTOMERS, details.customer.customer_id, rm.CustomerDoc
-    )
-    email = None if customer is None else customer.email
-    view = OrderDetailsView(details=details, summary=summary, customer_email=email)
-    return Answer(view, freshness(reached, progress, details))
+    async with ctx.reads() as ctx:
+        reached = await prepare(
+            ctx,
+            [id_violation("order_id", order_id)],
+            consistency,
+            wait_seconds=wait_seconds,
+            order_model=rm.ORDER_DETAILS,
+        )
+        details, progress = await with_progress(
+            ctx, rm.ORDER_DETAILS, _find_order(ctx, rm.ORDER_DETAILS, order_id, rm.OrderDetailsDoc)
+        )
+        # Both documents are written in the same batch transaction, so they agree on the revision.
+        summary = await _find_order(ctx, rm.ORDER_SUMMARIES, order_id, rm.OrderSummaryDoc)
+        customer = await ctx.store.find_by_id(
+            rm.CUSTOMERS, details.customer.customer_id, rm.CustomerDoc
+        )
+        email = None if customer is None else customer.email
+        view = OrderDetailsView(details=details, summary=summary, customer_email=email)
+        return Answer(view, freshness(reached, progress, details))
 
 
 async def _find_order(ctx: QueryContext, model: str, order_id: str, shape: type[Shape]) -> Shape:

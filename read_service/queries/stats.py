@@ -57,46 +57,47 @@ async def get_order_stats(
     *,
     wait_seconds: float,
 ) -> Answer[OrderStats]:
-    reached = await prepare(
-        ctx,
-        [
-            optional_id_violation("customer_id", customer_id),
-            *status_violations(statuses),
-            time_range_violation(created_after, created_before),
-        ],
-        consistency,
-        wait_seconds=wait_seconds,
-    )
-    customer = await find_customer(ctx, customer_id) if customer_id else None
-    match = order_filter(frozenset(statuses), created_after, created_before)
-    if customer_id:
-        match["customer_id"] = customer_id
-    pipeline: list[dict[str, Any]] = [
-        {"$match": match},
-        {
-            "$group": {
-                "_id": {"status": "$status", "currency": "$total.currency"},
-                "order_count": {"$sum": 1},
-                # Each total fits int64, their sum need not: summed as Decimal128, exact
-                # for fewer than 10^18 orders per group (see read_models).
-                "total_minor": {"$sum": {"$toDecimal": "$total.amount_minor"}},
-            }
-        },
-    ]
-    groups, progress = await with_progress(
-        ctx, rm.ORDER_SUMMARIES, ctx.store.aggregate(rm.ORDER_SUMMARIES, pipeline, _Group)
-    )
-    rows = sorted(
-        (
-            StatsRow(
-                status=group.key.status,
-                currency=group.key.currency,
-                order_count=group.order_count,
-                total_minor=group.total_minor,
-            )
-            for group in groups
-        ),
-        key=lambda row: (_STATUS_RANK.get(row.status, len(_STATUS_RANK)), row.currency),
-    )
-    stats = OrderStats(rows=rows, customer=customer)
-    return Answer(stats, freshness(reached, progress))
+    async with ctx.reads() as ctx:
+        reached = await prepare(
+            ctx,
+            [
+                optional_id_violation("customer_id", customer_id),
+                *status_violations(statuses),
+                time_range_violation(created_after, created_before),
+            ],
+            consistency,
+            wait_seconds=wait_seconds,
+        )
+        customer = await find_customer(ctx, customer_id) if customer_id else None
+        match = order_filter(frozenset(statuses), created_after, created_before)
+        if customer_id:
+            match["customer_id"] = customer_id
+        pipeline: list[dict[str, Any]] = [
+            {"$match": match},
+            {
+                "$group": {
+                    "_id": {"status": "$status", "currency": "$total.currency"},
+                    "order_count": {"$sum": 1},
+                    # Each total fits int64, their sum need not: summed as Decimal128, exact
+                    # for fewer than 10^18 orders per group (see read_models).
+                    "total_minor": {"$sum": {"$toDecimal": "$total.amount_minor"}},
+                }
+            },
+        ]
+        groups, progress = await with_progress(
+            ctx, rm.ORDER_SUMMARIES, ctx.store.aggregate(rm.ORDER_SUMMARIES, pipeline, _Group)
+        )
+        rows = sorted(
+            (
+                StatsRow(
+                    status=group.key.status,
+                    currency=group.key.currency,
+                    order_count=group.order_count,
+                    total_minor=group.total_minor,
+                )
+                for group in groups
+            ),
+            key=lambda row: (_STATUS_RANK.get(row.status, len(_STATUS_RANK)), row.currency),
+        )
+        stats = OrderStats(rows=rows, customer=customer)
+        return Answer(stats, freshness(reached, progress))
