@@ -127,3 +127,33 @@ async def test_one_of_two_replicas_stops_and_the_other_projects_on_with_exact_to
     assert await dump(db) == replay
     verified = run_command("verify", fresh_eventstore_uri, mongo_uri, mongo_db_name)
     assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+async def test_a_replica_killed_with_sigkill_leaves_its_shards_which_still_add_up_exactly(
+    mongo: AsyncMongoClient[Doc],
+    fresh_eventstore_uri: str,
+    mongo_uri: str,
+    mongo_db_name: str,
+    tmp_path: Path,
+) -> None:
+    db = mongo[mongo_db_name]
+    uris = (fresh_eventstore_uri, mongo_uri)
+    with running_replicas(1, *uris, mongo_db_name, tmp_path / "killed") as [killed]:
+        _, customers, _ = await populate(fresh_eventstore_uri, ORDERS)
+        replay = await _replay(fresh_eventstore_uri, mongo, f"{mongo_db_name}_replay")
+        await _caught_up(db, replay, "the first replica's read models equal to a replay")
+        processes.kill(killed)
+    crashed = shard_of_process(killed)
+    assert await shard_names(db) == {crashed}
+
+    with running_replicas(1, *uris, mongo_db_name, tmp_path / "next") as [restarted]:
+        await append_orders(fresh_eventstore_uri, customers[0], [f"late{i:03d}" for i in range(20)])
+        replay = await _replay(fresh_eventstore_uri, mongo, f"{mongo_db_name}_replay_late")
+        await _caught_up(db, replay, "the restarted replica's read models equal to a replay")
+        assert await shard_names(db) == {crashed, shard_of_process(restarted)}
+    # The restarted replica folded its own shards only: a crash leaves one set behind, a clean
+    # stop none.
+    assert await shard_names(db) == {None, crashed}
+    assert await dump(db) == replay
+    verified = run_command("verify", fresh_eventstore_uri, mongo_uri, mongo_db_name)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
