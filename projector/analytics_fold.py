@@ -108,7 +108,8 @@ async def fold_on_stop(
     client: AsyncMongoClient[dict[str, Any]], database: str, shard: str, grace: float
 ) -> Folded | None:
     """The fold, given at most ``grace`` seconds; a fold that fails or runs late leaves the
-    shards where they are (still exact) and says why, without holding up the shutdown."""
+    shards where they are (still exact) and says why, without holding up the shutdown. A commit
+    cut short by the grace may still land: either way the totals are the same."""
     try:
         async with asyncio.timeout(grace):
             folded = await fold_shards(client, database, shard)
@@ -116,7 +117,7 @@ async def fold_on_stop(
         log.warning(
             "analytics shards not folded",
             shard=shard,
-            reason=f"the store did not finish the fold within {grace:g} s",
+            reason=f"the store did not confirm the fold within {grace:g} s",
         )
         return None
     except Exception as error:
