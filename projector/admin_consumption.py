@@ -44,11 +44,17 @@ class Consumption:
         self._pause = Pause()
         self._paused = False
         self._reported: tuple[bool, float] | None = None
+        self._ended = False
 
     @property
     def paused(self) -> bool:
         """This replica has stopped taking events because the group is paused."""
         return self._paused
+
+    @property
+    def ended(self) -> bool:
+        """run() returned after stop(): its consumer's last batch is committed or given up."""
+        return self._ended
 
     def stop(self) -> None:
         self._stopping.set()
@@ -66,6 +72,7 @@ class Consumption:
             with contextlib.suppress(Exception):
                 async with asyncio.timeout(5):
                     await self._control.forget(self._board.replica)
+        self._ended = True
 
     async def _consume_until_paused(self) -> None:
         consumer = self._make_consumer()

@@ -21,6 +21,7 @@ from projector.admin_control import Control
 from projector.admin_rebuild import RebuildJobs
 from projector.admin_service import Admin
 from projector.admin_status import StatusReader
+from projector.analytics_fold import FOLD_GRACE, fold_on_stop
 from projector.batch_telemetry import BatchObserver
 from projector.batch_writer import BatchWriter
 from projector.consumer import BatchSettings, Consumer
@@ -51,6 +52,8 @@ class ReplicaSettings:
     guards: Sequence[Interceptor] = ()
     """Authentication of the gRPC server's callers (``orders_runtime.auth_setup``)."""
     tls: TlsFiles | None = None
+    fold_grace: float = FOLD_GRACE
+    """Seconds the fold of the replica's analytics shards may take when it stops."""
 
 
 @dataclass
@@ -69,8 +72,9 @@ async def assembled_replica(
     writer_for: Callable[[int | None], BatchWriter],
     settings: ReplicaSettings,
 ) -> AsyncIterator[Replica]:
-    """The replica, its server started; ``consumption.run()`` is the caller's to run. On exit
-    a rebuild in progress is waited for and the server drained."""
+    """The replica, its server started; ``consumption.run()`` is the caller's to run. On exit,
+    if that run ended, the replica's analytics shards are folded (``analytics_fold``); then a
+    rebuild in progress is waited for and the server drained."""
     db = durable(mongo[database])
     board = StateBoard(settings.replica)
     control, parked = Control(db), ParkedEvents(db)
@@ -129,6 +133,8 @@ async def assembled_replica(
     try:
         yield Replica(board, consumption, server)
     finally:
+        if consumption.ended:
+            await fold_on_stop(mongo, database, writer.shard, settings.fold_grace)
         await rebuilds.close()
         if server is not None:
             await server.stop(grace=1)

@@ -1,4 +1,5 @@
-"""Analytics documents as readers see them: every shard's part summed (pure)."""
+"""Analytics documents as readers see them: every shard's part summed; and what folding a
+shard's part into the unsharded document adds to it (pure)."""
 
 from __future__ import annotations
 
@@ -39,3 +40,27 @@ def merged_shards(docs: Mapping[str, Mapping[str, Any]]) -> dict[str, Doc]:
         total = merged.setdefault(logical_id(doc_id), {})
         _add(total, {**docs[doc_id], "_id": logical_id(doc_id)})
     return merged
+
+
+def folded_part(part: Mapping[str, Any]) -> tuple[Doc, dict[str, int]]:
+    """A shard's part as an upsert of the unsharded document: the fields a new one starts with
+    (day, currency, status) and the ``$inc`` of every count and sum, nested ones by their dotted
+    path (``by_status.PLACED``), as exact ints. Adding it and deleting the part leaves the sum
+    of the bucket's parts as it was (``merged_shards``)."""
+    keys: Doc = {}
+    counts: dict[str, int] = {}
+
+    def walk(doc: Mapping[str, Any], prefix: str) -> None:
+        for key, value in doc.items():
+            path = f"{prefix}{key}"
+            if path == "_id":
+                continue
+            if isinstance(value, Mapping):
+                walk(value, f"{path}.")
+            elif _is_count(value):
+                counts[path] = exact_sum(value)
+            else:
+                keys[path] = value
+
+    walk(part, "")
+    return keys, counts

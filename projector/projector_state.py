@@ -32,9 +32,10 @@ class StateReport:
 Listener = Callable[[StateReport], Awaitable[None]]
 
 
-def replica_id() -> str:
-    """Host and process id, usable as a MongoDB field name (no dots, no dollar signs)."""
-    return re.sub(r"[.$]", "_", f"{socket.gethostname()}-{os.getpid()}")
+def replica_id(pid: int | None = None) -> str:
+    """Host and process id (this process's by default), usable as a MongoDB field name (no
+    dots, no dollar signs)."""
+    return re.sub(r"[.$]", "_", f"{socket.gethostname()}-{os.getpid() if pid is None else pid}")
 
 
 class StateBoard:

@@ -5,15 +5,23 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from orders_contracts.read_models import collection_name
+from kurrentdbclient import StreamState
+
+from bench.order_events import order_history, records
+from orders_contracts.read_models import SALES_BY_DAY, SALES_BY_STATUS, collection_name
+from orders_contracts.streams import order_stream
 from orders_runtime import processes
-from projector.analytics import logical_id
+from projector.analytics import SHARD_SEPARATOR, logical_id
+from projector.analytics_shards import merged_shards
+from projector.event_source import eventstore_client
+from projector.projector_state import replica_id
 from projector.versions import Database
 
 Doc = dict[str, Any]
@@ -72,3 +80,49 @@ async def shards(db: Database, base: str, version: int = 1) -> dict[str, list[Do
     async for doc in db[collection_name(base, version)].find({}):
         found.setdefault(logical_id(str(doc["_id"])), []).append(doc)
     return found
+
+
+def shard_of(doc: Doc) -> str | None:
+    """The replica whose shard the document is; None for an unsharded one."""
+    parts = str(doc["_id"]).split(SHARD_SEPARATOR, 2)
+    return parts[2] if len(parts) == 3 else None
+
+
+async def shard_names(db: Database, version: int = 1) -> set[str | None]:
+    """The shards of every analytics document of a version (None: the unsharded ones)."""
+    return {
+        shard_of(doc)
+        for base in (SALES_BY_STATUS, SALES_BY_DAY)
+        for docs in (await shards(db, base, version)).values()
+        for doc in docs
+    }
+
+
+def shard_of_process(process: subprocess.Popen[bytes]) -> str:
+    """The shard a replica process writes: its replica id, host and process id."""
+    return replica_id(process.pid)
+
+
+async def analytics(db: Database, version: int = 1) -> dict[str, dict[str, Doc]]:
+    """Both analytics read models of a version as readers see them: their shards summed."""
+    seen: dict[str, dict[str, Doc]] = {}
+    for base in (SALES_BY_STATUS, SALES_BY_DAY):
+        docs = db[collection_name(base, version)].find({})
+        seen[base] = merged_shards({str(doc["_id"]): doc async for doc in docs})
+    return seen
+
+
+async def append_orders(eventstore_uri: str, customer_id: str, order_ids: list[str]) -> None:
+    """More orders of a customer already written, after the store's first history."""
+    client = eventstore_client(eventstore_uri)
+    await client.connect()
+    rng = random.Random(11)
+    try:
+        for order_id in order_ids:
+            await client.append_to_stream(
+                order_stream(order_id),
+                events=records(order_history(order_id, customer_id, rng)),
+                current_version=StreamState.NO_STREAM,
+            )
+    finally:
+        await client.close()

@@ -1,8 +1,11 @@
 """Projector replicas projecting at once, each into analytics shards of its own, end where one
-projector replaying the store alone ends; readers see the sum of the shards."""
+projector replaying the store alone ends; readers see the sum of the shards, and the shards of
+a replica that stops are folded into the unsharded documents."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -13,15 +16,14 @@ from pymongo import AsyncMongoClient
 from bench.order_events import populate
 from orders.v1 import query_service_pb2 as pb
 from orders.v1 import types_pb2
-from orders_contracts.read_models import SALES_BY_DAY, SALES_BY_STATUS
+from orders_contracts.read_models import SALES_BY_DAY
 from orders_contracts.stored_sums import exact_sum
-from projector.analytics import SHARD_SEPARATOR
 from projector.batch_writer import BatchWriter
 from projector.event_source import eventstore_client, from_recorded, read_all_events, read_revisions
 from projector.versions import active_version, ensure_collections, ensure_pointer
 from tests.projector.projector_harness import Dump, clean_replay, dump
 from tests.read_service.read_harness import running_read_service, settings_for
-from tests.scale.replicas import Doc, run_command, running_replicas, shards
+from tests.scale.replicas import Doc, run_command, running_replicas, shard_names, shards
 from tests.waiting import read_until
 
 ORDERS = 150
@@ -36,12 +38,18 @@ async def _replay(eventstore_uri: str, mongo: AsyncMongoClient[Doc], database: s
         await eventstore.close()
 
 
-async def _project_with_replicas(
-    replicas: int, eventstore_uri: str, mongo_uri: str, database: str, logs: Path
-) -> tuple[AsyncMongoClient[Doc], Dump]:
-    """The store's history written while ``replicas`` project it; the clean replay, once the
-    live read models equal it."""
-    mongo: AsyncMongoClient[Doc] = AsyncMongoClient(mongo_uri, tz_aware=True)
+@contextlib.asynccontextmanager
+async def _projected_by_replicas(
+    mongo: AsyncMongoClient[Doc],
+    replicas: int,
+    uris: tuple[str, str],
+    database: str,
+    logs: Path,
+) -> AsyncIterator[Dump]:
+    """The store's history written while ``replicas`` project it, and its clean replay, once
+    the live read models equal it; the replicas still run until the block ends, and have
+    folded their shards when it has."""
+    eventstore_uri, mongo_uri = uris
     with running_replicas(replicas, eventstore_uri, mongo_uri, database, logs):
         await populate(eventstore_uri, ORDERS)
         replay = await _replay(eventstore_uri, mongo, database)
@@ -51,55 +59,55 @@ async def _project_with_replicas(
             lambda live: live == replay,
             f"the read models of {replicas} replicas equal to a clean replay",
         )
-    return mongo, replay
-
-
-def _shard_of(doc: Doc) -> str | None:
-    """The replica whose shard the document is; None for an unsharded one."""
-    parts = str(doc["_id"]).split(SHARD_SEPARATOR, 2)
-    return parts[2] if len(parts) == 3 else None
-
-
-def _shard_names(parts: dict[str, list[Doc]]) -> set[str | None]:
-    return {_shard_of(doc) for docs in parts.values() for doc in docs}
+        yield replay
 
 
 @pytest.mark.parametrize("replicas", [2, 4])
 async def test_replicas_projecting_concurrently_end_equal_to_a_clean_single_replica_replay(
-    replicas: int, fresh_eventstore_uri: str, mongo_uri: str, mongo_db_name: str, tmp_path: Path
+    replicas: int,
+    mongo: AsyncMongoClient[Doc],
+    fresh_eventstore_uri: str,
+    mongo_uri: str,
+    mongo_db_name: str,
+    tmp_path: Path,
 ) -> None:
-    mongo, _ = await _project_with_replicas(
-        replicas, fresh_eventstore_uri, mongo_uri, mongo_db_name, tmp_path
-    )
-    try:
-        by_status = await shards(mongo[mongo_db_name], SALES_BY_STATUS)
+    db = mongo[mongo_db_name]
+    uris = (fresh_eventstore_uri, mongo_uri)
+    async with _projected_by_replicas(mongo, replicas, uris, mongo_db_name, tmp_path) as replay:
         # Each replica counted into its own shard, and none into the unsharded documents.
-        names = _shard_names(by_status)
-        assert None not in names
-        assert len(names) >= 2, by_status
-    finally:
-        await mongo.close()
+        names = await shard_names(db)
+    assert None not in names
+    assert len(names) >= 2, names
+    # Stopped, each folded its shards into the unsharded documents; readers see the same.
+    assert await shard_names(db) == {None}
+    assert await dump(db) == replay
     verified = run_command("verify", fresh_eventstore_uri, mongo_uri, mongo_db_name)
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 async def test_a_rebuild_gathers_the_replicas_shards_into_one_document_each(
-    fresh_eventstore_uri: str, mongo_uri: str, mongo_db_name: str, tmp_path: Path
+    mongo: AsyncMongoClient[Doc],
+    fresh_eventstore_uri: str,
+    mongo_uri: str,
+    mongo_db_name: str,
+    tmp_path: Path,
 ) -> None:
-    mongo, replay = await _project_with_replicas(
-        2, fresh_eventstore_uri, mongo_uri, mongo_db_name, tmp_path
-    )
-    try:
+    db = mongo[mongo_db_name]
+    uris = (fresh_eventstore_uri, mongo_uri)
+    async with _projected_by_replicas(mongo, 2, uris, mongo_db_name, tmp_path) as replay:
+        assert None not in await shard_names(db, 1)
         rebuilt = run_command("rebuild", fresh_eventstore_uri, mongo_uri, mongo_db_name)
         assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
-        db = mongo[mongo_db_name]
         version = await active_version(db)
         assert version == 2
         assert await dump(db, version) == replay
         by_day = await shards(db, SALES_BY_DAY, version)
         assert all(len(parts) == 1 for parts in by_day.values()), by_day
-    finally:
-        await mongo.close()
+    # Stopping, the replicas folded the shards they had written before the switch into the
+    # version they belong to, which is kept for a rollback.
+    assert await shard_names(db, 1) == {None}
+    assert await dump(db, 1) == replay
+    assert await dump(db, 2) == replay
 
 
 def _shard_totals(parts: dict[str, list[Doc]]) -> dict[tuple[str, date], tuple[int, int, int]]:
@@ -122,12 +130,14 @@ def _proto_date(day: date) -> types_pb2.Date:
 
 
 async def test_the_sales_analytics_answer_equals_the_sum_over_the_shards(
-    fresh_eventstore_uri: str, mongo_uri: str, mongo_db_name: str, tmp_path: Path
+    mongo: AsyncMongoClient[Doc],
+    fresh_eventstore_uri: str,
+    mongo_uri: str,
+    mongo_db_name: str,
+    tmp_path: Path,
 ) -> None:
-    mongo, replay = await _project_with_replicas(
-        2, fresh_eventstore_uri, mongo_uri, mongo_db_name, tmp_path
-    )
-    try:
+    uris = (fresh_eventstore_uri, mongo_uri)
+    async with _projected_by_replicas(mongo, 2, uris, mongo_db_name, tmp_path) as replay:
         parts = await shards(mongo[mongo_db_name], SALES_BY_DAY)
         expected = _shard_totals(parts)
         assert any(len(docs) > 1 for docs in parts.values()), "no day counted by two replicas"
@@ -138,8 +148,6 @@ async def test_the_sales_analytics_answer_equals_the_sum_over_the_shards(
                     start_date=_proto_date(days[0]), end_date=_proto_date(days[-1])
                 )
             )
-    finally:
-        await mongo.close()
     answered = {
         (sales.currency_code, date(entry.date.year, entry.date.month, entry.date.day)): (
             entry.totals.order_count,
@@ -184,10 +192,10 @@ async def test_a_redelivered_event_is_not_counted_twice_in_the_shard_it_lands_in
         again = await second.write(events)
         replay = await clean_replay(eventstore, mongo, f"{mongo_db_name}_replay")
         live = await dump(db)
-        parts = await shards(db, SALES_BY_STATUS)
+        names = await shard_names(db)
     finally:
         await mongo.close()
         await eventstore.close()
     assert again.counts["duplicate"] == half
-    assert _shard_names(parts) == {"replica-a", "replica-b"}
+    assert names == {"replica-a", "replica-b"}
     assert live == replay

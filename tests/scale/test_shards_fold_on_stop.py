@@ -1,0 +1,159 @@
+"""A projector replica stopped with SIGTERM folds its analytics shards into the unsharded
+documents, so restarts do not multiply the documents every analytics read adds up; readers see
+the same totals before, during and after."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+
+from pymongo import AsyncMongoClient
+
+from bench.order_events import populate
+from orders.v1 import query_service_pb2 as pb
+from orders.v1 import types_pb2, views_pb2
+from orders_runtime import processes
+from projector.event_source import eventstore_client
+from projector.versions import Database
+from tests.projector.projector_harness import Dump, clean_replay, dump
+from tests.read_service.read_harness import ReadService, running_read_service, settings_for
+from tests.scale.replicas import (
+    Doc,
+    analytics,
+    append_orders,
+    run_command,
+    running_replicas,
+    shard_names,
+    shard_of_process,
+)
+from tests.waiting import read_until
+
+ORDERS = 120
+FIRST_DAY, LAST_DAY = date(2026, 1, 1), date(2026, 4, 1)
+
+
+async def _replay(eventstore_uri: str, mongo: AsyncMongoClient[Doc], database: str) -> Dump:
+    """A clean replay of the store as it is now, into a database of its own."""
+    eventstore = eventstore_client(eventstore_uri)
+    await eventstore.connect()
+    try:
+        return await clean_replay(eventstore, mongo, database)
+    finally:
+        await eventstore.close()
+
+
+async def _caught_up(db: Database, replay: Dump, what: str) -> Dump:
+    return await read_until(lambda: dump(db), lambda live: live == replay, what)
+
+
+def _day(day: date) -> types_pb2.Date:
+    return types_pb2.Date(year=day.year, month=day.month, day=day.day)
+
+
+async def _sales(service: ReadService) -> list[views_pb2.CurrencySales]:
+    answer = await service.stub.GetSalesAnalytics(
+        pb.GetSalesAnalyticsRequest(start_date=_day(FIRST_DAY), end_date=_day(LAST_DAY))
+    )
+    return list(answer.currencies)
+
+
+async def test_a_replica_stopped_with_sigterm_folds_its_shards_and_readers_see_the_same_totals(
+    mongo: AsyncMongoClient[Doc],
+    fresh_eventstore_uri: str,
+    mongo_uri: str,
+    mongo_db_name: str,
+    tmp_path: Path,
+) -> None:
+    db = mongo[mongo_db_name]
+    with running_replicas(1, fresh_eventstore_uri, mongo_uri, mongo_db_name, tmp_path) as [replica]:
+        await populate(fresh_eventstore_uri, ORDERS)
+        replay = await _replay(fresh_eventstore_uri, mongo, f"{mongo_db_name}_replay")
+        before = await _caught_up(db, replay, "the replica's read models equal to a replay")
+        assert await shard_names(db) == {shard_of_process(replica)}
+        analytics_before = await analytics(db)
+        async with running_read_service(mongo, mongo, settings_for(mongo_db_name)) as service:
+            sales_before = await _sales(service)
+            stopping = asyncio.create_task(asyncio.to_thread(processes.stop, replica))
+            # Whatever instant a reader reads at while the replica folds, it sees the totals
+            # of before: the fold is one transaction.
+            seen_meanwhile = []
+            while not stopping.done():
+                seen_meanwhile.append(await analytics(db))
+            exit_code = await stopping
+            sales_after = await _sales(service)
+    assert exit_code == 0
+    assert await shard_names(db) == {None}
+    assert await dump(db) == before
+    assert await analytics(db) == analytics_before
+    assert [seen for seen in seen_meanwhile if seen != analytics_before] == []
+    assert sales_after == sales_before
+    assert sum(c.totals.order_count for c in sales_before) > 0
+    log = (tmp_path / "projector_0.log").read_text()
+    assert "analytics shards folded" in log, log[-2000:]
+    verified = run_command("verify", fresh_eventstore_uri, mongo_uri, mongo_db_name)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+async def test_one_of_two_replicas_stops_and_the_other_projects_on_with_exact_totals(
+    mongo: AsyncMongoClient[Doc],
+    fresh_eventstore_uri: str,
+    mongo_uri: str,
+    mongo_db_name: str,
+    tmp_path: Path,
+) -> None:
+    db = mongo[mongo_db_name]
+    with running_replicas(2, fresh_eventstore_uri, mongo_uri, mongo_db_name, tmp_path) as [
+        first,
+        second,
+    ]:
+        _, customers, _ = await populate(fresh_eventstore_uri, ORDERS)
+        replay = await _replay(fresh_eventstore_uri, mongo, f"{mongo_db_name}_replay")
+        await _caught_up(db, replay, "the read models of two replicas equal to a replay")
+        stopped, staying = shard_of_process(first), shard_of_process(second)
+        assert stopped in await shard_names(db), "the replica to stop counted nothing"
+
+        assert processes.stop(first) == 0
+        assert stopped not in await shard_names(db)
+
+        await append_orders(fresh_eventstore_uri, customers[0], [f"late{i:03d}" for i in range(40)])
+        replay = await _replay(fresh_eventstore_uri, mongo, f"{mongo_db_name}_replay_late")
+        await _caught_up(db, replay, "the read models of the staying replica equal to a replay")
+        left = await shard_names(db)
+    assert stopped not in left
+    assert staying in left
+    # And the one that stayed, stopped in turn, folds its own as well.
+    assert await shard_names(db) == {None}
+    assert await dump(db) == replay
+    verified = run_command("verify", fresh_eventstore_uri, mongo_uri, mongo_db_name)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+async def test_a_replica_killed_with_sigkill_leaves_its_shards_which_still_add_up_exactly(
+    mongo: AsyncMongoClient[Doc],
+    fresh_eventstore_uri: str,
+    mongo_uri: str,
+    mongo_db_name: str,
+    tmp_path: Path,
+) -> None:
+    db = mongo[mongo_db_name]
+    uris = (fresh_eventstore_uri, mongo_uri)
+    with running_replicas(1, *uris, mongo_db_name, tmp_path / "killed") as [killed]:
+        _, customers, _ = await populate(fresh_eventstore_uri, ORDERS)
+        replay = await _replay(fresh_eventstore_uri, mongo, f"{mongo_db_name}_replay")
+        await _caught_up(db, replay, "the first replica's read models equal to a replay")
+        processes.kill(killed)
+    crashed = shard_of_process(killed)
+    assert await shard_names(db) == {crashed}
+
+    with running_replicas(1, *uris, mongo_db_name, tmp_path / "next") as [restarted]:
+        await append_orders(fresh_eventstore_uri, customers[0], [f"late{i:03d}" for i in range(20)])
+        replay = await _replay(fresh_eventstore_uri, mongo, f"{mongo_db_name}_replay_late")
+        await _caught_up(db, replay, "the restarted replica's read models equal to a replay")
+        assert await shard_names(db) == {crashed, shard_of_process(restarted)}
+    # The restarted replica folded its own shards only: a crash leaves one set behind, a clean
+    # stop none.
+    assert await shard_names(db) == {None, crashed}
+    assert await dump(db) == replay
+    verified = run_command("verify", fresh_eventstore_uri, mongo_uri, mongo_db_name)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
