@@ -55,9 +55,13 @@ SERVER_FIXTURES = frozenset(
 # module-scoped server starts once; a session-scoped one once per worker that needs it), and
 # then, without workers, the `serial` tests: those of the modules that take one of these fixtures
 # or are marked `serial` themselves. The fault run measures recovery times and loads the
-# machine; both fill a summary printed at the end of the run, which only the process that ran
-# them can print.
-SERIAL_FIXTURES = frozenset({"fault_run", "tally"})
+# machine, and fills a summary printed at the end of the run, which only the process that ran it
+# can print. (The fuzzing's summary travels from the workers: tests/fuzz/tally_report.py.)
+SERIAL_FIXTURES = frozenset({"fault_run"})
+
+# Loaded here, in the one conftest every process reads: the pytest-xdist controller collects
+# nothing, so it never reads tests/fuzz/conftest.py, yet it is the one that prints the summary.
+pytest_plugins = ["tests.fuzz.tally_report"]
 
 
 def _dump_tasks(signum: int, frame: FrameType | None) -> None:
