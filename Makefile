@@ -57,12 +57,14 @@ compose-secrets:
 	@echo "secrets/: $(COMPOSE_SECRETS)"
 
 # Two parts, each ending with its ten slowest tests, then the suite's total time: the tests on
-# TEST_WORKERS pytest-xdist workers, each module's tests on one worker (`--dist loadfile`), then
-# the tests marked `serial` without workers (tests/conftest.py says which, and why).
+# TEST_WORKERS pytest-xdist workers, each module's tests on one worker (`--dist loadfile`), the
+# modules handed out in collection order, which puts the longest first (tests/conftest.py's
+# LONGEST_MODULES), then the tests marked `serial` without workers (tests/conftest.py says which,
+# and why).
 TEST_WORKERS ?= 2
 test: venv clients
 	@started=$$(date +%s); \
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not serial" --durations=10; \
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not serial" --durations=10; \
 	parallel=$$?; \
 	$(PY) -m pytest -m serial --durations=10; \
 	serial=$$?; \

@@ -55,9 +55,39 @@ SERVER_FIXTURES = frozenset(
 # module-scoped server starts once; a session-scoped one once per worker that needs it), and
 # then, without workers, the `serial` tests: those of the modules that take one of these fixtures
 # or are marked `serial` themselves. The fault run measures recovery times and loads the
-# machine; both fill a summary printed at the end of the run, which only the process that ran
-# them can print.
-SERIAL_FIXTURES = frozenset({"fault_run", "tally"})
+# machine, and fills a summary printed at the end of the run, which only the process that ran it
+# can print. (The fuzzing's summary travels from the workers: tests/fuzz/tally_report.py.)
+SERIAL_FIXTURES = frozenset({"fault_run"})
+
+# The modules that took longest in a measured `make test` (tens of seconds each, slowest first).
+# `make test` hands modules to its workers in collection order (`--no-loadscope-reorder`), so
+# these go first: one of them handed out last would end the run alone on one worker while the
+# other sat idle. A stale entry costs time, never correctness; a missing file is skipped.
+LONGEST_MODULES = (
+    "tests/scale/test_replicas_share_the_work.py",
+    "tests/fuzz/test_eventstore_fuzz.py",
+    "tests/watch/test_watch_across_projector_restart.py",
+    "tests/cli/test_dev_stack.py",
+    "tests/read_service/test_money_sums_in_the_read_models.py",
+    "tests/fuzz/test_query_service_fuzz.py",
+    "tests/contracts/test_clients_from_protos_alone.py",
+    "tests/projector/test_projector_mongodb_outage.py",
+    "tests/projector/test_verify_live.py",
+    "tests/projector/test_money_folds_exact.py",
+    "tests/fuzz/test_command_service_fuzz.py",
+    "tests/shredding/test_forget_customer.py",
+    "tests/operations/test_command_trace.py",
+    "tests/pipeline/test_leader_change.py",
+    "tests/security/test_typescript_client_over_tls.py",
+    "tests/runtime/test_process_settings.py",
+    "tests/shredding/test_personal_data_migration.py",
+    "tests/projector/test_fault_injection.py",
+    "tests/go_client/test_go_client.py",
+)
+
+# Loaded here, in the one conftest every process reads: the pytest-xdist controller collects
+# nothing, so it never reads tests/fuzz/conftest.py, yet it is the one that prints the summary.
+pytest_plugins = ["tests.fuzz.tally_report"]
 
 
 def _dump_tasks(signum: int, frame: FrameType | None) -> None:
@@ -106,7 +136,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark the unit tests: those that take no fixture starting a server, start none themselves
     (marked `servers`) and are not `slow`. `make test-unit` runs them alone, in seconds. Mark
-    `serial` every test of a module where one test is, or takes a fixture of SERIAL_FIXTURES."""
+    `serial` every test of a module where one test is, or takes a fixture of SERIAL_FIXTURES.
+    Put the LONGEST_MODULES first, each module's tests still together and in their order."""
+    first = {module: rank for rank, module in enumerate(LONGEST_MODULES)}
+    items.sort(key=lambda item: first.get(_module(item), len(first)))
     serial_modules = {
         _module(item)
         for item in items

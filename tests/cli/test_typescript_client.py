@@ -6,8 +6,6 @@ Needs clients/typescript/node_modules (`make clients`, which `make test` runs fi
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,33 +14,23 @@ import pytest
 from orders_cli.__main__ import main
 from orders_cli.exit_codes import ExitCode
 from tests.cli.dev_process import DevStack
-
-# Builds the client into clients/typescript, as tests/security/test_typescript_client_over_tls.py
-# does: two workers would build over each other (`make test` runs `serial` tests alone).
-pytestmark = pytest.mark.serial
-
-CLIENT = Path(__file__).resolve().parents[2] / "clients" / "typescript"
-BIN = CLIENT / "node_modules" / ".bin"
+from tests.typescript_build import CLIENT, built_typescript_client
 
 
-def _run(*argv: str, env: dict[str, str] | None = None) -> str:
+def _run(*argv: str) -> str:
     result = subprocess.run(
-        argv, cwd=CLIENT, env=env, capture_output=True, text=True, timeout=180, check=False
+        argv, cwd=CLIENT, capture_output=True, text=True, timeout=180, check=False
     )
     assert result.returncode == 0, f"{argv} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
 
 
 @pytest.fixture(scope="module")
-def built_client() -> Path:
-    """Generate the client from protos/ and compile it; the entry point's path."""
-    if not (BIN / "buf").exists() or shutil.which("node") is None:
-        pytest.fail("the TypeScript toolchain is missing: run `make clients` (needs node and npm)")
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-    _run(str(BIN / "buf"), "generate", "--template", "buf.gen.yaml", "../../protos", env=env)
-    assert (CLIENT / "src" / "gen" / "orders" / "v1" / "query_service_pb.ts").is_file()
-    _run(str(BIN / "tsc"), "-p", "tsconfig.json", env=env)
-    return CLIENT / "dist" / "place-and-read.js"
+def built_client(testrun_uid: str) -> Path:
+    """The client generated from protos/ and compiled; the entry point's path."""
+    client = built_typescript_client(testrun_uid)
+    assert (client / "src" / "gen" / "orders" / "v1" / "query_service_pb.ts").is_file()
+    return client / "dist" / "place-and-read.js"
 
 
 def test_the_typescript_client_places_an_order_and_reads_it_back_with_its_token(

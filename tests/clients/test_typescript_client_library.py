@@ -10,34 +10,19 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from orders_runtime.ports import free_port
 from tests.clients.conftest import ClientStack
+from tests.typescript_build import CLIENT, built_typescript_client
 from tests.write_service.harness import running_write_service
-
-CLIENT = Path(__file__).resolve().parents[2] / "clients" / "typescript"
-BIN = CLIENT / "node_modules" / ".bin"
 
 
 @pytest.fixture(scope="module")
-def compiled_tests() -> Path:
-    if not (BIN / "buf").exists() or shutil.which("node") is None:
-        pytest.fail("the TypeScript toolchain is missing: run `make clients` (needs node and npm)")
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-    for argv in (
-        [str(BIN / "buf"), "generate", "--template", "buf.gen.yaml", "../../protos"],
-        [str(BIN / "tsc"), "-p", "tsconfig.json"],
-    ):
-        built = subprocess.run(
-            argv, cwd=CLIENT, env=env, capture_output=True, text=True, timeout=180
-        )
-        assert built.returncode == 0, built.stdout + built.stderr
-    return CLIENT / "dist" / "test" / "client.test.js"
+def compiled_tests(testrun_uid: str) -> Path:
+    return built_typescript_client(testrun_uid) / "dist" / "test" / "client.test.js"
 
 
 async def test_the_typescript_library_passes_its_suite_against_the_stack(

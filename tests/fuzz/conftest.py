@@ -1,5 +1,5 @@
-"""Fuzzing fixtures: one seeded server of each kind per module, and the count of every answer,
-printed at the end of the run."""
+"""Fuzzing fixtures: one seeded server of each kind per module, and the count of every answer
+(printed at the end of the run by tests/fuzz/tally_report.py)."""
 
 from __future__ import annotations
 
@@ -11,24 +11,12 @@ import pytest_asyncio
 from tests.fuzz import fuzz_targets
 from tests.fuzz.fuzz_targets import CommandTarget, EventStoreTarget, QueryTarget
 from tests.fuzz.status_tally import StatusTally
-
-TALLY = pytest.StashKey[StatusTally]()
+from tests.fuzz.tally_report import TALLY
 
 
 @pytest.fixture(scope="session")
 def tally(request: pytest.FixtureRequest) -> StatusTally:
     return request.config.stash.setdefault(TALLY, StatusTally())
-
-
-def pytest_terminal_summary(
-    terminalreporter: pytest.TerminalReporter, config: pytest.Config
-) -> None:
-    tally = config.stash.get(TALLY, None)
-    if tally is None or not tally.total:
-        return
-    terminalreporter.section(f"fuzzing: {tally.total} calls, answers by status")
-    for line in tally.table():
-        terminalreporter.write_line(line)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

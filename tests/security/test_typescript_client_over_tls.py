@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,13 +15,7 @@ import pytest
 from orders_cli.dev_keys import DevSecurity
 from tests.security.secure_stack import SecureStack
 from tests.security.tokens import claims, forged, signed
-
-# Builds the client into clients/typescript, as tests/cli/test_typescript_client.py
-# does: two workers would build over each other (`make test` runs `serial` tests alone).
-pytestmark = pytest.mark.serial
-
-CLIENT = Path(__file__).resolve().parents[2] / "clients" / "typescript"
-BIN = CLIENT / "node_modules" / ".bin"
+from tests.typescript_build import CLIENT, built_typescript_client
 
 
 def run(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -30,17 +23,8 @@ def run(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str
 
 
 @pytest.fixture(scope="module")
-def client_script() -> Path:
-    if not (BIN / "buf").exists() or shutil.which("node") is None:
-        pytest.fail("the TypeScript toolchain is missing: run `make clients` (needs node and npm)")
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-    for argv in (
-        [str(BIN / "buf"), "generate", "--template", "buf.gen.yaml", "../../protos"],
-        [str(BIN / "tsc"), "-p", "tsconfig.json"],
-    ):
-        built = run(argv, env)
-        assert built.returncode == 0, built.stdout + built.stderr
-    return CLIENT / "dist" / "place-and-read.js"
+def client_script(testrun_uid: str) -> Path:
+    return built_typescript_client(testrun_uid) / "dist" / "place-and-read.js"
 
 
 def place_and_read(
