@@ -44,6 +44,10 @@ CUSTOMERS: Final = 200
 MAX_REPETITIONS: Final = 5
 CATCH_UP_LIMIT_SECONDS: Final = 300.0
 POLL_SECONDS: Final = 0.2
+# Subscribed replicas with nothing to project, metered before the load: what each costs per
+# second whatever the rate (keep-alives, status and health loops), which a fixed rate shares out
+# over fewer events per replica as replicas are added.
+IDLE_SECONDS: Final = 3.0
 
 
 @contextlib.contextmanager
@@ -122,6 +126,10 @@ async def _one_run(
         await _all_running(mongo.address, database, replicas)
         meter = CpuMeter([replica.pid for replica in running])
         meter.start()
+        await asyncio.sleep(IDLE_SECONDS)
+        idle_per_second = meter.stop() / IDLE_SECONDS
+        meter.start()
+        started = asyncio.get_running_loop().time()
         async with grpc.aio.insecure_channel(writer.address) as channel:
             stub = command_service_pb2_grpc.CommandServiceStub(channel)
             lifecycles = Lifecycles(stub, await register_customers(stub, CUSTOMERS))
@@ -129,6 +137,8 @@ async def _one_run(
         events = await _events_in_store(store.address)
         done = await _until(ports, events)
         cpu = meter.stop()
+        metered = asyncio.get_running_loop().time() - started
+    busy = cpu - idle_per_second * metered
     conflicts = done.write_conflicts + done.replans
     return {
         "events": done.applied,
@@ -140,6 +150,9 @@ async def _one_run(
         # ack): at a fixed rate, more replicas mean smaller batches.
         "events_per_batch": done.applied / done.batches,
         "cpu_ms_per_batch": 1000 * cpu / done.batches,
+        "idle_cpu_ms_per_s_per_replica": 1000 * idle_per_second / replicas,
+        # What the events cost beyond the replicas' idle cost over the same time.
+        "busy_cpu_ms_per_event": 1000 * busy / done.applied,
     }
 
 
@@ -156,15 +169,20 @@ async def run(options: RunOptions) -> ScenarioResult:
         for repetition in range(repetitions):
             metrics: dict[str, float] = {}
             per_event: dict[int, float] = {}
+            busy_per_event: dict[int, float] = {}
             for replicas in REPLICAS:
                 database = f"bench_replicas_{repetition}_{replicas}"
                 measured = await _one_run(replicas, options.workdir, mongo, database, seconds)
                 per_event[replicas] = measured["cpu_ms_per_event"]
+                busy_per_event[replicas] = measured["busy_cpu_ms_per_event"]
                 metrics |= _named(replicas, measured)
                 print(f"  repetition {repetition + 1}, {replicas} replicas: {measured}", flush=True)
             for replicas in REPLICAS[1:]:
                 ratio = per_event[replicas] / per_event[1]
                 metrics[f"projector_cpu_per_event_ratio_{replicas}_replicas_to_1"] = ratio
+                metrics[f"projector_busy_cpu_per_event_ratio_{replicas}_replicas_to_1"] = (
+                    busy_per_event[replicas] / busy_per_event[1]
+                )
             runs.append(metrics)
     result = ScenarioResult("replicas")
     result.metrics = median_metrics(runs)
@@ -199,5 +217,17 @@ async def run(options: RunOptions) -> ScenarioResult:
             f"projector CPU per batch, {replicas} {suffix}",
             "CPU-ms",
             f"projector_cpu_ms_per_batch_{replicas}_{suffix}",
+        )
+        result.add(
+            f"idle CPU per second and replica, {replicas} {suffix}",
+            "CPU-ms/s",
+            f"projector_idle_cpu_ms_per_s_per_replica_{replicas}_{suffix}",
+        )
+        result.add(
+            f"projector CPU per event beyond the idle cost, {replicas} {suffix}",
+            "CPU-ms",
+            f"projector_busy_cpu_ms_per_event_{replicas}_{suffix}",
+            None if single else "projector_busy_cpu_ms_per_event_1_replica",
+            None if single else f"projector_busy_cpu_per_event_ratio_{replicas}_replicas_to_1",
         )
     return result
