@@ -359,9 +359,9 @@ class ProjectionStatusDoc(Struct, frozen=True):
     """``projection_status``: ``_id`` = read-model base name (e.g. "order_summaries").
 
     Updated after batches' transactions commit, beside the projection and at most every
-    ``progress_interval`` (0.1 s) per projector, summing the batches in between, so it may trail
-    the read models by that much. ``last_commit_position`` is the
-    greatest position applied (delivery is out of order, so events below it may still be in
+    ``PROJECTOR_PROGRESS_INTERVAL_MS`` (0.1 s) per projector, summing the batches in between,
+    so it may trail the read models by that much. ``last_commit_position`` is the greatest
+    position applied (delivery is out of order, so events below it may still be in
     flight); readers wanting read-your-writes must use the per-document ``revision``.
     ``lag_events`` / ``lag_seconds`` are measured against the head of $all (last event of the
     whole store, any stream) when the batch was written. The projector writes it as $-updates
