@@ -74,6 +74,12 @@ def run_command(
     )
 
 
+def assert_verify_clean(eventstore_uri: str, mongo_uri: str, database: str) -> None:
+    """`python -m projector verify` finds every read-model document equal to a fresh fold."""
+    verified = run_command("verify", eventstore_uri, mongo_uri, database)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
 async def shards(db: Database, base: str, version: int = 1) -> dict[str, list[Doc]]:
     """Every stored part of each analytics document, by the document's unsharded id."""
     found: dict[str, list[Doc]] = {}

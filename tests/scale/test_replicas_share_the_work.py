@@ -23,7 +23,14 @@ from projector.event_source import eventstore_client, from_recorded, read_all_ev
 from projector.versions import active_version, ensure_collections, ensure_pointer
 from tests.projector.projector_harness import Dump, clean_replay, dump
 from tests.read_service.read_harness import running_read_service, settings_for
-from tests.scale.replicas import Doc, run_command, running_replicas, shard_names, shards
+from tests.scale.replicas import (
+    Doc,
+    assert_verify_clean,
+    run_command,
+    running_replicas,
+    shard_names,
+    shards,
+)
 from tests.waiting import read_until
 
 ORDERS = 150
@@ -81,8 +88,7 @@ async def test_replicas_projecting_concurrently_end_equal_to_a_clean_single_repl
     # Stopped, each folded its shards into the unsharded documents; readers see the same.
     assert await shard_names(db) == {None}
     assert await dump(db) == replay
-    verified = run_command("verify", fresh_eventstore_uri, mongo_uri, mongo_db_name)
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert_verify_clean(fresh_eventstore_uri, mongo_uri, mongo_db_name)
 
 
 async def test_a_rebuild_gathers_the_replicas_shards_into_one_document_each(

@@ -22,7 +22,7 @@ from tests.scale.replicas import (
     Doc,
     analytics,
     append_orders,
-    run_command,
+    assert_verify_clean,
     running_replicas,
     shard_names,
     shard_of_process,
@@ -91,8 +91,7 @@ async def test_a_replica_stopped_with_sigterm_folds_its_shards_and_readers_see_t
     assert sum(c.totals.order_count for c in sales_before) > 0
     log = (tmp_path / "projector_0.log").read_text()
     assert "analytics shards folded" in log, log[-2000:]
-    verified = run_command("verify", fresh_eventstore_uri, mongo_uri, mongo_db_name)
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert_verify_clean(fresh_eventstore_uri, mongo_uri, mongo_db_name)
 
 
 async def test_one_of_two_replicas_stops_and_the_other_projects_on_with_exact_totals(
@@ -125,8 +124,7 @@ async def test_one_of_two_replicas_stops_and_the_other_projects_on_with_exact_to
     # And the one that stayed, stopped in turn, folds its own as well.
     assert await shard_names(db) == {None}
     assert await dump(db) == replay
-    verified = run_command("verify", fresh_eventstore_uri, mongo_uri, mongo_db_name)
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert_verify_clean(fresh_eventstore_uri, mongo_uri, mongo_db_name)
 
 
 async def test_a_replica_killed_with_sigkill_leaves_its_shards_which_still_add_up_exactly(
@@ -155,5 +153,4 @@ async def test_a_replica_killed_with_sigkill_leaves_its_shards_which_still_add_u
     # stop none.
     assert await shard_names(db) == {None, crashed}
     assert await dump(db) == replay
-    verified = run_command("verify", fresh_eventstore_uri, mongo_uri, mongo_db_name)
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert_verify_clean(fresh_eventstore_uri, mongo_uri, mongo_db_name)
