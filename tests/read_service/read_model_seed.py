@@ -25,15 +25,9 @@ Doc = dict[str, Any]
 
 
 async def project(
-    client: AsyncMongoClient[Doc],
-    database: str,
-    history: History,
-    envelopes: Sequence[Envelope],
-    *,
-    record: bool = True,
+    client: AsyncMongoClient[Doc], database: str, history: History, envelopes: Sequence[Envelope]
 ) -> None:
-    """Apply one batch, then record progress, as the projector's consumer does (``record``
-    False: the batch's progress is not recorded yet, as within the progress interval)."""
+    """Apply one batch, then record progress, as the projector's consumer does."""
     if not envelopes:
         return
 
@@ -42,8 +36,6 @@ async def project(
 
     writer = BatchWriter(client, database, read_stream)
     changes = await writer.write(envelopes)
-    if not record:
-        return
     db = client[database]
     counts: Counter[str] = Counter(changes.counts)
     position = max(e.commit_position for e in envelopes)
