@@ -70,10 +70,17 @@ async def _abort(request: StringValue, context: Context) -> StringValue:
     raise AssertionError("abort returned")
 
 
+_PAST_THE_DEADLINE = 1.0
+
+
 async def _abort_late(request: StringValue, context: Context) -> StringValue:
     # Busy past the caller's deadline (no await that grpc could cancel), then refuses.
     while (context.time_remaining() or 0) > 0:
         time.sleep(0.01)  # noqa: ASYNC251 - blocking on purpose: an await could be cancelled
+    # grpc's core ends both sides of the call on its own timer threads, and on a loaded machine
+    # that can lag the deadline: refusing right at it raced the core, and the caller then got the
+    # refusal instead of DEADLINE_EXCEEDED. Blocking on a while longer lets the core end the call.
+    time.sleep(_PAST_THE_DEADLINE)  # noqa: ASYNC251 - as above
     await context.abort(grpc.StatusCode.NOT_FOUND, "aborted after the deadline")
     raise AssertionError("abort returned")
 
