@@ -1,5 +1,9 @@
 """Projector replicas sharing the work: one subscription group of 1, 2 and 4 live replicas
 under the same fixed command rate, their CPU per event projected and their write conflicts.
+Beside each count of N replicas, a control: one replica alone at 1/N of the rate, which is the
+rate each of the N replicas sees. If the N replicas cost per event what one replica costs at
+their share of the rate, replicas add no work of their own: the growth is each replica's
+smaller batches (a batch's transaction costs about the same whatever it holds).
 
 Each run has an event store and a write service of its own and a database of its own in one
 SecantusDB; the counts of replicas alternate within each repetition (1, 2, 4, 1, 2, 4, ...),
@@ -110,7 +114,7 @@ async def _events_in_store(uri: str) -> int:
 
 
 async def _one_run(
-    replicas: int, workdir: Path, mongo: Running, database: str, seconds: float
+    replicas: int, rate: float, workdir: Path, mongo: Running, database: str, seconds: float
 ) -> dict[str, float]:
     ports = [free_port() for _ in range(replicas)]
     with (
@@ -133,7 +137,7 @@ async def _one_run(
         async with grpc.aio.insecure_channel(writer.address) as channel:
             stub = command_service_pb2_grpc.CommandServiceStub(channel)
             lifecycles = Lifecycles(stub, await register_customers(stub, CUSTOMERS))
-            await open_loop(lifecycles.step, COMMANDS_PER_SECOND, seconds)
+            await open_loop(lifecycles.step, rate, seconds)
         events = await _events_in_store(store.address)
         done = await _until(ports, events)
         cpu = meter.stop()
@@ -172,11 +176,29 @@ async def run(options: RunOptions) -> ScenarioResult:
             busy_per_event: dict[int, float] = {}
             for replicas in REPLICAS:
                 database = f"bench_replicas_{repetition}_{replicas}"
-                measured = await _one_run(replicas, options.workdir, mongo, database, seconds)
+                measured = await _one_run(
+                    replicas, COMMANDS_PER_SECOND, options.workdir, mongo, database, seconds
+                )
                 per_event[replicas] = measured["cpu_ms_per_event"]
                 busy_per_event[replicas] = measured["busy_cpu_ms_per_event"]
                 metrics |= _named(replicas, measured)
                 print(f"  repetition {repetition + 1}, {replicas} replicas: {measured}", flush=True)
+                if replicas > 1:
+                    alone = await _one_run(
+                        1,
+                        COMMANDS_PER_SECOND / replicas,
+                        options.workdir,
+                        mongo,
+                        f"{database}_control",
+                        seconds,
+                    )
+                    print(f"  control, 1 replica at 1/{replicas} of the rate: {alone}", flush=True)
+                    metrics[f"projector_cpu_ms_per_event_1_replica_at_1_{replicas}_rate"] = alone[
+                        "cpu_ms_per_event"
+                    ]
+                    metrics[
+                        f"projector_cpu_per_event_ratio_{replicas}_replicas_to_1_at_1_{replicas}_rate"
+                    ] = per_event[replicas] / alone["cpu_ms_per_event"]
             for replicas in REPLICAS[1:]:
                 ratio = per_event[replicas] / per_event[1]
                 metrics[f"projector_cpu_per_event_ratio_{replicas}_replicas_to_1"] = ratio
@@ -198,6 +220,16 @@ async def run(options: RunOptions) -> ScenarioResult:
             None if single else "projector_cpu_ms_per_event_1_replica",
             None if single else f"projector_cpu_per_event_ratio_{replicas}_replicas_to_1",
         )
+        if not single:
+            # Baseline: one replica alone at the share of the rate each of these replicas sees.
+            result.add(
+                f"projector CPU per event, {replicas} {suffix}, against 1 replica at 1/{replicas}"
+                " of the rate",
+                "CPU-ms",
+                f"projector_cpu_ms_per_event_{replicas}_{suffix}",
+                f"projector_cpu_ms_per_event_1_replica_at_1_{replicas}_rate",
+                f"projector_cpu_per_event_ratio_{replicas}_replicas_to_1_at_1_{replicas}_rate",
+            )
         result.add(
             f"write conflicts + replans per 1000 events, {replicas} {suffix}",
             "per 1000",
