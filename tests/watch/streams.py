@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import grpc
 
 from orders.v1 import query_service_pb2
-from tests.waiting import wait_until
+from tests.waiting import read_until, wait_until
 
 SNAPSHOT = query_service_pb2.WATCH_MESSAGE_KIND_SNAPSHOT
 CHANGE = query_service_pb2.WATCH_MESSAGE_KIND_CHANGE
@@ -52,12 +52,18 @@ class Received:
         return mine[-1].token.revision if mine else None
 
     async def reach(self, revisions: dict[str, int], what: str) -> None:
-        async def reached() -> bool:
+        async def behind() -> dict[str, tuple[int | None, int]]:
             if self.error is not None:
                 raise AssertionError(f"the stream failed: {self.error}")
-            return all(self.last_revision(o) == r for o, r in revisions.items())
+            return {
+                order_id: (self.last_revision(order_id), revision)
+                for order_id, revision in revisions.items()
+                if self.last_revision(order_id) != revision
+            }
 
-        await wait_until(reached, what)
+        # A failure names the orders still behind, (last revision seen, revision wanted): which
+        # ones tells a missed change from a stream that stopped.
+        await read_until(behind, lambda left: not left, what)
 
 
 @asynccontextmanager
