@@ -55,11 +55,14 @@ class Received:
         async def behind() -> dict[str, tuple[int | None, int]]:
             if self.error is not None:
                 raise AssertionError(f"the stream failed: {self.error}")
-            return {
+            left = {
                 order_id: (self.last_revision(order_id), revision)
                 for order_id, revision in revisions.items()
                 if self.last_revision(order_id) != revision
             }
+            if left and self.ended:
+                raise AssertionError(f"the stream ended without an error, behind on {left}")
+            return left
 
         # A failure names the orders still behind, (last revision seen, revision wanted): which
         # ones tells a missed change from a stream that stopped.
