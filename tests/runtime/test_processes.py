@@ -17,13 +17,13 @@ from tests.waiting import PATIENCE_SECONDS
 pytestmark = pytest.mark.servers
 
 LISTEN = """
-import signal, socket, sys
+import signal, socket, sys, time
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 # Written before the port opens: the test stops the server as soon as the port is open.
 print("listening", flush=True)
 server = socket.create_server(("127.0.0.1", int(sys.argv[1])))
 while True:
-    server.accept()
+    time.sleep(0.2)
 """
 IGNORE_SIGTERM = """
 import signal, time
