@@ -6,8 +6,8 @@ for good, one more set per crash for every read to add up. So every live replica
 then, for shards whose replica no longer heartbeats in the control document (``LIVE_FOR``) and
 folds them with the same one-transaction fold a stopping replica runs.
 
-Who is gone is only a guess: a replica partitioned from the store, or one whose heartbeats run
-late, looks gone while it still writes. Folding its shards anyway keeps every total exact,
+Who is gone is only a guess: a replica partitioned from the store, one whose heartbeats run
+late, or one whose clock runs 10 s behind the reader's looks gone while it still writes. Folding its shards anyway keeps every total exact,
 because the fold reads the parts, ``$inc``s them into the unsharded documents and deletes them
 in ONE snapshot transaction, and the owner's batches only ever ``$inc`` (with upsert) its parts
 in transactions of their own:
