@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from pymongo import AsyncMongoClient
 
 from bench.order_events import populate
+from orders_contracts.read_models import ORDER_SUMMARIES, collection_name
 from orders_runtime import processes
 from orders_runtime.settings import SettingsError, settings_from
 from projector.analytics_fold import Folded, fold_shards
@@ -28,7 +30,7 @@ from tests.scale.replicas import (
     shard_names,
     shard_of_process,
 )
-from tests.waiting import read_until
+from tests.waiting import read_until, wait_until
 
 ORDERS = 100
 # Orphans looked for every second; in-flight events of a killed replica back within 5 s.
@@ -82,6 +84,10 @@ async def _caught_up(db: Database, replay: Dump, what: str) -> Dump:
     return await read_until(lambda: dump(db), lambda live: live == replay, what)
 
 
+async def _found(read: Awaitable[Doc | None]) -> bool:
+    return await read is not None
+
+
 def _orphan_folds(log: Path) -> list[dict[str, Any]]:
     """The replica's log lines saying it folded a gone replica's shards."""
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
@@ -99,19 +105,27 @@ async def test_a_replica_killed_under_load_has_its_shards_folded_by_the_one_that
     uris = (fresh_eventstore_uri, mongo_uri)
     with running_replicas(2, *uris, mongo_db_name, tmp_path, FAST) as [killed, survivor]:
         crashed, living = shard_of_process(killed), shard_of_process(survivor)
-        loading = asyncio.create_task(populate(fresh_eventstore_uri, ORDERS))
-        await read_until(
-            lambda: shard_names(db), lambda names: crashed in names, "the replica to kill counting"
+        _, customers, _ = await populate(fresh_eventstore_uri, ORDERS)
+        replay = await _replay(fresh_eventstore_uri, mongo, f"{mongo_db_name}_replay")
+        await _caught_up(db, replay, "the read models of two replicas equal to a replay")
+        # Both live, looking every second: neither took the other's shards for an orphan.
+        assert {crashed, living} <= await shard_names(db)
+        assert _orphan_folds(tmp_path / "projector_1.log") == []
+        late = [f"late{i:03d}" for i in range(40)]
+        loading = asyncio.create_task(append_orders(fresh_eventstore_uri, customers[0], late))
+        # Killed with the late orders being written and projected.
+        summaries = db[collection_name(ORDER_SUMMARIES, 1)]
+        await wait_until(
+            lambda: _found(summaries.find_one({"_id": late[0]})), "the first late order projected"
         )
         processes.kill(killed)
-        _, customers, _ = await loading
-        await append_orders(fresh_eventstore_uri, customers[0], [f"late{i:03d}" for i in range(40)])
+        await loading
         names = await read_until(
             lambda: shard_names(db),
             lambda names: crashed not in names,
             "the killed replica's shards folded by the live one",
         )
-        replay = await _replay(fresh_eventstore_uri, mongo, f"{mongo_db_name}_replay")
+        replay = await _replay(fresh_eventstore_uri, mongo, f"{mongo_db_name}_replay_late")
         await _caught_up(db, replay, "the read models of the live replica equal to a replay")
         # The live replica's own shards stay its own while it runs.
         assert living in await shard_names(db)
