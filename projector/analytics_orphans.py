@@ -7,10 +7,10 @@ then, for shards whose replica no longer heartbeats in the control document (``L
 folds them with the same one-transaction fold a stopping replica runs.
 
 Who is gone is only a guess: a replica partitioned from the store, one whose heartbeats run
-late, or one whose clock runs 10 s behind the reader's looks gone while it still writes. Folding its shards anyway keeps every total exact,
-because the fold reads the parts, ``$inc``s them into the unsharded documents and deletes them
-in ONE snapshot transaction, and the owner's batches only ever ``$inc`` (with upsert) its parts
-in transactions of their own:
+late, or one whose clock runs 10 s behind the reader's looks gone while it still writes.
+Folding its shards anyway keeps every total exact, because the fold reads the parts, ``$inc``s
+them into the unsharded documents and deletes them in ONE snapshot transaction, and the owner's
+batches only ever ``$inc`` (with upsert) its parts in transactions of their own:
 
 - a batch committed before the fold's snapshot is in the counts the fold moves;
 - a batch committing after the snapshot but before the fold commits writes a part the fold
