@@ -162,6 +162,7 @@ async def _run(
         batch=settings.batch,
         stall_seconds=settings.stall_seconds,
         max_lag_events=settings.max_lag_events,
+        orphan_fold_interval=settings.orphan_fold_interval,
         host=settings.health_host,
         port=settings.health_port or None,
         observer=BatchTelemetry(telemetry.registry, telemetry.tracer),

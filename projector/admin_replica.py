@@ -6,6 +6,7 @@ The composition root (``__main__``) builds one from the settings; tests build on
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from projector.admin_rebuild import RebuildJobs
 from projector.admin_service import Admin
 from projector.admin_status import StatusReader
 from projector.analytics_fold import FOLD_GRACE, fold_on_stop
+from projector.analytics_orphans import ORPHAN_FOLD_INTERVAL, fold_orphans_every
 from projector.batch_telemetry import BatchObserver
 from projector.batch_writer import BatchWriter
 from projector.consumer import BatchSettings, Consumer
@@ -54,6 +56,8 @@ class ReplicaSettings:
     tls: TlsFiles | None = None
     fold_grace: float = FOLD_GRACE
     """Seconds the fold of the replica's analytics shards may take when it stops."""
+    orphan_fold_interval: float = ORPHAN_FOLD_INTERVAL
+    """Seconds between two looks for the analytics shards of replicas that are gone."""
 
 
 @dataclass
@@ -72,8 +76,9 @@ async def assembled_replica(
     writer_for: Callable[[int | None], BatchWriter],
     settings: ReplicaSettings,
 ) -> AsyncIterator[Replica]:
-    """The replica, its server started; ``consumption.run()`` is the caller's to run. On exit,
-    if that run ended, the replica's analytics shards are folded (``analytics_fold``); then a
+    """The replica, its server started; ``consumption.run()`` is the caller's to run. While it
+    is up, it folds the analytics shards of replicas that are gone (``analytics_orphans``). On
+    exit, if that run ended, the replica's own shards are folded (``analytics_fold``); then a
     rebuild in progress is waited for and the server drained."""
     db = durable(mongo[database])
     board = StateBoard(settings.replica)
@@ -130,9 +135,15 @@ async def assembled_replica(
             guards=settings.guards,
             tls=settings.tls,
         )
+    orphans = asyncio.create_task(
+        fold_orphans_every(settings.orphan_fold_interval, mongo, database, board.replica, control)
+    )
     try:
         yield Replica(board, consumption, server)
     finally:
+        orphans.cancel()
+        # Waited for without raising its cancellation, which is not the caller's.
+        await asyncio.wait({orphans})
         if consumption.ended:
             await fold_on_stop(mongo, database, writer.shard, settings.fold_grace)
         await rebuilds.close()

@@ -29,6 +29,7 @@ from orders_runtime.store_credentials import (
     eventstore_uri_with,
     mongo_credentials,
 )
+from projector.analytics_orphans import ORPHAN_FOLD_INTERVAL
 from projector.batch_writer import DOCUMENT_CACHE_SIZE
 from projector.consumer import BatchSettings
 from projector.event_source import LAG_EVENTS_CAP
@@ -71,6 +72,11 @@ class Settings:
     log_level: Annotated[LogLevel, Variable("LOG_LEVEL")] = "INFO"
     # Events waiting and none arriving this long: the subscription is stalled and reconnected.
     stall_seconds: Annotated[PositiveSeconds, Variable("PROJECTOR_STALL_SECONDS")] = 30.0
+    # How often each replica looks for the analytics shards of replicas gone without folding
+    # them (killed with -9) and folds them: every look reads the shard ids, a small list.
+    orphan_fold_interval: Annotated[
+        PositiveSeconds, Variable("PROJECTOR_ORPHAN_FOLD_INTERVAL_SECONDS")
+    ] = ORPHAN_FOLD_INTERVAL
     health_host: Annotated[Host, Variable("PROJECTOR_HEALTH_HOST")] = "127.0.0.1"
     # The gRPC server: standard health and ProjectionAdminService; 0 leaves it off.
     health_port: Annotated[Port, Variable("PROJECTOR_HEALTH_PORT")] = 0

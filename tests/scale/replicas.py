@@ -8,7 +8,7 @@ import os
 import random
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,9 @@ from projector.versions import Database
 Doc = dict[str, Any]
 
 
-def projector_env(eventstore_uri: str, mongo_uri: str, database: str) -> dict[str, str]:
+def projector_env(
+    eventstore_uri: str, mongo_uri: str, database: str, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
     return {
         **os.environ,
         "EVENTSTORE_URI": eventstore_uri,
@@ -36,15 +38,21 @@ def projector_env(eventstore_uri: str, mongo_uri: str, database: str) -> dict[st
         "ORDERS_AUTH": "off",
         # Small batches: the replicas' batches interleave many times over the history.
         "PROJECTOR_BATCH_SIZE": "20",
+        **(extra or {}),
     }
 
 
 @contextlib.contextmanager
 def running_replicas(
-    count: int, eventstore_uri: str, mongo_uri: str, database: str, logs: Path
+    count: int,
+    eventstore_uri: str,
+    mongo_uri: str,
+    database: str,
+    logs: Path,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[list[subprocess.Popen[bytes]]]:
     """``count`` live projector replicas of one subscription group; stopped on exit."""
-    env = projector_env(eventstore_uri, mongo_uri, database)
+    env = projector_env(eventstore_uri, mongo_uri, database, extra_env)
     started: list[subprocess.Popen[bytes]] = []
     try:
         for index in range(count):
