@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Annotated, Any, TypeAlias
 from urllib.parse import urlsplit
 
-from kurrentdbclient.connection_spec import ConnectionSpec
 from msgspec import Meta
 
 from orders_runtime.settings import Problem, SettingsError
@@ -53,6 +52,10 @@ def eventstore_uri_with(uri: str, username: str, password: str) -> str:
 def _check_with_the_client(uri: str) -> None:
     """What the client would refuse when the process makes it, refused with the settings; its
     messages quote the URI, password and all, so they are never passed on."""
+    # Imported here: importing any part of kurrentdbclient loads the whole client (about 0.05
+    # CPU-second), which the read service, using only `mongo_credentials`, never needs.
+    from kurrentdbclient.connection_spec import ConnectionSpec
+
     try:
         ConnectionSpec(uri)
     except ValueError as error:

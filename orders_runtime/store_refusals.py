@@ -5,13 +5,11 @@ always): the first ends the process with one clear line instead of a loop of ret
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import pymongo
-from kurrentdbclient import AsyncKurrentDBClient
-from kurrentdbclient.exceptions import AccessDeniedError, SSLError, UnauthenticatedError
-from pymongo import AsyncMongoClient
-from pymongo.errors import OperationFailure
+if TYPE_CHECKING:
+    from kurrentdbclient import AsyncKurrentDBClient
+    from pymongo import AsyncMongoClient
 
 # A stream nobody writes: reading it costs the store one index look-up.
 _PROBE_STREAM: Final = "$orders-credentials-probe"
@@ -23,6 +21,10 @@ _UNAUTHORIZED: Final = 13
 async def eventstore_refusal(client: AsyncKurrentDBClient, seconds: float) -> str | None:
     """Why the event store refuses this client for good, or None: it answered, or it could
     not be reached now (which the process waits out as usual)."""
+    # Each store's driver is imported where it is asked, so a service pays at start (about 0.1
+    # CPU-second each) only for the driver it uses: the read service never loads this one.
+    from kurrentdbclient.exceptions import AccessDeniedError, SSLError, UnauthenticatedError
+
     try:
         await asyncio.wait_for(client.get_current_version(_PROBE_STREAM, timeout=seconds), seconds)
     except UnauthenticatedError:
@@ -48,6 +50,10 @@ async def eventstore_refusal(client: AsyncKurrentDBClient, seconds: float) -> st
 async def mongo_refusal(client: AsyncMongoClient[Any], database: str, seconds: float) -> str | None:
     """As `eventstore_refusal`, for MongoDB: a refused user and password, or none sent to a
     server that wants them. Lists the collections of `database`, which any user of it may."""
+    # As in `eventstore_refusal`: the write service never loads pymongo.
+    import pymongo
+    from pymongo.errors import OperationFailure
+
     try:
         with pymongo.timeout(seconds):
             await client[database].list_collection_names()

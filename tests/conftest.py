@@ -19,7 +19,9 @@ import pytest
 import structlog
 
 from eventstore_lite.testing import EventStoreProcess, run_eventstore
+from tests.cli.dev_process import READY_LINE, DevPorts, DevStack, start_dev, stop_quietly
 from tests.mongo_process import MongoProcess
+from tests.security.secure_stack import SecureStack, start_secure_stack, stop
 
 UNIT = "unit"
 SERVERS = "servers"
@@ -117,8 +119,19 @@ def _plain_tracebacks() -> None:
     )
 
 
+def _cache_bytecode() -> None:
+    """Bytecode caches for the session and the processes it starts, as Python writes them by
+    default, even where PYTHONDONTWRITEBYTECODE is set (as in the project's containers): without
+    them every pytest process rewrote and compiled each test module anew (3 of the 7 CPU-seconds
+    its collection takes), and every server process compiled our modules at each start. They go
+    to __pycache__ folders, which git ignores."""
+    sys.dont_write_bytecode = False
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     signal.signal(signal.SIGUSR1, _dump_tasks)
+    _cache_bytecode()
     _plain_tracebacks()
     # Services started by tests (and the `orders` CLI run in this process) go without TLS and
     # bearer tokens unless a test sets them up: tests/security does, with ORDERS_AUTH=on.
@@ -193,3 +206,30 @@ def mongo_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def mongo_db_name() -> str:
     return f"test_{uuid.uuid4().hex[:12]}"
+
+
+# The two development stacks are defined here, once: a fixture re-exported by another folder's
+# conftest is a second fixture with a cache of its own, so each folder that imported one started
+# a whole stack (six processes, idling on until the session ends) next to the first.
+
+
+@pytest.fixture(scope="session")
+def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
+    """One `orders dev` stack on free ports, shared by the CLI, status and client tests."""
+    stack = start_dev(DevPorts.pick(), tmp_path_factory.mktemp("devdata"))
+    try:
+        stack.wait_for_line(READY_LINE, timeout=120)
+        yield stack
+    finally:
+        stop_quietly(stack)
+
+
+@pytest.fixture(scope="session")
+def secure_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureStack]:
+    """One development stack with TLS and bearer tokens on, shared by the tests of security,
+    of the client library's authentication errors and of the watch streams' authorization."""
+    stack = start_secure_stack(tmp_path_factory.mktemp("secure-devdata"), timeout=120)
+    try:
+        yield stack
+    finally:
+        stop(stack)

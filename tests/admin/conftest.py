@@ -1,19 +1,13 @@
-"""An `orders dev` stack on free ports for the status command, started once for this folder."""
+"""The status command's stack: the `orders dev` stack of tests/conftest.py, shared with the CLI
+tests (nothing here pauses, rebuilds or parks, which the status tests would see)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from tests.cli.dev_process import READY_LINE, DevPorts, DevStack, start_dev, stop_quietly
+from tests.cli.dev_process import DevStack
 
 
-@pytest.fixture(scope="session")
-def status_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
-    stack = start_dev(DevPorts.pick(), tmp_path_factory.mktemp("status_devdata"))
-    try:
-        stack.wait_for_line(READY_LINE, timeout=120)
-        yield stack
-    finally:
-        stop_quietly(stack)
+@pytest.fixture
+def status_stack(dev_stack: DevStack) -> DevStack:
+    return dev_stack

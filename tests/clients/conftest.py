@@ -10,7 +10,6 @@ import pytest
 
 from orders_client import OrdersClient
 from tests.read_service.full_stack import Stack, running_stack
-from tests.security import conftest as security_fixtures
 
 
 @dataclass
@@ -34,7 +33,3 @@ async def client_stack(eventstore_uri: str, mongo_uri: str) -> AsyncIterator[Cli
         write, read = f"127.0.0.1:{stack.write_port}", f"127.0.0.1:{stack.reads.port}"
         async with OrdersClient.connect(write, read) as client:
             yield ClientStack(stack, client)
-
-
-# The TLS-and-token development stack of tests/security, for the authentication reasons.
-secure_stack = security_fixtures.secure_stack

@@ -9,10 +9,6 @@ import pytest
 from google.protobuf import descriptor_pb2
 from grpc_tools import protoc  # type: ignore[import-untyped]
 
-from tests.cli.conftest import dev_stack
-
-__all__ = ["compiled_files", "dev_stack", "documented_files"]
-
 ROOT = Path(__file__).resolve().parents[2]
 PROTO_ROOT = ROOT / "protos"
 
