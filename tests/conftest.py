@@ -70,6 +70,7 @@ LONGEST_MODULES = (
     "tests/fuzz/test_eventstore_fuzz.py",
     "tests/watch/test_watch_across_projector_restart.py",
     "tests/cli/test_dev_stack.py",
+    "tests/scale/test_orphan_shards_fold.py",
     "tests/read_service/test_money_sums_in_the_read_models.py",
     "tests/fuzz/test_query_service_fuzz.py",
     "tests/contracts/test_clients_from_protos_alone.py",
