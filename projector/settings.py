@@ -59,8 +59,8 @@ class Settings:
     # Shortest time between two writes of the status documents (progress, lag, replica state):
     # the batches in between are summed. Each write is a status document per read model, about
     # one document per event written at 40 events/s (bench: pipeline), and every replica writes
-    # its own; but the read service's waiting reads re-check when a status document changes, so
-    # a longer interval delays read-your-writes answers by up to that much.
+    # its own; the read service's waiting reads re-check when an order or a status document
+    # changes, so a longer interval delays reads waiting on a customer's own stream alone.
     progress_interval_ms: Annotated[
         float, Meta(gt=0, le=60_000), Variable("PROJECTOR_PROGRESS_INTERVAL_MS")
     ] = 100.0

@@ -1,9 +1,10 @@
 """The process's one MongoDB change stream, shared by everything that must hear of the
 projector's writes: the answer cache, the read-your-writes waits and the progress copy.
 
-It follows the active version's order summaries (the cache drops what changed), every version's
-status collection (the projector records progress right after each batch commits: waiting reads
-re-check, the progress copy is read again) and the version pointer (a switch clears the cache and
+It follows the active version's order summaries (the cache drops what changed, waiting reads
+re-check), every version's status collection (the projector records progress after batches
+commit, at most every PROJECTOR_PROGRESS_INTERVAL_MS: waiting reads re-check, the progress copy
+is read again) and the version pointer (a switch clears the cache and
 reopens the stream on the new version). Changes to other collections (a rebuild's bulk load)
 are filtered out on the server.
 
@@ -102,8 +103,9 @@ class ChangeFeed:
         return "change_stream" if self._use_change_stream else "poll"
 
     def listen(self, listener: Callable[[], None]) -> None:
-        """Call ``listener`` whenever the projector may have moved: it recorded progress, the
-        version switched, the stream opened (writes before it went unheard) or was lost."""
+        """Call ``listener`` whenever the projector may have moved: it wrote an order, recorded
+        progress, the version switched, the stream opened (writes before it went unheard) or was
+        lost."""
         self._listeners.append(listener)
 
     def listen_to_orders(self, listener: Callable[[Mapping[str, Any]], None]) -> None:
@@ -213,6 +215,9 @@ class ChangeFeed:
             return
         if collection == summaries and change.operation_type in _ORDER_CHANGES:
             self._order_changed(change)
+            # A batch's order documents commit with everything else it wrote: waiting reads can
+            # re-check now rather than when its progress is recorded, up to an interval later.
+            self._wake()
             return
         # A pointer change, a delete, a drop, an invalidate: nothing cached can be trusted.
         _log.debug("answer cache cleared", operation=change.operation_type, collection=collection)

@@ -31,10 +31,10 @@ class ReadService:
     history: History
     port: int
 
-    async def project_pending(self) -> None:
+    async def project_pending(self, *, record: bool = True) -> None:
         """Project every event appended to the history since the last call, as one batch."""
         pending = self.history.take_unprojected()
-        await project(self.projector_client, self.database, self.history, pending)
+        await project(self.projector_client, self.database, self.history, pending, record=record)
 
 
 def settings_for(database: str, **overrides: Any) -> Settings:

@@ -25,9 +25,15 @@ Doc = dict[str, Any]
 
 
 async def project(
-    client: AsyncMongoClient[Doc], database: str, history: History, envelopes: Sequence[Envelope]
+    client: AsyncMongoClient[Doc],
+    database: str,
+    history: History,
+    envelopes: Sequence[Envelope],
+    *,
+    record: bool = True,
 ) -> None:
-    """Apply one batch, then record progress, as the projector's consumer does."""
+    """Apply one batch, then record progress, as the projector's consumer does (``record``
+    False: the batch's progress is not recorded yet, as within the progress interval)."""
     if not envelopes:
         return
 
@@ -36,6 +42,8 @@ async def project(
 
     writer = BatchWriter(client, database, read_stream)
     changes = await writer.write(envelopes)
+    if not record:
+        return
     db = client[database]
     counts: Counter[str] = Counter(changes.counts)
     position = max(e.commit_position for e in envelopes)

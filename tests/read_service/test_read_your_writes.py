@@ -59,6 +59,31 @@ async def test_a_waiting_read_answers_as_soon_as_the_projection_reaches_the_toke
     await projection
 
 
+async def test_a_waiting_read_is_answered_by_the_batch_before_its_progress_is_recorded(
+    read_service: ReadService,
+) -> None:
+    history = read_service.history
+    history.place("o-1", "c-1", START)
+    await read_service.project_pending()
+    paid = history.pay("o-1", 2500, "EUR", START + timedelta(hours=1))
+
+    async def documents_only() -> None:
+        await asyncio.sleep(0.3)  # the scenario: the batch lands after the read began
+        await read_service.project_pending(record=False)
+
+    projection = asyncio.create_task(documents_only())
+    response = await read_service.stub.GetOrderSummary(
+        pb.GetOrderSummaryRequest(order_id="o-1", consistency=consistency(paid, WAIT)), timeout=20
+    )
+
+    # No status document moved and the safety recheck is 30 s away: the order's own change
+    # woke the read, which then answers no less than the token it reached.
+    assert response.order.status == types_pb2.ORDER_STATUS_PAID
+    assert not response.read_metadata.stale
+    assert response.read_metadata.projected_commit_position >= paid.commit_position
+    await projection
+
+
 async def test_a_waiting_read_of_a_new_order_finds_it_once_projected(
     read_service: ReadService,
 ) -> None:
