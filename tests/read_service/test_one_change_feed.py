@@ -39,7 +39,7 @@ async def test_one_change_feed_wakes_waiting_reads_drops_cached_answers_and_rene
         assert service.server.cache.counters.hits == hits + 1
         paid = service.history.pay("o-1", 2500, "EUR", START + timedelta(hours=1))
 
-        projection = asyncio.create_task(project_later(service, 0.3))
+        projection = asyncio.create_task(project_later(service))
         waited = await service.stub.GetOrderSummary(
             pb.GetOrderSummaryRequest(order_id="o-1", consistency=consistency(paid, WAIT)),
             timeout=20,
@@ -72,7 +72,7 @@ async def test_without_change_streams_waiting_reads_poll_and_nothing_is_cached(
         await service.project_pending()
         paid = service.history.pay("o-1", 2500, "EUR", START + timedelta(hours=1))
 
-        projection = asyncio.create_task(project_later(service, 0.3))
+        projection = asyncio.create_task(project_later(service))
         waited = await service.stub.GetOrderSummary(
             pb.GetOrderSummaryRequest(order_id="o-1", consistency=consistency(paid, WAIT)),
             timeout=20,

@@ -16,6 +16,7 @@ from orders.v1 import query_service_pb2 as pb
 from tests.read_service.order_history import START, Token
 from tests.read_service.read_harness import ReadService, running_read_service, settings_for
 from tests.rich_errors import rich_error
+from tests.waiting import wait_until
 
 WAIT = consistency_pb2.STALENESS_POLICY_WAIT
 ALLOW_STALE = consistency_pb2.STALENESS_POLICY_ALLOW_STALE
@@ -32,10 +33,14 @@ def consistency(
     )
 
 
-async def project_later(service: ReadService, delay: float) -> None:
-    """The projection arriving after the read began (the delay is the scenario, not a wait)."""
-    await asyncio.sleep(delay)
-    await service.project_pending()
+async def project_later(service: ReadService, *, record: bool = True) -> None:
+    """The projection arriving once a read waits for it (``record`` as in ``project_pending``)."""
+
+    async def a_read_waits() -> bool:
+        return service.server.watcher.waiting > 0
+
+    await wait_until(a_read_waits, "a read waiting for the projection")
+    await service.project_pending(record=record)
 
 
 async def test_a_waiting_read_answers_as_soon_as_the_projection_reaches_the_token(
@@ -46,7 +51,7 @@ async def test_a_waiting_read_answers_as_soon_as_the_projection_reaches_the_toke
     await read_service.project_pending()
     paid = history.pay("o-1", 2500, "EUR", START + timedelta(hours=1))
 
-    projection = asyncio.create_task(project_later(read_service, 0.3))
+    projection = asyncio.create_task(project_later(read_service))
     response = await read_service.stub.GetOrderSummary(
         pb.GetOrderSummaryRequest(order_id="o-1", consistency=consistency(paid, WAIT)), timeout=20
     )
@@ -67,11 +72,7 @@ async def test_a_waiting_read_is_answered_by_the_batch_before_its_progress_is_re
     await read_service.project_pending()
     paid = history.pay("o-1", 2500, "EUR", START + timedelta(hours=1))
 
-    async def documents_only() -> None:
-        await asyncio.sleep(0.3)  # the scenario: the batch lands after the read began
-        await read_service.project_pending(record=False)
-
-    projection = asyncio.create_task(documents_only())
+    projection = asyncio.create_task(project_later(read_service, record=False))
     response = await read_service.stub.GetOrderSummary(
         pb.GetOrderSummaryRequest(order_id="o-1", consistency=consistency(paid, WAIT)), timeout=20
     )
@@ -88,7 +89,7 @@ async def test_a_waiting_read_of_a_new_order_finds_it_once_projected(
     read_service: ReadService,
 ) -> None:
     placed = read_service.history.place("o-1", "c-1", START)
-    projection = asyncio.create_task(project_later(read_service, 0.2))
+    projection = asyncio.create_task(project_later(read_service))
 
     response = await read_service.stub.GetOrderDetails(
         pb.GetOrderDetailsRequest(order_id="o-1", consistency=consistency(placed, WAIT)),
@@ -181,7 +182,7 @@ async def test_listings_stats_and_analytics_wait_for_the_tokens_stream(
             timeout=20,
         ),
     ]
-    projection = asyncio.create_task(project_later(read_service, 0.3))
+    projection = asyncio.create_task(project_later(read_service))
 
     listing, orders, customer, stats, sales = await asyncio.gather(*calls)  # type: ignore[call-overload]
 
@@ -210,7 +211,7 @@ async def test_many_waiting_reads_are_woken_by_one_projection_with_polling_inste
     settings = replace(settings_for(mongo_db_name), use_change_stream=False)
     async with running_read_service(mongo_client, projector_client, settings) as service:
         tokens = [service.history.place(f"o-{n}", "c-1", START) for n in range(40)]
-        projection = asyncio.create_task(project_later(service, 0.3))
+        projection = asyncio.create_task(project_later(service))
 
         responses = await asyncio.gather(
             *(

@@ -155,7 +155,7 @@ async def test_with_reads_on_secondaries_a_waiting_read_still_sees_the_callers_w
             history.place("o-1", "c-1", START)
             await service.project_pending()
             paid = history.pay("o-1", 2500, "EUR", START + timedelta(hours=1))
-            projection = asyncio.create_task(project_later(service, 0.3))
+            projection = asyncio.create_task(project_later(service))
 
             summary = await service.stub.GetOrderSummary(
                 pb.GetOrderSummaryRequest(order_id="o-1", consistency=consistency(paid, WAIT)),
