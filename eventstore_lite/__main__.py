@@ -16,6 +16,7 @@ import structlog
 from eventstore_lite.access import DEFAULT_ADMIN_PASSWORD
 from eventstore_lite.server import ServerTls, create_server
 from eventstore_lite.settings import ServerSettings
+from orders_runtime.heap import settle_heap
 from orders_runtime.logs import configure_logging
 from orders_runtime.metrics import process_registry, serve_metrics
 from orders_runtime.settings import EXIT_INVALID_SETTINGS, load_settings, variable_names
@@ -99,6 +100,7 @@ async def serve(settings: ServerSettings) -> None:
         stream_cache_size=settings.stream_cache_size,
         page_cache_kib=settings.page_cache_kib,
     )
+    settle_heap()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

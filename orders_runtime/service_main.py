@@ -10,12 +10,15 @@ import os
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import structlog
 
 from orders_runtime.auth_setup import guards_for, load_security, log_security
 from orders_runtime.call_chain import Interceptor
+from orders_runtime.heap import settle_heap
+from orders_runtime.key_store import KeyStore, SqliteKeyStore
 from orders_runtime.logs import configure_logging
 from orders_runtime.security_settings import SecuritySettings
 from orders_runtime.setting_types import LogLevelName
@@ -37,6 +40,8 @@ if TYPE_CHECKING:
         def metrics_port(self) -> int: ...
         @property
         def otlp_endpoint(self) -> str: ...
+        @property
+        def key_store_path(self) -> str: ...
 
 
 class Server(Protocol):
@@ -81,8 +86,10 @@ class Service(Protocol[S_contra, C, V]):
         telemetry: Telemetry,
         guards: Sequence[Interceptor],
         security: SecuritySettings,
+        keys: KeyStore | None,
     ) -> tuple[V, int]:
-        """The server and its port; raises OSError or ValueError when it cannot be had."""
+        """The server and its port; raises OSError or ValueError when it cannot be had.
+        ``keys``: the customers' key store, when ``KEY_STORE_PATH`` names one."""
 
     def described(self, settings: S_contra, server: V) -> Mapping[str, object]:
         """What the start line tells beyond host, port, metrics and tracing."""
@@ -112,6 +119,7 @@ async def _serve(
         log.error("cannot start", reason=str(error))
         raise SystemExit(1) from None
     client = service.connect(settings, telemetry)
+    keys: SqliteKeyStore | None = None
     try:
         refusal = await service.refusal(settings, client)
         if refusal is not None:
@@ -119,13 +127,16 @@ async def _serve(
             raise SystemExit(1)
         try:
             guards = await guards_for(security)
-            server, port = await service.build(settings, client, telemetry, guards, security)
+            if settings.key_store_path:
+                keys = SqliteKeyStore(Path(settings.key_store_path))
+            server, port = await service.build(settings, client, telemetry, guards, security, keys)
         except (OSError, ValueError, sqlite3.Error) as error:  # the address is taken, or
             # keys, certificates or the customers' key store cannot be read
             log.error("cannot start", reason=str(error))
             raise SystemExit(1) from None
         stop = stop_requested()
         await server.start()
+        settle_heap()
         log.info(
             service.events.started,
             host=settings.host,
@@ -141,5 +152,7 @@ async def _serve(
         await server.stop(grace)
     finally:
         await service.close(client)
+        if keys is not None:
+            keys.close()
         telemetry.close()
     log.info(service.events.stopped)

@@ -18,6 +18,7 @@ from kurrentdbclient import AsyncKurrentDBClient
 from pymongo import AsyncMongoClient
 
 from orders_runtime.auth_setup import guards_for, load_security, log_security
+from orders_runtime.heap import settle_heap
 from orders_runtime.logs import configure_logging
 from orders_runtime.metrics_mongo import MongoCommandMetrics
 from orders_runtime.security_settings import SecuritySettings
@@ -181,6 +182,7 @@ async def _run(
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(signum, replica.consumption.stop)
+            settle_heap()
             await replica.consumption.run()
     finally:
         await watch.close()

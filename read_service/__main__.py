@@ -5,13 +5,12 @@ sequence around them."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from pymongo import AsyncMongoClient
 
 from orders_runtime.call_chain import Interceptor
 from orders_runtime.credentials import without_credentials
-from orders_runtime.key_store import SqliteKeyStore
+from orders_runtime.key_store import KeyStore
 from orders_runtime.metrics_mongo import MongoCommandMetrics
 from orders_runtime.security_settings import SecuritySettings
 from orders_runtime.service_main import LogEvents, run_service
@@ -30,9 +29,6 @@ class ReadService:
         stopped="read service stopped",
     )
 
-    def __init__(self) -> None:
-        self._keys: SqliteKeyStore | None = None
-
     def connect(self, settings: Settings, telemetry: Telemetry) -> AsyncMongoClient[Document]:
         return mongo_client_for(settings, [MongoCommandMetrics(telemetry.registry)])
 
@@ -41,8 +37,6 @@ class ReadService:
 
     async def close(self, client: AsyncMongoClient[Document]) -> None:
         await client.close()
-        if self._keys is not None:
-            self._keys.close()
 
     async def build(
         self,
@@ -51,9 +45,8 @@ class ReadService:
         telemetry: Telemetry,
         guards: Sequence[Interceptor],
         security: SecuritySettings,
+        keys: KeyStore | None,
     ) -> tuple[ReadServer, int]:
-        if settings.key_store_path:
-            self._keys = SqliteKeyStore(Path(settings.key_store_path))
         return build_server(
             settings,
             client,
@@ -62,7 +55,7 @@ class ReadService:
             metrics=ReadMetrics(telemetry.registry, telemetry.tracer),
             tls=security.tls,
             reflection=security.reflection,
-            keys=self._keys,
+            keys=keys,
         )
 
     def described(self, settings: Settings, server: ReadServer) -> Mapping[str, object]:

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from kurrentdbclient import AsyncKurrentDBClient
 from kurrentdbclient.exceptions import ProgrammingError
 
 from orders_runtime.call_chain import Interceptor
 from orders_runtime.credentials import without_credentials
-from orders_runtime.key_store import SqliteKeyStore
+from orders_runtime.key_store import KeyStore
 from orders_runtime.security_settings import SecuritySettings
 from orders_runtime.service_main import LogEvents, run_service
 from orders_runtime.store_refusals import eventstore_refusal
@@ -25,9 +24,6 @@ from write_service.settings import Settings
 class WriteService:
     events = LogEvents()
 
-    def __init__(self) -> None:
-        self._keys: SqliteKeyStore | None = None
-
     def connect(self, settings: Settings, telemetry: Telemetry) -> AsyncKurrentDBClient:
         return AsyncKurrentDBClient(settings.eventstore_connection)
 
@@ -38,8 +34,6 @@ class WriteService:
         # Closing a client that never reached the store raises; there is nothing to close then.
         with contextlib.suppress(ProgrammingError):
             await client.close()
-        if self._keys is not None:
-            self._keys.close()
 
     async def build(
         self,
@@ -48,9 +42,8 @@ class WriteService:
         telemetry: Telemetry,
         guards: Sequence[Interceptor],
         security: SecuritySettings,
+        keys: KeyStore | None,
     ) -> tuple[WriteServer, int]:
-        if settings.key_store_path:
-            self._keys = SqliteKeyStore(Path(settings.key_store_path))
         return await build_server(
             settings,
             client,
@@ -59,7 +52,7 @@ class WriteService:
             metrics=CommandMetrics(telemetry.registry),
             tls=security.tls,
             reflection=security.reflection,
-            keys=self._keys,
+            keys=keys,
         )
 
     def described(self, settings: Settings, server: WriteServer) -> Mapping[str, object]:
