@@ -167,9 +167,11 @@ async def assembled_replica(
         # Waited for without raising their cancellation, which is not the caller's.
         await asyncio.wait({orphans, sweep})
         if consumption.ended:
-            await fold_on_stop(mongo, database, writer.shard, settings.fold_grace)
+            # Its last batch committed: taken for gone now, its sessions would be killed for
+            # nothing (the fold's are not recorded).
             with contextlib.suppress(Exception):
                 await sessions.forget_own()
+            await fold_on_stop(mongo, database, writer.shard, settings.fold_grace)
         await rebuilds.close()
         if server is not None:
             await server.stop(grace=1)

@@ -78,12 +78,17 @@ async def test_a_replica_starting_ends_the_transaction_a_dead_process_on_its_hos
                 "the held order projected",
             )
             records = await stores.db[SESSIONS].count_documents({"replica": "dead-replica"})
+            own = await stores.db[SESSIONS].count_documents({})
+        # Stopped cleanly, the replica forgets its own: nobody kills them for nothing.
+        left = await stores.db[SESSIONS].count_documents({})
         await holder.end_session()
 
     assert refused.value.code == NO_SUCH_TRANSACTION
     assert sessions_killed(registry, RESTART) == 1
     assert sessions_killed(registry, HEARTBEAT) == 0
     assert records == 0
+    assert own >= 1
+    assert left == 0
 
 
 async def test_a_replica_without_a_heartbeat_has_its_transaction_ended_by_a_live_one(
