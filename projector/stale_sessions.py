@@ -17,7 +17,9 @@ records forgotten. Dead is:
   ``LIVE_FOR`` (``admin_control``), which also covers a replica lost with its node.
 
 A collection of its own rather than a field of the control document: every replica reads that
-document twice a second, and lsids are written once and read only by these looks.
+document twice a second, and lsids are written once and read only by these looks. A loop of its
+own rather than the analytics orphans' look (``analytics_orphans``): that one runs every minute,
+as long as the lifetime limit these looks cut short.
 
 Who is dead is a guess, and a wrong one is safe. A replica that is in fact alive (partitioned
 from the store, heartbeats late, a clock 10 s behind) only loses its open transaction: an
@@ -72,8 +74,8 @@ Killed = Callable[[str, int], None]
 
 
 def still_runs(pid: int, started: float) -> bool:
-    """Process ``pid`` is the one that started at ``started`` and has not died (a zombie has:
-    killed, its parent not yet told)."""
+    """Process ``pid`` is the one that started at ``started`` and has not died (a zombie has
+    died; only its parent has not reaped it yet)."""
     try:
         process = psutil.Process(pid)
         return (

@@ -58,6 +58,18 @@ async def summary_at(stores: Stores, order_id: str, revision: int) -> bool:
     return found is not None and found.get("revision") == revision
 
 
+def test_a_process_is_taken_for_dead_only_on_its_own_host_and_once_its_pid_runs_another() -> None:
+    here = Owner.this_process("here")
+    # A restarted container's projector: the same host name and pid, started at another time.
+    restarted = Owner("before", here.host, here.pid, here.started - 60)
+    elsewhere = Owner("there", "another-host", 2**22 + 1, 0.0)
+
+    assert not here.is_gone_from(here.host)
+    assert restarted.is_gone_from(here.host)
+    assert a_process_that_ended("ended").is_gone_from(here.host)
+    assert not elsewhere.is_gone_from(here.host)
+
+
 async def test_a_replica_starting_ends_the_transaction_a_dead_process_on_its_host_left_open(
     history_uri: str, mongo_uri: str, mongo_db_name: str
 ) -> None:
