@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from kurrentdbclient import AsyncKurrentDBClient
 from pymongo import AsyncMongoClient
 
@@ -28,12 +29,16 @@ from projector.batch_telemetry import BatchObserver
 from projector.batch_writer import BatchWriter
 from projector.consumer import BatchSettings, Consumer
 from projector.durable import durable
+from projector.failures import describe
 from projector.health_server import ProjectorServer, serve_projector
 from projector.parked import ParkedEvents
 from projector.projector_state import StateBoard
 from projector.rebuild import rebuild
+from projector.stale_sessions import SWEEP_INTERVAL, Owner, SessionBook, end_gone_every
 from projector.store_retry import Backoff
 from projector.subscription_group import GroupSettings
+
+log = structlog.get_logger("projector")
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,8 @@ class ReplicaSettings:
     """Seconds the fold of the replica's analytics shards may take when it stops."""
     orphan_fold_interval: float = ORPHAN_FOLD_INTERVAL
     """Seconds between two looks for the analytics shards of replicas that are gone."""
+    session_sweep_interval: float = SWEEP_INTERVAL
+    """Seconds between two looks for the transactions of replicas that are gone."""
 
 
 @dataclass
@@ -87,6 +94,19 @@ async def assembled_replica(
     writer = writer_for(None)
     # Analytics documents of the replica's own: its batches never conflict with another's on them.
     writer.shard = board.replica
+    sessions = SessionBook(
+        mongo,
+        database,
+        Owner.this_process(board.replica),
+        settings.observer.sessions_killed if settings.observer else None,
+    )
+    writer.record_session = sessions.record
+    # Before taking events: those a replica killed on this host held are redelivered to us, and
+    # its open transactions hold their documents (``stale_sessions``).
+    try:
+        await sessions.end_dead_here()
+    except Exception as error:
+        log.warning("sessions of dead replicas not ended", reason=describe(error))
 
     def make_consumer() -> Consumer:
         # A board per consumer, passing its changes on to the replica's: what a consumer makes
@@ -138,13 +158,19 @@ async def assembled_replica(
     orphans = asyncio.create_task(
         fold_orphans_every(settings.orphan_fold_interval, mongo, database, board.replica, control)
     )
+    sweep = asyncio.create_task(end_gone_every(settings.session_sweep_interval, sessions, control))
     try:
         yield Replica(board, consumption, server)
     finally:
         orphans.cancel()
-        # Waited for without raising its cancellation, which is not the caller's.
-        await asyncio.wait({orphans})
+        sweep.cancel()
+        # Waited for without raising their cancellation, which is not the caller's.
+        await asyncio.wait({orphans, sweep})
         if consumption.ended:
+            # Its last batch committed: taken for gone now, its sessions would be killed for
+            # nothing (the fold's are not recorded).
+            with contextlib.suppress(Exception):
+                await sessions.forget_own()
             await fold_on_stop(mongo, database, writer.shard, settings.fold_grace)
         await rebuilds.close()
         if server is not None:

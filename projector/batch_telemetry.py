@@ -43,6 +43,9 @@ class BatchObserver:
     def lagged(self, lag: Lag, position: int) -> None:
         """The lag behind the head of $all after the batches up to ``position``."""
 
+    def sessions_killed(self, reason: str, count: int) -> None:
+        """Sessions of dead replicas killed, and why (``stale_sessions``)."""
+
 
 class BatchTelemetry(BatchObserver):
     def __init__(self, registry: CollectorRegistry, tracer: trace.Tracer | None) -> None:
@@ -77,6 +80,14 @@ class BatchTelemetry(BatchObserver):
             ("kind",),
             registry=registry,
         )
+        self._sessions_killed = Counter(
+            "orders_projector_sessions_killed",
+            "Sessions of dead replicas killed to end their open transactions: ``restart``, of"
+            " a process on this host that no longer runs; ``heartbeat``, of a replica with no"
+            " heartbeat in the control document",
+            ("reason",),
+            registry=registry,
+        )
         self._lag_events = gauge(
             "orders_projector_lag_events",
             "Events of our streams in $all after the last applied one (at most 1000 counted)",
@@ -100,6 +111,8 @@ class BatchTelemetry(BatchObserver):
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )
+        for reason in ("restart", "heartbeat"):
+            self._sessions_killed.labels(reason)
         for model in READ_MODELS:
             for metric in (self._applied, self._skipped, self._parked, self._retried):
                 metric.labels(model)
@@ -145,6 +158,9 @@ class BatchTelemetry(BatchObserver):
             self._lag_seconds.labels(model).set(lag.lag_seconds)
             if position:
                 self._position.labels(model).set(position)
+
+    def sessions_killed(self, reason: str, count: int) -> None:
+        self._sessions_killed.labels(reason).inc(count)
 
     def _links(self, events: Sequence[RecordedEvent]) -> list[Link]:
         """One link per command: its events share the span context."""

@@ -129,6 +129,8 @@ class BatchWriter:
         self._client = client
         # Whose analytics documents the batches add to: a live replica's own.
         self.shard = shard
+        # A live replica writes down the sessions of its transactions (``stale_sessions``).
+        self.record_session: Callable[[AsyncClientSession], Awaitable[None]] | None = None
         self._db: Database = durable(client[database])
         self._read_stream = read_stream
         self._fixed_version = version
@@ -242,7 +244,12 @@ class BatchWriter:
             return Commit.DONE
 
         try:
-            committed = await in_transaction(self._client, attempt, write_concern=DURABLE)
+            committed = await in_transaction(
+                self._client,
+                attempt,
+                write_concern=DURABLE,
+                record_session=self.record_session,
+            )
         except Exception as error:
             if is_stale(error):
                 return Commit.STALE

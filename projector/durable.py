@@ -32,11 +32,16 @@ async def in_transaction(
     *,
     read_concern: ReadConcern | None = None,
     write_concern: WriteConcern | None = None,
+    record_session: Callable[[AsyncClientSession], Awaitable[None]] | None = None,
 ) -> T:
     """``work`` in one transaction through the driver's helper, which retries transient errors
     (write conflicts; a transaction a killed process left open holds its documents for 60 s)
     with jittered backoff for up to two minutes, and commits again when a commit's outcome was
     lost. Whatever else ``work`` raises ends the transaction and reaches the caller.
+
+    ``record_session`` is awaited before the transaction starts: a live replica writes down
+    whose session it is, so that its transaction is ended at once if it dies
+    (``stale_sessions``).
     """
 
     async def attempt(session: AsyncClientSession) -> T:
@@ -53,6 +58,8 @@ async def in_transaction(
             raise
 
     async with client.start_session() as session:
+        if record_session is not None:
+            await record_session(session)
         return await session.with_transaction(
             attempt, read_concern=read_concern, write_concern=write_concern
         )
