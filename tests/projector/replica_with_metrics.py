@@ -1,12 +1,14 @@
-"""A projector replica as ``python -m projector`` assembles it, exporting its metrics to a
-registry of the test's."""
+"""A projector replica as ``python -m projector`` assembles it, in the test's process; one that
+exports its metrics to a registry of the test's."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from functools import partial
+from typing import Any
 
 from prometheus_client import CollectorRegistry
 
@@ -22,15 +24,11 @@ from tests.projector.projector_harness import Stores
 
 
 @contextlib.asynccontextmanager
-async def replica_with_metrics(
-    stores: Stores,
-    group: GroupSettings,
-    registry: CollectorRegistry,
-    *,
-    name: str | None = None,
-    session_sweep_interval: float = SWEEP_INTERVAL,
+async def running_replica(
+    stores: Stores, group: GroupSettings, **settings: Any
 ) -> AsyncIterator[Replica]:
-    """The replica assembled (its start done); its consumption runs until the block ends."""
+    """The replica assembled (its start done); its consumption runs until the block ends.
+    ``settings``: ``ReplicaSettings`` fields other than the tests' defaults (no server)."""
     eventstore = eventstore_client(stores.eventstore_uri)
     watch = eventstore_client(stores.eventstore_uri)
     await eventstore.connect()
@@ -40,7 +38,7 @@ async def replica_with_metrics(
         reader = partial(read_revisions, eventstore)
         return BatchWriter(stores.mongo, stores.database, reader, version=version)
 
-    settings = ReplicaSettings(
+    defaults = ReplicaSettings(
         group=group,
         batch=BatchSettings(),
         stall_seconds=30.0,
@@ -48,13 +46,15 @@ async def replica_with_metrics(
         host="127.0.0.1",
         port=None,
         backoff=Backoff(initial=0.05, maximum=0.5),
-        replica=name,
-        observer=BatchTelemetry(registry, None),
-        session_sweep_interval=session_sweep_interval,
     )
     try:
         async with assembled_replica(
-            eventstore, watch, stores.mongo, stores.database, writer_for, settings
+            eventstore,
+            watch,
+            stores.mongo,
+            stores.database,
+            writer_for,
+            replace(defaults, **settings),
         ) as replica:
             task = asyncio.create_task(replica.consumption.run())
             try:
@@ -65,6 +65,23 @@ async def replica_with_metrics(
     finally:
         await watch.close()
         await eventstore.close()
+
+
+def replica_with_metrics(
+    stores: Stores,
+    group: GroupSettings,
+    registry: CollectorRegistry,
+    *,
+    name: str | None = None,
+    session_sweep_interval: float = SWEEP_INTERVAL,
+) -> contextlib.AbstractAsyncContextManager[Replica]:
+    return running_replica(
+        stores,
+        group,
+        replica=name,
+        observer=BatchTelemetry(registry, None),
+        session_sweep_interval=session_sweep_interval,
+    )
 
 
 def sessions_killed(registry: CollectorRegistry, reason: str) -> float:

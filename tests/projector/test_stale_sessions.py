@@ -12,6 +12,7 @@ import asyncio
 import subprocess
 import sys
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -41,21 +42,32 @@ def a_process_that_ended(replica: str) -> Owner:
     return owner
 
 
-async def held_by(stores: Stores, order_id: str) -> AsyncClientSession:
-    """A transaction left open on the order's summary, as a replica killed mid-batch leaves it."""
+@dataclass
+class HeldOrder:
+    """An order whose summary a transaction left open holds, as a replica killed mid-batch
+    leaves it."""
+
+    stores: Stores
+    order_id: str
+    last_revision: int
+    holder: AsyncClientSession
+
+    async def projected(self) -> bool:
+        summaries = self.stores.db[collection_name(ORDER_SUMMARIES, 1)]
+        found = await summaries.find_one({"_id": self.order_id})
+        return found is not None and found.get("revision") == self.last_revision
+
+
+async def an_order_held(stores: Stores) -> HeldOrder:
+    events = await one_long_order(stores)
+    order_id = events[0].stream_name.removeprefix("order-")
     holder = stores.mongo.start_session()
     await holder.start_transaction()
     summaries = stores.db[collection_name(ORDER_SUMMARIES, 1)]
     await summaries.update_one(
         {"_id": order_id}, {"$set": {"held": True}}, upsert=True, session=holder
     )
-    return holder
-
-
-async def summary_at(stores: Stores, order_id: str, revision: int) -> bool:
-    summaries = stores.db[collection_name(ORDER_SUMMARIES, 1)]
-    found = await summaries.find_one({"_id": order_id})
-    return found is not None and found.get("revision") == revision
+    return HeldOrder(stores, order_id, events[-1].revision, holder)
 
 
 def test_a_process_is_taken_for_dead_only_on_its_own_host_and_once_its_pid_runs_another() -> None:
@@ -75,9 +87,8 @@ async def test_a_replica_starting_ends_the_transaction_a_dead_process_on_its_hos
 ) -> None:
     registry = CollectorRegistry()
     async with connect(history_uri, mongo_uri, mongo_db_name) as stores:
-        events = await one_long_order(stores)
-        order_id = events[0].stream_name.removeprefix("order-")
-        holder = await held_by(stores, order_id)
+        held = await an_order_held(stores)
+        holder = held.holder
         dead = SessionBook(stores.mongo, stores.database, a_process_that_ended("dead-replica"))
         await dead.record(holder)
 
@@ -85,10 +96,7 @@ async def test_a_replica_starting_ends_the_transaction_a_dead_process_on_its_hos
         async with replica_with_metrics(stores, group, registry):
             with pytest.raises(OperationFailure) as refused:
                 await holder.commit_transaction()
-            await wait_until(
-                lambda: summary_at(stores, order_id, events[-1].revision),
-                "the held order projected",
-            )
+            await wait_until(held.projected, "the held order projected")
             records = await stores.db[SESSIONS].count_documents({"replica": "dead-replica"})
             own = await stores.db[SESSIONS].count_documents({})
         # Stopped cleanly, the replica forgets its own: nobody kills them for nothing.
@@ -108,9 +116,8 @@ async def test_a_replica_without_a_heartbeat_has_its_transaction_ended_by_a_live
 ) -> None:
     registry = CollectorRegistry()
     async with connect(history_uri, mongo_uri, mongo_db_name) as stores:
-        events = await one_long_order(stores)
-        order_id = events[0].stream_name.removeprefix("order-")
-        holder = await held_by(stores, order_id)
+        held = await an_order_held(stores)
+        holder = held.holder
         # On another node: only its silence in the control document tells it is gone.
         elsewhere = Owner("lost-node-replica", "lost-node", 1, 0.0)
         await SessionBook(stores.mongo, stores.database, elsewhere).record(holder)
@@ -124,10 +131,7 @@ async def test_a_replica_without_a_heartbeat_has_its_transaction_ended_by_a_live
             await wait_until(forgotten, "the lost replica's session ended")
             with pytest.raises(OperationFailure) as refused:
                 await holder.commit_transaction()
-            await wait_until(
-                lambda: summary_at(stores, order_id, events[-1].revision),
-                "the held order projected",
-            )
+            await wait_until(held.projected, "the held order projected")
         await holder.end_session()
 
     assert refused.value.code == NO_SUCH_TRANSACTION
