@@ -9,10 +9,12 @@ import random
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kurrentdbclient import StreamState
+from pymongo import AsyncMongoClient
 
 from bench.order_events import order_history, records
 from orders_contracts.read_models import SALES_BY_DAY, SALES_BY_STATUS, collection_name
@@ -23,6 +25,9 @@ from projector.analytics_shards import merged_shards
 from projector.event_source import eventstore_client
 from projector.projector_state import replica_id
 from projector.versions import Database
+from tests.projector.projector_harness import Dump, clean_replay, dump
+from tests.read_service.read_harness import ReadService, running_read_service, settings_for
+from tests.waiting import read_until
 
 Doc = dict[str, Any]
 
@@ -67,6 +72,48 @@ def running_replicas(
     finally:
         for process in started:
             processes.stop(process)
+
+
+@dataclass(frozen=True)
+class ScaleStores:
+    """The stores a scale test's replicas share, and the folder their logs go to."""
+
+    mongo: AsyncMongoClient[Doc]
+    eventstore_uri: str
+    mongo_uri: str
+    database: str
+    logs: Path
+
+    @property
+    def db(self) -> Database:
+        return self.mongo[self.database]
+
+    def replicas(
+        self, count: int, extra_env: Mapping[str, str] | None = None, *, logs: Path | None = None
+    ) -> contextlib.AbstractContextManager[list[subprocess.Popen[bytes]]]:
+        return running_replicas(
+            count, self.eventstore_uri, self.mongo_uri, self.database, logs or self.logs, extra_env
+        )
+
+    async def replay(self, name: str = "replay") -> Dump:
+        """A clean replay of the store as it is now, into a database of its own."""
+        eventstore = eventstore_client(self.eventstore_uri)
+        await eventstore.connect()
+        try:
+            return await clean_replay(eventstore, self.mongo, f"{self.database}_{name}")
+        finally:
+            await eventstore.close()
+
+    async def caught_up(self, replay: Dump, what: str) -> Dump:
+        """The live read models, once they equal ``replay``."""
+        return await read_until(lambda: dump(self.db), lambda live: live == replay, what)
+
+    def read_service(self) -> contextlib.AbstractAsyncContextManager[ReadService]:
+        """A read service in the test's process, reading what the replicas wrote."""
+        return running_read_service(self.mongo, self.mongo, settings_for(self.database))
+
+    def assert_verify_clean(self) -> None:
+        assert_verify_clean(self.eventstore_uri, self.mongo_uri, self.database)
 
 
 def run_command(

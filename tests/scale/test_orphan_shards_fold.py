@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pymongo import AsyncMongoClient
 
 from bench.order_events import populate
 from orders_contracts.read_models import ORDER_SUMMARIES, collection_name
@@ -18,15 +17,12 @@ from orders_runtime import processes
 from orders_runtime.settings import SettingsError, settings_from
 from projector.analytics_fold import Folded, fold_shards
 from projector.analytics_orphans import orphan_shards, shard_of
-from projector.event_source import eventstore_client
 from projector.settings import Settings
-from projector.versions import Database
-from tests.projector.projector_harness import Dump, clean_replay, dump
+from tests.projector.projector_harness import dump
 from tests.scale.replicas import (
     Doc,
+    ScaleStores,
     append_orders,
-    assert_verify_clean,
-    running_replicas,
     shard_names,
     shard_of_process,
 )
@@ -71,19 +67,6 @@ def test_the_orphan_fold_interval_is_read_in_seconds_and_zero_is_refused_by_name
             settings_from(Settings, {variable: refused})
 
 
-async def _replay(eventstore_uri: str, mongo: AsyncMongoClient[Doc], database: str) -> Dump:
-    eventstore = eventstore_client(eventstore_uri)
-    await eventstore.connect()
-    try:
-        return await clean_replay(eventstore, mongo, database)
-    finally:
-        await eventstore.close()
-
-
-async def _caught_up(db: Database, replay: Dump, what: str) -> Dump:
-    return await read_until(lambda: dump(db), lambda live: live == replay, what)
-
-
 async def _found(read: Awaitable[Doc | None]) -> bool:
     return await read is not None
 
@@ -95,24 +78,19 @@ def _orphan_folds(log: Path) -> list[dict[str, Any]]:
 
 
 async def test_a_replica_killed_under_load_has_its_shards_folded_by_the_one_that_lives_on(
-    mongo: AsyncMongoClient[Doc],
-    fresh_eventstore_uri: str,
-    mongo_uri: str,
-    mongo_db_name: str,
-    tmp_path: Path,
+    scale: ScaleStores,
 ) -> None:
-    db = mongo[mongo_db_name]
-    uris = (fresh_eventstore_uri, mongo_uri)
-    with running_replicas(2, *uris, mongo_db_name, tmp_path, FAST) as [killed, survivor]:
+    db = scale.db
+    with scale.replicas(2, FAST) as [killed, survivor]:
         crashed, living = shard_of_process(killed), shard_of_process(survivor)
-        _, customers, _ = await populate(fresh_eventstore_uri, ORDERS)
-        replay = await _replay(fresh_eventstore_uri, mongo, f"{mongo_db_name}_replay")
-        await _caught_up(db, replay, "the read models of two replicas equal to a replay")
+        _, customers, _ = await populate(scale.eventstore_uri, ORDERS)
+        replay = await scale.replay()
+        await scale.caught_up(replay, "the read models of two replicas equal to a replay")
         # Both live, looking every second: neither took the other's shards for an orphan.
         assert {crashed, living} <= await shard_names(db)
-        assert _orphan_folds(tmp_path / "projector_1.log") == []
+        assert _orphan_folds(scale.logs / "projector_1.log") == []
         late = [f"late{i:03d}" for i in range(40)]
-        loading = asyncio.create_task(append_orders(fresh_eventstore_uri, customers[0], late))
+        loading = asyncio.create_task(append_orders(scale.eventstore_uri, customers[0], late))
         # Killed with the late orders being written and projected.
         summaries = db[collection_name(ORDER_SUMMARIES, 1)]
         await wait_until(
@@ -125,30 +103,25 @@ async def test_a_replica_killed_under_load_has_its_shards_folded_by_the_one_that
             lambda names: crashed not in names,
             "the killed replica's shards folded by the live one",
         )
-        replay = await _replay(fresh_eventstore_uri, mongo, f"{mongo_db_name}_replay_late")
-        await _caught_up(db, replay, "the read models of the live replica equal to a replay")
+        replay = await scale.replay("replay_late")
+        await scale.caught_up(replay, "the read models of the live replica equal to a replay")
         # The live replica's own shards stay its own while it runs.
         assert living in await shard_names(db)
         assert names <= {None, living}
     # Folded once, by the live replica, which never took its own shards for an orphan.
-    folds = _orphan_folds(tmp_path / "projector_1.log")
+    folds = _orphan_folds(scale.logs / "projector_1.log")
     assert [(fold["shard"], fold["versions"]) for fold in folds] == [(crashed, [1])]
     assert await dump(db) == replay
-    assert_verify_clean(fresh_eventstore_uri, mongo_uri, mongo_db_name)
+    scale.assert_verify_clean()
 
 
 async def test_folding_the_shards_of_a_replica_still_projecting_keeps_the_totals_exact(
-    mongo: AsyncMongoClient[Doc],
-    fresh_eventstore_uri: str,
-    mongo_uri: str,
-    mongo_db_name: str,
-    tmp_path: Path,
+    scale: ScaleStores,
 ) -> None:
-    db = mongo[mongo_db_name]
-    uris = (fresh_eventstore_uri, mongo_uri)
-    with running_replicas(1, *uris, mongo_db_name, tmp_path) as [owner]:
+    db = scale.db
+    with scale.replicas(1) as [owner]:
         owned = shard_of_process(owner)
-        _, customers, _ = await populate(fresh_eventstore_uri, 20)
+        _, customers, _ = await populate(scale.eventstore_uri, 20)
         folds: list[Folded] = []
         chunk = 0
         # Two folders taking the owner for gone, racing each other and the owner's batches of
@@ -156,14 +129,15 @@ async def test_folding_the_shards_of_a_replica_still_projecting_keeps_the_totals
         # times over.
         while sum(1 for fold in folds if fold.documents) < 4:
             orders = [f"race{chunk:02d}-{i:02d}" for i in range(10)]
-            await append_orders(fresh_eventstore_uri, customers[chunk % len(customers)], orders)
+            await append_orders(scale.eventstore_uri, customers[chunk % len(customers)], orders)
             folds += await asyncio.gather(
-                fold_shards(mongo, mongo_db_name, owned), fold_shards(mongo, mongo_db_name, owned)
+                fold_shards(scale.mongo, scale.database, owned),
+                fold_shards(scale.mongo, scale.database, owned),
             )
             chunk += 1
             assert chunk < 100, "the owner never wrote its shards again after a fold"
-        replay = await _replay(fresh_eventstore_uri, mongo, f"{mongo_db_name}_replay")
-        await _caught_up(db, replay, "the owner's read models equal to a replay after the folds")
+        replay = await scale.replay()
+        await scale.caught_up(replay, "the owner's read models equal to a replay after the folds")
     assert await dump(db) == replay
     assert await shard_names(db) == {None}
-    assert_verify_clean(fresh_eventstore_uri, mongo_uri, mongo_db_name)
+    scale.assert_verify_clean()

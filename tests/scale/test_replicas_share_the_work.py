@@ -8,7 +8,6 @@ import contextlib
 from collections.abc import AsyncIterator
 from datetime import date
 from functools import partial
-from pathlib import Path
 
 import pytest
 from pymongo import AsyncMongoClient
@@ -22,65 +21,37 @@ from projector.batch_writer import BatchWriter
 from projector.event_source import eventstore_client, from_recorded, read_all_events, read_revisions
 from projector.versions import active_version, ensure_collections, ensure_pointer
 from tests.projector.projector_harness import Dump, clean_replay, dump
-from tests.read_service.read_harness import running_read_service, settings_for
 from tests.scale.replicas import (
     Doc,
-    assert_verify_clean,
+    ScaleStores,
     run_command,
-    running_replicas,
     shard_names,
     shards,
 )
-from tests.waiting import read_until
 
 ORDERS = 150
 
 
-async def _replay(eventstore_uri: str, mongo: AsyncMongoClient[Doc], database: str) -> Dump:
-    eventstore = eventstore_client(eventstore_uri)
-    await eventstore.connect()
-    try:
-        return await clean_replay(eventstore, mongo, f"{database}_replay")
-    finally:
-        await eventstore.close()
-
-
 @contextlib.asynccontextmanager
-async def _projected_by_replicas(
-    mongo: AsyncMongoClient[Doc],
-    replicas: int,
-    uris: tuple[str, str],
-    database: str,
-    logs: Path,
-) -> AsyncIterator[Dump]:
+async def _projected_by_replicas(scale: ScaleStores, replicas: int) -> AsyncIterator[Dump]:
     """The store's history written while ``replicas`` project it, and its clean replay, once
     the live read models equal it; the replicas still run until the block ends, and have
     folded their shards when it has."""
-    eventstore_uri, mongo_uri = uris
-    with running_replicas(replicas, eventstore_uri, mongo_uri, database, logs):
-        await populate(eventstore_uri, ORDERS)
-        replay = await _replay(eventstore_uri, mongo, database)
-        db = mongo[database]
-        await read_until(
-            lambda: dump(db),
-            lambda live: live == replay,
-            f"the read models of {replicas} replicas equal to a clean replay",
+    with scale.replicas(replicas):
+        await populate(scale.eventstore_uri, ORDERS)
+        replay = await scale.replay()
+        await scale.caught_up(
+            replay, f"the read models of {replicas} replicas equal to a clean replay"
         )
         yield replay
 
 
 @pytest.mark.parametrize("replicas", [2, 4])
 async def test_replicas_projecting_concurrently_end_equal_to_a_clean_single_replica_replay(
-    replicas: int,
-    mongo: AsyncMongoClient[Doc],
-    fresh_eventstore_uri: str,
-    mongo_uri: str,
-    mongo_db_name: str,
-    tmp_path: Path,
+    replicas: int, scale: ScaleStores
 ) -> None:
-    db = mongo[mongo_db_name]
-    uris = (fresh_eventstore_uri, mongo_uri)
-    async with _projected_by_replicas(mongo, replicas, uris, mongo_db_name, tmp_path) as replay:
+    db = scale.db
+    async with _projected_by_replicas(scale, replicas) as replay:
         # Each replica counted into its own shard, and none into the unsharded documents.
         names = await shard_names(db)
     assert None not in names
@@ -88,21 +59,16 @@ async def test_replicas_projecting_concurrently_end_equal_to_a_clean_single_repl
     # Stopped, each folded its shards into the unsharded documents; readers see the same.
     assert await shard_names(db) == {None}
     assert await dump(db) == replay
-    assert_verify_clean(fresh_eventstore_uri, mongo_uri, mongo_db_name)
+    scale.assert_verify_clean()
 
 
 async def test_a_rebuild_gathers_the_replicas_shards_into_one_document_each(
-    mongo: AsyncMongoClient[Doc],
-    fresh_eventstore_uri: str,
-    mongo_uri: str,
-    mongo_db_name: str,
-    tmp_path: Path,
+    scale: ScaleStores,
 ) -> None:
-    db = mongo[mongo_db_name]
-    uris = (fresh_eventstore_uri, mongo_uri)
-    async with _projected_by_replicas(mongo, 2, uris, mongo_db_name, tmp_path) as replay:
+    db = scale.db
+    async with _projected_by_replicas(scale, 2) as replay:
         assert None not in await shard_names(db, 1)
-        rebuilt = run_command("rebuild", fresh_eventstore_uri, mongo_uri, mongo_db_name)
+        rebuilt = run_command("rebuild", scale.eventstore_uri, scale.mongo_uri, scale.database)
         assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
         version = await active_version(db)
         assert version == 2
@@ -136,19 +102,14 @@ def _proto_date(day: date) -> types_pb2.Date:
 
 
 async def test_the_sales_analytics_answer_equals_the_sum_over_the_shards(
-    mongo: AsyncMongoClient[Doc],
-    fresh_eventstore_uri: str,
-    mongo_uri: str,
-    mongo_db_name: str,
-    tmp_path: Path,
+    scale: ScaleStores,
 ) -> None:
-    uris = (fresh_eventstore_uri, mongo_uri)
-    async with _projected_by_replicas(mongo, 2, uris, mongo_db_name, tmp_path) as replay:
-        parts = await shards(mongo[mongo_db_name], SALES_BY_DAY)
+    async with _projected_by_replicas(scale, 2) as replay:
+        parts = await shards(scale.db, SALES_BY_DAY)
         expected = _shard_totals(parts)
         assert any(len(docs) > 1 for docs in parts.values()), "no day counted by two replicas"
         days = sorted(day for _, day in expected)
-        async with running_read_service(mongo, mongo, settings_for(mongo_db_name)) as service:
+        async with scale.read_service() as service:
             answer = await service.stub.GetSalesAnalytics(
                 pb.GetSalesAnalyticsRequest(
                     start_date=_proto_date(days[0]), end_date=_proto_date(days[-1])

@@ -6,24 +6,17 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
-from pathlib import Path
-
-from pymongo import AsyncMongoClient
 
 from bench.order_events import populate
 from orders.v1 import query_service_pb2 as pb
 from orders.v1 import types_pb2, views_pb2
 from orders_runtime import processes
-from projector.event_source import eventstore_client
-from projector.versions import Database
-from tests.projector.projector_harness import Dump, clean_replay, dump
-from tests.read_service.read_harness import ReadService, running_read_service, settings_for
+from tests.projector.projector_harness import dump
+from tests.read_service.read_harness import ReadService
 from tests.scale.replicas import (
-    Doc,
+    ScaleStores,
     analytics,
     append_orders,
-    assert_verify_clean,
-    running_replicas,
     shard_names,
     shard_of_process,
 )
@@ -31,20 +24,6 @@ from tests.waiting import read_until
 
 ORDERS = 120
 FIRST_DAY, LAST_DAY = date(2026, 1, 1), date(2026, 4, 1)
-
-
-async def _replay(eventstore_uri: str, mongo: AsyncMongoClient[Doc], database: str) -> Dump:
-    """A clean replay of the store as it is now, into a database of its own."""
-    eventstore = eventstore_client(eventstore_uri)
-    await eventstore.connect()
-    try:
-        return await clean_replay(eventstore, mongo, database)
-    finally:
-        await eventstore.close()
-
-
-async def _caught_up(db: Database, replay: Dump, what: str) -> Dump:
-    return await read_until(lambda: dump(db), lambda live: live == replay, what)
 
 
 def _day(day: date) -> types_pb2.Date:
@@ -59,20 +38,16 @@ async def _sales(service: ReadService) -> list[views_pb2.CurrencySales]:
 
 
 async def test_a_replica_stopped_with_sigterm_folds_its_shards_and_readers_see_the_same_totals(
-    mongo: AsyncMongoClient[Doc],
-    fresh_eventstore_uri: str,
-    mongo_uri: str,
-    mongo_db_name: str,
-    tmp_path: Path,
+    scale: ScaleStores,
 ) -> None:
-    db = mongo[mongo_db_name]
-    with running_replicas(1, fresh_eventstore_uri, mongo_uri, mongo_db_name, tmp_path) as [replica]:
-        await populate(fresh_eventstore_uri, ORDERS)
-        replay = await _replay(fresh_eventstore_uri, mongo, f"{mongo_db_name}_replay")
-        before = await _caught_up(db, replay, "the replica's read models equal to a replay")
+    db = scale.db
+    with scale.replicas(1) as [replica]:
+        await populate(scale.eventstore_uri, ORDERS)
+        replay = await scale.replay()
+        before = await scale.caught_up(replay, "the replica's read models equal to a replay")
         assert await shard_names(db) == {shard_of_process(replica)}
         analytics_before = await analytics(db)
-        async with running_read_service(mongo, mongo, settings_for(mongo_db_name)) as service:
+        async with scale.read_service() as service:
             sales_before = await _sales(service)
             stopping = asyncio.create_task(asyncio.to_thread(processes.stop, replica))
             # Whatever instant a reader reads at while the replica folds, it sees the totals
@@ -89,57 +64,45 @@ async def test_a_replica_stopped_with_sigterm_folds_its_shards_and_readers_see_t
     assert [seen for seen in seen_meanwhile if seen != analytics_before] == []
     assert sales_after == sales_before
     assert sum(c.totals.order_count for c in sales_before) > 0
-    log = (tmp_path / "projector_0.log").read_text()
+    log = (scale.logs / "projector_0.log").read_text()
     assert "analytics shards folded" in log, log[-2000:]
-    assert_verify_clean(fresh_eventstore_uri, mongo_uri, mongo_db_name)
+    scale.assert_verify_clean()
 
 
 async def test_one_of_two_replicas_stops_and_the_other_projects_on_with_exact_totals(
-    mongo: AsyncMongoClient[Doc],
-    fresh_eventstore_uri: str,
-    mongo_uri: str,
-    mongo_db_name: str,
-    tmp_path: Path,
+    scale: ScaleStores,
 ) -> None:
-    db = mongo[mongo_db_name]
-    with running_replicas(2, fresh_eventstore_uri, mongo_uri, mongo_db_name, tmp_path) as [
-        first,
-        second,
-    ]:
-        _, customers, _ = await populate(fresh_eventstore_uri, ORDERS)
-        replay = await _replay(fresh_eventstore_uri, mongo, f"{mongo_db_name}_replay")
-        await _caught_up(db, replay, "the read models of two replicas equal to a replay")
+    db = scale.db
+    with scale.replicas(2) as [first, second]:
+        _, customers, _ = await populate(scale.eventstore_uri, ORDERS)
+        replay = await scale.replay()
+        await scale.caught_up(replay, "the read models of two replicas equal to a replay")
         stopped, staying = shard_of_process(first), shard_of_process(second)
         assert stopped in await shard_names(db), "the replica to stop counted nothing"
 
         assert processes.stop(first) == 0
         assert stopped not in await shard_names(db)
 
-        await append_orders(fresh_eventstore_uri, customers[0], [f"late{i:03d}" for i in range(40)])
-        replay = await _replay(fresh_eventstore_uri, mongo, f"{mongo_db_name}_replay_late")
-        await _caught_up(db, replay, "the read models of the staying replica equal to a replay")
+        await append_orders(scale.eventstore_uri, customers[0], [f"late{i:03d}" for i in range(40)])
+        replay = await scale.replay("replay_late")
+        await scale.caught_up(replay, "the read models of the staying replica equal to a replay")
         left = await shard_names(db)
     assert stopped not in left
     assert staying in left
     # And the one that stayed, stopped in turn, folds its own as well.
     assert await shard_names(db) == {None}
     assert await dump(db) == replay
-    assert_verify_clean(fresh_eventstore_uri, mongo_uri, mongo_db_name)
+    scale.assert_verify_clean()
 
 
 async def test_a_replica_killed_with_sigkill_has_its_shards_folded_by_the_one_started_next(
-    mongo: AsyncMongoClient[Doc],
-    fresh_eventstore_uri: str,
-    mongo_uri: str,
-    mongo_db_name: str,
-    tmp_path: Path,
+    scale: ScaleStores,
 ) -> None:
-    db = mongo[mongo_db_name]
-    uris = (fresh_eventstore_uri, mongo_uri)
-    with running_replicas(1, *uris, mongo_db_name, tmp_path / "killed") as [killed]:
-        _, customers, _ = await populate(fresh_eventstore_uri, ORDERS)
-        replay = await _replay(fresh_eventstore_uri, mongo, f"{mongo_db_name}_replay")
-        await _caught_up(db, replay, "the first replica's read models equal to a replay")
+    db = scale.db
+    with scale.replicas(1, logs=scale.logs / "killed") as [killed]:
+        _, customers, _ = await populate(scale.eventstore_uri, ORDERS)
+        replay = await scale.replay()
+        await scale.caught_up(replay, "the first replica's read models equal to a replay")
         processes.kill(killed)
     crashed = shard_of_process(killed)
     # Killed, it folded nothing; what it left still adds up exactly.
@@ -149,10 +112,10 @@ async def test_a_replica_killed_with_sigkill_has_its_shards_folded_by_the_one_st
     # Looking for orphans every second, the next replica folds them once the killed one's
     # heartbeat is 10 s old.
     fast = {"PROJECTOR_ORPHAN_FOLD_INTERVAL_SECONDS": "1"}
-    with running_replicas(1, *uris, mongo_db_name, tmp_path / "next", fast) as [restarted]:
-        await append_orders(fresh_eventstore_uri, customers[0], [f"late{i:03d}" for i in range(20)])
-        replay = await _replay(fresh_eventstore_uri, mongo, f"{mongo_db_name}_replay_late")
-        await _caught_up(db, replay, "the restarted replica's read models equal to a replay")
+    with scale.replicas(1, fast, logs=scale.logs / "next") as [restarted]:
+        await append_orders(scale.eventstore_uri, customers[0], [f"late{i:03d}" for i in range(20)])
+        replay = await scale.replay("replay_late")
+        await scale.caught_up(replay, "the restarted replica's read models equal to a replay")
         await read_until(
             lambda: shard_names(db),
             lambda names: names == {None, shard_of_process(restarted)},
@@ -160,4 +123,4 @@ async def test_a_replica_killed_with_sigkill_has_its_shards_folded_by_the_one_st
         )
     assert await shard_names(db) == {None}
     assert await dump(db) == replay
-    assert_verify_clean(fresh_eventstore_uri, mongo_uri, mongo_db_name)
+    scale.assert_verify_clean()
