@@ -33,6 +33,13 @@ def consistency(
     )
 
 
+async def paid_after_projection(service: ReadService) -> Token:
+    """Order o-1 placed and projected, then paid: the payment's token is not reached yet."""
+    service.history.place("o-1", "c-1", START)
+    await service.project_pending()
+    return service.history.pay("o-1", 2500, "EUR", START + timedelta(hours=1))
+
+
 async def project_later(service: ReadService, *, record: bool = True) -> None:
     """The projection arriving once a read waits for it (``record`` as in ``project_pending``)."""
 
@@ -46,10 +53,7 @@ async def project_later(service: ReadService, *, record: bool = True) -> None:
 async def test_a_waiting_read_answers_as_soon_as_the_projection_reaches_the_token(
     read_service: ReadService,
 ) -> None:
-    history = read_service.history
-    history.place("o-1", "c-1", START)
-    await read_service.project_pending()
-    paid = history.pay("o-1", 2500, "EUR", START + timedelta(hours=1))
+    paid = await paid_after_projection(read_service)
 
     projection = asyncio.create_task(project_later(read_service))
     response = await read_service.stub.GetOrderSummary(
@@ -67,10 +71,7 @@ async def test_a_waiting_read_answers_as_soon_as_the_projection_reaches_the_toke
 async def test_a_waiting_read_is_answered_by_the_batch_before_its_progress_is_recorded(
     read_service: ReadService,
 ) -> None:
-    history = read_service.history
-    history.place("o-1", "c-1", START)
-    await read_service.project_pending()
-    paid = history.pay("o-1", 2500, "EUR", START + timedelta(hours=1))
+    paid = await paid_after_projection(read_service)
 
     projection = asyncio.create_task(project_later(read_service, record=False))
     response = await read_service.stub.GetOrderSummary(
@@ -103,10 +104,7 @@ async def test_a_waiting_read_of_a_new_order_finds_it_once_projected(
 async def test_a_waiting_read_fails_with_deadline_exceeded_when_the_token_is_not_reached(
     read_service: ReadService,
 ) -> None:
-    history = read_service.history
-    history.place("o-1", "c-1", START)
-    await read_service.project_pending()
-    paid = history.pay("o-1", 2500, "EUR", START + timedelta(hours=1))
+    paid = await paid_after_projection(read_service)
     started = time.monotonic()
 
     with pytest.raises(grpc.aio.AioRpcError) as caught:
@@ -130,10 +128,7 @@ async def test_a_waiting_read_fails_with_deadline_exceeded_when_the_token_is_not
 async def test_an_allow_stale_read_answers_at_once_and_says_it_is_stale(
     read_service: ReadService,
 ) -> None:
-    history = read_service.history
-    history.place("o-1", "c-1", START)
-    await read_service.project_pending()
-    paid = history.pay("o-1", 2500, "EUR", START + timedelta(hours=1))
+    paid = await paid_after_projection(read_service)
 
     response = await read_service.stub.GetOrderSummary(
         pb.GetOrderSummaryRequest(order_id="o-1", consistency=consistency(paid, ALLOW_STALE)),
