@@ -14,10 +14,6 @@ from pymongo import monitoring
 
 from orders_runtime.metrics import LATENCY_BUCKETS
 
-# Commands that change documents: the write latency is these.
-WRITE_COMMANDS: Final = frozenset(
-    {"insert", "update", "delete", "findAndModify", "bulkWrite", "commitTransaction"}
-)
 # Handshakes and heartbeats are the driver's business, and would drown the rest.
 _IGNORED: Final = frozenset({"hello", "isMaster", "ismaster", "ping", "endSessions"})
 
