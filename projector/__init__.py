@@ -7,7 +7,7 @@ aggregate), ``order_projection`` / ``customer_projection`` / ``analytics`` (fold
 ``isolation`` (bisecting a failed batch down to its culprit) and ``stall_watch`` (stalled or
 quiet). Edges: ``batch_writer`` + ``store`` (snapshot read, gap repair, one guarded, durable
 transaction per batch), ``consumer`` (batching, acks, nacks and parking, store retries through
-``store_retry``, stall reconnects, progress), ``projector_state`` + ``health_server`` (the
-replica's state and its gRPC health), ``rebuild`` + ``bulk_load`` + ``admin`` (versioned
-collections, switch, rollback), ``__main__`` (composition root).
+the runtime's ``retry_while_down``, stall reconnects, progress), ``projector_state`` +
+``health_server`` (the replica's state and its gRPC health), ``rebuild`` + ``bulk_load`` +
+``admin`` (versioned collections, switch, rollback), ``__main__`` (composition root).
 """

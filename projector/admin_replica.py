@@ -16,6 +16,7 @@ import structlog
 from kurrentdbclient import AsyncKurrentDBClient
 from pymongo import AsyncMongoClient
 
+from orders_runtime.backoff import Backoff
 from orders_runtime.call_chain import Interceptor
 from orders_runtime.tls import TlsFiles
 from projector.admin_consumption import Consumption
@@ -35,7 +36,6 @@ from projector.parked import ParkedEvents
 from projector.projector_state import StateBoard
 from projector.rebuild import rebuild
 from projector.stale_sessions import SWEEP_INTERVAL, Owner, SessionBook, end_gone_every
-from projector.store_retry import Backoff
 from projector.subscription_group import GroupSettings
 
 log = structlog.get_logger("projector")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import random
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from orders_contracts.read_models import (
     OrderSummaryDoc,
 )
 from orders_contracts.streams import ORDER_STREAM_PREFIX, id_from_stream
+from orders_runtime.backoff import Backoff
 from projector.analytics import LEGACY_SHARD, shard_id
 from projector.batch_plan import (
     BatchChanges,
@@ -57,6 +57,8 @@ MAX_REPLANS = 200
 MAX_SAME_STALE_PLANS = 3
 DUPLICATE_KEY, WRITE_CONFLICT, NO_SUCH_TRANSACTION = 11000, 112, 251
 DOCUMENT_CACHE_SIZE = 10_000
+# Between plans of a batch: jittered and growing, so that two replicas that collided drift apart.
+REPLAN_BACKOFF = Backoff(initial=0.002, maximum=0.1)
 
 
 def _write_error_codes(error: BaseException) -> set[int]:
@@ -96,11 +98,6 @@ class Commit(Enum):
     # the store aborts it (60 seconds in MongoDB and SecantusDB); blaming the batch for that
     # parked healthy events after every crash of a replica.
     AGAIN = auto()
-
-
-async def _backoff(attempt: int) -> None:
-    # Jittered and growing, so that two replicas that collided drift apart.
-    await asyncio.sleep(random.uniform(0, min(0.1, 0.002 * 2**attempt)))
 
 
 class BatchWriter:
@@ -206,7 +203,7 @@ class BatchWriter:
                 stale_from = snapshot if is_stale(error) else None
             # Planned from stale documents, or lost to another projector: read afresh.
             self._cache.forget()
-            await _backoff(attempt)
+            await asyncio.sleep(REPLAN_BACKOFF.delay(attempt + 1))
         raise ContentionError(f"batch not written after {MAX_REPLANS} plans")
 
     async def write_revisions(self, stream_name: str, revisions: range) -> BatchChanges:

@@ -2,10 +2,11 @@
 
 Nothing stops it for good (see ``failures`` for whose fault a failure is):
 
-- A store failure is retried with backoff (``store_retry``); the replica says ``retrying`` and
-  its health NOT_SERVING, and acknowledges and parks nothing meanwhile. A batch still failing
-  after half the group's message timeout is let go, unacknowledged: the subscription is dropped
-  until both stores answer again, so the event store does not count timeouts against events.
+- A store failure is retried with backoff (``orders_runtime.backoff``); the replica says
+  ``retrying`` and its health NOT_SERVING, and acknowledges and parks nothing meanwhile. A
+  batch still failing after half the group's message timeout is let go, unacknowledged: the
+  subscription is dropped until both stores answer again, so the event store does not count
+  timeouts against events.
 - An event's own failure is found by bisecting its batch (``isolation``); the rest is written
   and acknowledged, and the culprit is nacked with its reason logged: parked at once when no
   retry can help (it does not decode, or contradicts its stream), else retried by the group
@@ -32,6 +33,7 @@ from kurrentdbclient import AsyncKurrentDBClient, RecordedEvent
 from kurrentdbclient.exceptions import ProgrammingError
 from kurrentdbclient.persistent import AsyncPersistentSubscription
 
+from orders_runtime.backoff import Backoff, retry_while_down
 from projector.batch_plan import BatchChanges
 from projector.batch_telemetry import BatchObserver
 from projector.batch_writer import BatchWriter
@@ -44,7 +46,6 @@ from projector.parked import OnParked
 from projector.progress_recorder import ProgressRecorder
 from projector.projector_state import StateBoard
 from projector.stall_watch import StallWatch
-from projector.store_retry import Backoff, retry_while_down
 from projector.subscription_group import GroupSettings, ensure_group
 from projector.versions import Database
 

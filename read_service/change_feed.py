@@ -24,6 +24,7 @@ from msgspec import Struct, ValidationError, field
 from pymongo.errors import OperationFailure, PyMongoError
 
 from orders_contracts import read_models as rm
+from orders_runtime.backoff import Backoff
 from read_service.answer_cache import AnswerCache
 from read_service.background import cancel_and_wait
 from read_service.progress_cache import ProgressCache
@@ -75,8 +76,7 @@ class ChangeFeed:
         progress: ProgressCache,
         *,
         use_change_stream: bool,
-        first_backoff_seconds: float = 0.1,
-        max_backoff_seconds: float = 5.0,
+        backoff: Backoff | None = None,
         max_await_ms: int = 1000,
     ) -> None:
         self._store = store
@@ -85,10 +85,12 @@ class ChangeFeed:
         self._listeners: list[Callable[[], None]] = []
         self._order_listeners: list[Callable[[Mapping[str, Any]], None]] = []
         self._use_change_stream = use_change_stream
-        self._first_backoff = first_backoff_seconds
-        self._max_backoff = max_backoff_seconds
         self._max_await_ms = max_await_ms
-        self._backoff = first_backoff_seconds
+        # Jittered: after a failover every read replica loses its stream at the same moment,
+        # and should not come back to the new primary in step.
+        self._backoff = backoff or Backoff()
+        # Since the stream was last open: the wait before reopening grows with them.
+        self._failures = 0
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._following = False
@@ -138,7 +140,7 @@ class ChangeFeed:
             try:
                 await self._follow()
             except _ReopenError:
-                self._backoff = self._first_backoff
+                self._failures = 0
                 continue
             except _UnavailableError as error:
                 _log.warning("change streams unavailable, polling instead", error=str(error))
@@ -151,8 +153,8 @@ class ChangeFeed:
                 _log.exception("change feed failed unexpectedly")
             finally:
                 self._lost()
-            await asyncio.sleep(self._backoff)
-            self._backoff = min(self._max_backoff, self._backoff * 2)
+            self._failures += 1
+            await asyncio.sleep(self._backoff.delay(self._failures))
 
     def _lost(self) -> None:
         was_following, self._following = self._following, False
@@ -190,7 +192,7 @@ class ChangeFeed:
             # Anything written before the stream opened is seen by one more read of each.
             self._progress.forget()
             self._wake()
-            self._backoff = self._first_backoff
+            self._failures = 0
             _log.debug("change feed following", collection=summaries)
             while stream.alive:
                 change = await stream.try_next()

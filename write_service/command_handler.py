@@ -1,14 +1,14 @@
 """The one command handler: read the stream, fold, decide, append with the expected revision.
 
 Every command takes the same path; nothing here knows what a command means. Conflicts are
-retried a bounded number of times with jittered exponential backoff, each time deciding again
-on the stream as it now is. Requests are validated before they get here.
+retried a bounded number of times, waiting as the runtime's one backoff says
+(``orders_runtime.backoff``), each time deciding again on the stream as it now is. Requests
+are validated before they get here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 from dataclasses import dataclass
 
 import structlog
@@ -23,6 +23,7 @@ from kurrentdbclient.exceptions import (
 
 from orders_contracts.events import Event
 from orders_runtime.auth_errors import CustomerMismatchError
+from orders_runtime.backoff import Backoff
 from orders_runtime.deadlines import within_deadline
 from orders_runtime.principal import current_principal
 from orders_runtime.tracing import current_traceparent
@@ -87,11 +88,15 @@ class Outcome:
     replayed: bool = False
 
 
+# Between attempts at a conflicted append: short, as a conflict ends once the other writer's
+# append is in, and jittered, so that writers that collided do not collide again.
+CONFLICT_BACKOFF = Backoff(initial=0.005, maximum=0.25)
+
+
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     conflict_retries: int = 5
-    base_delay: float = 0.005
-    max_delay: float = 0.25
+    backoff: Backoff = CONFLICT_BACKOFF
 
 
 class CommandHandler:
@@ -103,7 +108,6 @@ class CommandHandler:
         retry: RetryPolicy,
         cache_capacity: int,
         store_timeout: float,
-        rng: random.Random | None = None,
         metrics: CommandMetrics | None = None,
         personal_data: PersonalData | None = None,
     ) -> None:
@@ -113,7 +117,6 @@ class CommandHandler:
         self._retry = retry
         self._cache = SnapshotCache(cache_capacity)
         self._store_timeout = store_timeout
-        self._rng = rng or random.Random()
         self._log = structlog.get_logger("write_service.command_handler")
         self._metrics = metrics or CommandMetrics()
 
@@ -203,7 +206,7 @@ class CommandHandler:
                     raise ConcurrencyConflictError(stream, conflicts) from None
                 self._metrics.conflict_retries.inc()
                 self._log.info("append conflict, retrying", stream=stream, attempt=conflicts)
-                await asyncio.sleep(self._backoff(conflicts))
+                await asyncio.sleep(self._retry.backoff.delay(conflicts))
                 fresh, snapshot = True, await self._catch_up(snapshot)
                 continue
             except BaseException:
@@ -246,10 +249,6 @@ class CommandHandler:
         except NotFoundError:
             return snapshot
         return fold_records(snapshot, records)
-
-    def _backoff(self, attempt: int) -> float:
-        ceiling = min(self._retry.max_delay, self._retry.base_delay * 2 ** (attempt - 1))
-        return self._rng.uniform(0, ceiling)
 
 
 def _outcome_of(error: Exception) -> str:

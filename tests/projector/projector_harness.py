@@ -19,6 +19,7 @@ from orders_contracts.read_models import (
     VERSIONED_COLLECTIONS,
     collection_name,
 )
+from orders_runtime.backoff import Backoff
 from projector.analytics_shards import merged_shards
 from projector.batch_writer import BatchWriter
 from projector.consumer import AfterWrite, BatchSettings, Consumer
@@ -26,7 +27,6 @@ from projector.event_source import eventstore_client, read_revisions
 from projector.health_server import serve_projector
 from projector.projector_state import StateBoard
 from projector.rebuild import replay_into_memory, write_model
-from projector.store_retry import Backoff
 from projector.subscription_group import GroupSettings
 from projector.versions import Database, ensure_collections, ensure_pointer
 

@@ -12,13 +12,13 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
+from orders_runtime.backoff import Backoff
 from projector.admin_replica import Replica, ReplicaSettings, assembled_replica
 from projector.batch_telemetry import BatchTelemetry
 from projector.batch_writer import BatchWriter
 from projector.consumer import BatchSettings
 from projector.event_source import eventstore_client, read_revisions
 from projector.stale_sessions import SWEEP_INTERVAL
-from projector.store_retry import Backoff
 from projector.subscription_group import GroupSettings
 from tests.projector.projector_harness import Stores
 
