@@ -198,7 +198,9 @@ class SessionBook:
             killed = 0
         else:
             killed = len(lsids)
-            log.info(
+            # A warning: it means a replica died (or looked dead) with transactions open, which
+            # operators want to see in deployments that log only warnings.
+            log.warning(
                 "sessions of dead replicas killed",
                 reason=reason,
                 sessions=killed,

@@ -36,6 +36,10 @@ def pytest_terminal_summary(
             f"{recovery.part:<{width}}  {recovery.round:>5}  {killed:>15}  {seconds:>8}  "
             f"{recovery.measured}"
         )
+    sessions = ", ".join(f"{reason} {n}" for reason, n in sorted(run.sessions_killed.items()))
+    terminalreporter.write_line(
+        "sessions of dead projector replicas killed, by when found: " + (sessions or "none")
+    )
     codes = ", ".join(f"{code} {count}" for code, count in sorted(run.ledger.codes().items()))
     acknowledged = len({a.idempotency_key for a in run.ledger.acknowledged})
     terminalreporter.write_line(

@@ -8,6 +8,8 @@ included.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import signal
 import sys
 import time
@@ -106,6 +108,21 @@ class FaultStack:
         for key in reversed(list(self.running)):
             self._handling.add(key)
             stop(self.running[key], STOP_GRACE_SECONDS)
+
+    def logged(self, key: str, event: str) -> list[dict[str, object]]:
+        """The JSON lines of the part's log, across its restarts, whose event is ``event``."""
+        try:
+            lines = self.specs[key].log_file.read_text(errors="replace").splitlines()
+        except OSError:
+            return []
+        found = []
+        for line in lines:
+            if f'"{event}"' in line:
+                with contextlib.suppress(ValueError):
+                    record = json.loads(line)
+                    if isinstance(record, dict) and record.get("event") == event:
+                        found.append(record)
+        return found
 
     def log_tail(self, key: str, lines: int = 15) -> str:
         try:

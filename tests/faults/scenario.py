@@ -20,6 +20,7 @@ from tests.faults.fault_stack import (
     PROJECTOR,
     READ_SERVICE,
     SECANTUS,
+    SECOND_PROJECTOR,
     WRITE_SERVICE,
     FaultStack,
     plan_fault_stack,
@@ -39,6 +40,9 @@ STACK_ENV: Final = {
     "PROJECTOR_MESSAGE_TIMEOUT": "5",
 }
 GROUP: Final = "orders-projector"
+# What a replica logs when it ends the open transactions of a replica that died
+# (projector.stale_sessions).
+SESSIONS_KILLED: Final = "sessions of dead replicas killed"
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,9 @@ class FaultRun:
     unexpected_exits: list[str]
     audit: Audit
     stalled: str
+    # Sessions of killed replicas that the surviving or restarted replicas ended, by the reason
+    # logged ("start": found at a replica's start; "heartbeat": found by the periodic look).
+    sessions_killed: dict[str, int]
 
 
 _MEASURED: Final = {
@@ -186,9 +193,16 @@ async def run_faults(data_dir: Path, options: FaultOptions) -> FaultRun:
     finally:
         await eventstore.close()
         await asyncio.to_thread(stack.stop_all)
+    sessions_killed: dict[str, int] = {}
+    for replica in (PROJECTOR, SECOND_PROJECTOR):
+        for record in stack.logged(replica, SESSIONS_KILLED):
+            reason, count = str(record.get("reason")), record.get("sessions")
+            sessions_killed[reason] = sessions_killed.get(reason, 0) + (
+                count if isinstance(count, int) else 0
+            )
     exits = [
         f"{stack.title(e.key)} exited with code {e.code} (noticed at {e.at:%H:%M:%S} UTC); "
         f"its log ends:\n{e.log_tail}"
         for e in stack.exits
     ]
-    return FaultRun(recoveries, load.ledger, exits, result, stalled)
+    return FaultRun(recoveries, load.ledger, exits, result, stalled, sessions_killed)
