@@ -15,17 +15,27 @@ import os
 import re
 from collections.abc import Iterable
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Final
-
-import structlog
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 if TYPE_CHECKING:
+    from structlog.typing import EventDict, WrappedLogger
+
     from orders_runtime.call_chain import Call, Context, Handle
 
 CORRELATION_HEADER: Final = "x-correlation-id"
 _ACCEPTED: Final = re.compile(r"[\x21-\x7e]{1,128}")
 
-_CURRENT: ContextVar[str] = ContextVar("orders_correlation_id", default="")
+
+class CallLabels(NamedTuple):
+    """What every log line of a call carries: its rpc name and correlation id."""
+
+    rpc: str
+    correlation_id: str
+
+
+# One variable for both, read by ``add_call_labels`` when a line is written: binding them in
+# structlog's context variables cost 7 us per call, whether or not a line was written.
+_CURRENT: ContextVar[CallLabels | None] = ContextVar("orders_call_labels", default=None)
 
 
 def accepted_correlation_id(metadata: Iterable[tuple[str, str | bytes]] | None) -> str:
@@ -41,7 +51,17 @@ def accepted_correlation_id(metadata: Iterable[tuple[str, str | bytes]] | None) 
 
 def current_correlation_id() -> str:
     """The correlation id of the call being served ("" outside a call)."""
-    return _CURRENT.get()
+    labels = _CURRENT.get()
+    return "" if labels is None else labels.correlation_id
+
+
+def add_call_labels(logger: WrappedLogger, method: str, event_dict: EventDict) -> EventDict:
+    """The structlog processor that puts the call's rpc name and correlation id in its lines."""
+    labels = _CURRENT.get()
+    if labels is not None:
+        event_dict.setdefault("rpc", labels.rpc)
+        event_dict.setdefault("correlation_id", labels.correlation_id)
+    return event_dict
 
 
 class CorrelationIds:
@@ -53,14 +73,10 @@ class CorrelationIds:
             call.correlation_id = correlation_id
             # Trailing, not initial, metadata: it travels with the status, at no extra cost.
             context.set_trailing_metadata(((CORRELATION_HEADER, correlation_id),))
-            token = _CURRENT.set(correlation_id)
-            logged = structlog.contextvars.bind_contextvars(
-                rpc=call.rpc, correlation_id=correlation_id
-            )
+            token = _CURRENT.set(CallLabels(call.rpc, correlation_id))
             try:
                 return await inner(request, context, call)
             finally:
-                structlog.contextvars.reset_contextvars(**logged)
                 _CURRENT.reset(token)
 
         return handle

@@ -1,6 +1,7 @@
 """The log format every process shares: JSON lines on stderr, one object per event.
 
-Per-request context (rpc, correlation id, order id) comes from structlog's contextvars. Records
+Each call's rpc name and correlation id come from the call's labels (``add_call_labels``), any
+other context (the trace id, an order id) from structlog's contextvars. Records
 of the standard library's loggers (asyncio, pymongo, grpc) are rendered as JSON too, so every
 line parses and one log pipeline reads every process alike.
 """
@@ -14,6 +15,7 @@ import structlog
 from opentelemetry import trace
 from structlog.typing import EventDict, Processor, WrappedLogger
 
+from orders_runtime.correlation import add_call_labels
 from orders_runtime.setting_types import LogLevelName
 
 
@@ -27,6 +29,7 @@ def add_trace_id(logger: WrappedLogger, method: str, event_dict: EventDict) -> E
 
 
 _SHARED: list[Processor] = [
+    add_call_labels,
     structlog.contextvars.merge_contextvars,
     add_trace_id,
     structlog.processors.add_log_level,

@@ -19,6 +19,7 @@ import pytest
 import structlog
 
 from eventstore_lite.testing import EventStoreProcess, run_eventstore
+from orders_runtime.correlation import add_call_labels
 from tests.cli.dev_process import READY_LINE, DevPorts, DevStack, start_dev, stop_quietly
 from tests.mongo_process import MongoProcess
 from tests.security.secure_stack import SecureStack, start_secure_stack, stop
@@ -110,6 +111,7 @@ def _plain_tracebacks() -> None:
     of one read-service test then took 13 minutes to log (the rare hang of the suite)."""
     structlog.configure(
         processors=[
+            add_call_labels,
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.StackInfoRenderer(),

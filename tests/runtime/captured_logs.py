@@ -10,6 +10,8 @@ from typing import Any
 import structlog
 from structlog.testing import LogCapture
 
+from orders_runtime.correlation import add_call_labels
+
 LogLine = MutableMapping[str, Any]
 
 
@@ -22,6 +24,7 @@ def captured_logs(level: int = logging.DEBUG) -> Iterator[list[LogLine]]:
     before = structlog.get_config()
     structlog.configure(
         processors=[
+            add_call_labels,
             structlog.contextvars.merge_contextvars,
             structlog.processors.format_exc_info,
             capture,
