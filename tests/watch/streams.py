@@ -51,14 +51,26 @@ class Received:
         mine = self.about(order_id)
         return mine[-1].token.revision if mine else None
 
-    async def reach(self, revisions: dict[str, int], what: str) -> None:
+    async def reach(
+        self, revisions: dict[str, int], what: str, *, resuming: Received | None = None
+    ) -> None:
+        """Wait until the stream shows each order at its revision. ``resuming``: the stream this
+        one resumed from, whose last revision of an order counts until this one sends one (a
+        resume does not repeat what its tokens say was seen)."""
+
+        def last(order_id: str) -> int | None:
+            revision = self.last_revision(order_id)
+            if revision is None and resuming is not None:
+                return resuming.last_revision(order_id)
+            return revision
+
         async def behind() -> dict[str, tuple[int | None, int]]:
             if self.error is not None:
                 raise AssertionError(f"the stream failed: {self.error}")
             left = {
-                order_id: (self.last_revision(order_id), revision)
+                order_id: (last(order_id), revision)
                 for order_id, revision in revisions.items()
-                if self.last_revision(order_id) != revision
+                if last(order_id) != revision
             }
             if left and self.ended:
                 raise AssertionError(f"the stream ended without an error, behind on {left}")

@@ -111,7 +111,13 @@ async def test_watchers_see_every_change_of_200_orders_in_order_across_a_project
                 mine = {o: r for o, r in final.items() if _owner(o) == number}
                 await watcher.reach(mine, f"customer {number}'s orders at their last revision")
                 if number == 0:
-                    await resumed.reach(mine, "the resumed watcher's orders at the last revision")
+                    # An order whose last change the interrupted stream had already seen (the
+                    # projector got there before it died) is not sent again after the resume.
+                    await resumed.reach(
+                        mine,
+                        "the resumed watcher's orders at the last revision",
+                        resuming=interrupted,
+                    )
     finally:
         await asyncio.to_thread(stack.stop_all)
     for watcher in watchers:
