@@ -79,7 +79,7 @@ class FaultRun:
     audit: Audit
     stalled: str
     # Sessions of killed replicas that the surviving or restarted replicas ended, by the reason
-    # logged ("start": found at a replica's start; "heartbeat": found by the periodic look).
+    # logged ("restart": found at a replica's start; "heartbeat": found by the periodic look).
     sessions_killed: dict[str, int]
 
 
