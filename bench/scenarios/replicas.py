@@ -36,7 +36,7 @@ from bench.scenarios.replicas_metrics import ReplicaCounts, scrape
 from orders.v1 import command_service_pb2_grpc
 from orders_contracts.read_models import ORDER_SUMMARIES, PROJECTION_STATUS, collection_name
 from orders_runtime import processes
-from orders_runtime.ports import free_port
+from orders_runtime.ports import free_ports
 from projector.event_source import eventstore_client, read_all_events
 from projector.versions import active_version
 
@@ -116,7 +116,7 @@ async def _events_in_store(uri: str) -> int:
 async def _one_run(
     replicas: int, rate: float, workdir: Path, mongo: Running, database: str, seconds: float
 ) -> dict[str, float]:
-    ports = [free_port() for _ in range(replicas)]
+    ports = free_ports(replicas)
     with (
         eventstore(workdir / f"store-{database}") as store,
         write_service(store.address) as writer,

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from orders_runtime.ports import free_port
+from orders_runtime.ports import free_port, free_ports
 
 __all__ = ["READY_LINE", "DevPorts", "DevStack", "free_port", "start_dev", "stop_quietly"]
 
@@ -35,7 +35,7 @@ class DevPorts:
 
     @classmethod
     def pick(cls) -> DevPorts:
-        return cls(free_port(), free_port(), free_port(), free_port(), free_port())
+        return cls(*free_ports(5))
 
     def environment(self, data_dir: Path) -> dict[str, str]:
         return {

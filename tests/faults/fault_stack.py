@@ -23,7 +23,7 @@ from orders_cli.readiness import wait_until_ready
 from orders_cli.stack_plan import GrpcServing, ProcessSpec, plan_stack
 from orders_cli.stack_settings import StackSettings
 from orders_cli.supervisor import Running, launch, stop
-from orders_runtime.ports import free_port
+from orders_runtime.ports import free_ports
 
 EVENT_STORE = "eventstore"
 SECANTUS = "mongo"
@@ -136,13 +136,16 @@ def plan_fault_stack(data_dir: Path, extra_env: Mapping[str, str]) -> FaultStack
     secantusd = find_secantusd()
     if secantusd is None:
         raise RuntimeError("secantusd-py is not installed: run `make venv`")
+    # The second projector replica's own gRPC port is the last: the servers refuse to share one
+    # (no SO_REUSEPORT).
+    eventstore, mongo, write, read, projector_health, second_port = free_ports(6)
     settings = StackSettings(
         data_dir=data_dir,
-        eventstore_port=free_port(),
-        mongo_port=free_port(),
-        write_port=free_port(),
-        read_port=free_port(),
-        projector_health_port=free_port(),
+        eventstore_port=eventstore,
+        mongo_port=mongo,
+        write_port=write,
+        read_port=read,
+        projector_health_port=projector_health,
         mongo_database="orders",
         start_timeout_seconds=START_TIMEOUT_SECONDS,
     )
@@ -152,8 +155,6 @@ def plan_fault_stack(data_dir: Path, extra_env: Mapping[str, str]) -> FaultStack
     }
     first = specs[PROJECTOR]
     specs[PROJECTOR] = replace(first, title="projector replica 1")
-    # Its own gRPC port: the servers refuse to share one (no SO_REUSEPORT).
-    second_port = free_port()
     specs[SECOND_PROJECTOR] = replace(
         first,
         key=SECOND_PROJECTOR,

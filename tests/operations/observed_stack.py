@@ -14,7 +14,7 @@ from orders_cli.readiness import wait_until_ready
 from orders_cli.stack_plan import plan_stack
 from orders_cli.stack_settings import StackSettings
 from orders_cli.supervisor import Running, launch, stop_all
-from tests.cli.dev_process import free_port
+from orders_runtime.ports import free_ports
 
 START_TIMEOUT_SECONDS = 120.0
 # The process keys of the plan whose /metrics Prometheus scrapes, by the job name it gives them.
@@ -59,17 +59,18 @@ class ObservedStack:
 @contextmanager
 def observed_stack(data_dir: Path, extra_env: Mapping[str, str] = {}) -> Iterator[ObservedStack]:
     secantusd = shutil.which("secantusd-py") or str(Path(sys.executable).parent / "secantusd-py")
+    ports = free_ports(9)
     settings = StackSettings(
         data_dir=data_dir,
-        eventstore_port=free_port(),
-        mongo_port=free_port(),
-        write_port=free_port(),
-        read_port=free_port(),
-        projector_health_port=free_port(),
-        write_metrics_port=free_port(),
-        read_metrics_port=free_port(),
-        projector_metrics_port=free_port(),
-        eventstore_metrics_port=free_port(),
+        eventstore_port=ports[0],
+        mongo_port=ports[1],
+        write_port=ports[2],
+        read_port=ports[3],
+        projector_health_port=ports[4],
+        write_metrics_port=ports[5],
+        read_metrics_port=ports[6],
+        projector_metrics_port=ports[7],
+        eventstore_metrics_port=ports[8],
         start_timeout_seconds=START_TIMEOUT_SECONDS,
     )
     running: list[Running] = []
