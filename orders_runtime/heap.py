@@ -10,7 +10,8 @@ young collections run every ``YOUNG_COLLECTION_EVERY`` allocations. Not collecte
 takes 36 ms of CPU at every start (the tests start hundreds of servers), and what start-up left
 as garbage is little and made once.
 Measured with ``bench/`` (commands scenario, the same write service with and without, in
-alternating slices): about 2% more commands per second.
+the same slices): throughput 1.00 (1.00 to 1.03), CPU per command 1.60 against 1.62 ms; the
+collector had taken 2.5% of the write service's CPU.
 """
 
 from __future__ import annotations

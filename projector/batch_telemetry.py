@@ -25,6 +25,7 @@ from orders_runtime.metrics import LATENCY_BUCKETS
 from orders_runtime.tracing import span_context_of
 from projector.event_source import Lag
 from projector.progress import READ_MODELS
+from projector.stale_sessions import KILL_REASONS
 
 BATCH_SIZE_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000)
 
@@ -111,7 +112,7 @@ class BatchTelemetry(BatchObserver):
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )
-        for reason in ("restart", "heartbeat"):
+        for reason in KILL_REASONS:
             self._sessions_killed.labels(reason)
         for model in READ_MODELS:
             for metric in (self._applied, self._skipped, self._parked, self._retried):

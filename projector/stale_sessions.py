@@ -67,6 +67,9 @@ SWEEP_INTERVAL: Final = LIVE_FOR.total_seconds() / 2
 """Seconds between two looks for the sessions of replicas without a heartbeat."""
 RESTART: Final = "restart"
 HEARTBEAT: Final = "heartbeat"
+KILL_REASONS: Final = (RESTART, HEARTBEAT)
+KILLED: Final = "sessions of dead replicas killed"
+"""The event of the line logged for each kill."""
 _UNAUTHORIZED: Final = 13
 
 Killed = Callable[[str, int], None]
@@ -201,7 +204,7 @@ class SessionBook:
             # A warning: it means a replica died (or looked dead) with transactions open, which
             # operators want to see in deployments that log only warnings.
             log.warning(
-                "sessions of dead replicas killed",
+                KILLED,
                 reason=reason,
                 sessions=killed,
                 replicas=sorted({str(doc["replica"]) for doc in records}),

@@ -14,6 +14,7 @@ from typing import Final
 
 from kurrentdbclient import AsyncKurrentDBClient
 
+from projector.stale_sessions import KILLED
 from tests.faults.audit import Audit, audit
 from tests.faults.fault_stack import (
     EVENT_STORE,
@@ -40,9 +41,6 @@ STACK_ENV: Final = {
     "PROJECTOR_MESSAGE_TIMEOUT": "5",
 }
 GROUP: Final = "orders-projector"
-# What a replica logs when it ends the open transactions of a replica that died
-# (projector.stale_sessions).
-SESSIONS_KILLED: Final = "sessions of dead replicas killed"
 
 
 @dataclass(frozen=True)
@@ -195,7 +193,7 @@ async def run_faults(data_dir: Path, options: FaultOptions) -> FaultRun:
         await asyncio.to_thread(stack.stop_all)
     sessions_killed: dict[str, int] = {}
     for replica in (PROJECTOR, SECOND_PROJECTOR):
-        for record in stack.logged(replica, SESSIONS_KILLED):
+        for record in stack.logged(replica, KILLED):
             reason, count = str(record.get("reason")), record.get("sessions")
             sessions_killed[reason] = sessions_killed.get(reason, 0) + (
                 count if isinstance(count, int) else 0

@@ -113,7 +113,9 @@ class ScaleStores:
         return running_read_service(self.mongo, self.mongo, settings_for(self.database))
 
     def assert_verify_clean(self) -> None:
-        assert_verify_clean(self.eventstore_uri, self.mongo_uri, self.database)
+        """`python -m projector verify` finds every read-model document equal to a fresh fold."""
+        verified = run_command("verify", self.eventstore_uri, self.mongo_uri, self.database)
+        assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 def run_command(
@@ -127,12 +129,6 @@ def run_command(
         text=True,
         check=False,
     )
-
-
-def assert_verify_clean(eventstore_uri: str, mongo_uri: str, database: str) -> None:
-    """`python -m projector verify` finds every read-model document equal to a fresh fold."""
-    verified = run_command("verify", eventstore_uri, mongo_uri, database)
-    assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
 async def shards(db: Database, base: str, version: int = 1) -> dict[str, list[Doc]]:
